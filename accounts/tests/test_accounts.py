@@ -1,0 +1,249 @@
+"""Sign-up, log-in/out and the profile page (plain and HTMX)."""
+
+import json
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.sessions.models import Session
+
+from accounts import services
+from accounts.models import Profile
+from sheets import realtime
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def labels(response) -> dict[str, str]:
+    """{field id: label text} of a rendered form."""
+    found = re.findall(r'<label for="([^"]+)"[^>]*>(.*?)</label>', response.content.decode(), re.S)
+    return {field: text.strip().rstrip(":") for field, text in found}
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, dict]]:
+    """Every group message handed to the channel layer."""
+    messages: list[tuple[str, dict]] = []
+
+    def record(group, event, close_code=None, **extra):
+        messages.append((group, {"event": event, "close_code": close_code, **extra}))
+
+    monkeypatch.setattr(realtime, "_group_send", record)
+    return messages
+
+
+# --- Sign-up
+
+
+def test_signup_page_labels_its_fields(client):
+    response = client.get("/accounts/signup/")
+    assert response.status_code == 200
+    found = labels(response)
+    assert found["id_username"] == "Username"
+    assert found["id_password1"] == "Password"
+    assert found["id_password2"] == "Password confirmation"
+
+
+def test_signup_creates_user_with_profile_and_logs_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "carol", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/sheets/"
+    user = get_user_model().objects.get(username="carol")
+    profile = Profile.objects.get(user=user)
+    assert profile.display_name == "carol"
+    assert re.fullmatch(r"#[0-9a-f]{6}", profile.colour)
+    assert profile.time_zone == "UTC"
+    assert client.session[SESSION_KEY] == str(user.id)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"username": "carol", "password1": "a-long-pass-phrase", "password2": "different-phrase"},
+        {"username": "carol", "password1": "123", "password2": "123"},
+        {"username": "", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {"username": "ann", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+    ],
+)
+def test_invalid_signup_shows_errors_and_creates_nobody(client, user, form):
+    response = client.post("/accounts/signup/", form)
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert get_user_model().objects.count() == 1
+    assert SESSION_KEY not in client.session
+
+
+def test_closed_signup_is_404(client, settings):
+    settings.SIGNUP_OPEN = False
+    assert client.get("/accounts/signup/").status_code == 404
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "carol", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+    )
+    assert response.status_code == 404
+    assert not get_user_model().objects.exists()
+    assert b"/accounts/signup/" not in client.get("/").content
+
+
+def test_signed_in_user_is_sent_from_signup_to_the_list(auth_client):
+    response = auth_client.get("/accounts/signup/")
+    assert response.status_code == 302
+    assert response["Location"] == "/sheets/"
+
+
+# --- Log in and out
+
+
+def test_login_with_password(client, user):
+    page = client.get("/accounts/login/")
+    assert labels(page)["id_username"] == "Username"
+    response = client.post(
+        "/accounts/login/", {"username": "ann", "password": "correct-horse-battery-staple"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/sheets/"
+    assert client.session[SESSION_KEY] == str(user.id)
+
+
+def test_logout_ends_the_session_and_tells_its_sockets(auth_client, user, sent):
+    session_key = auth_client.session.session_key
+    response = auth_client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert sent == [
+        (
+            realtime.user_group(user.id),
+            {
+                "event": realtime.session_ended("logged_out"),
+                "close_code": realtime.CLOSE_UNAUTHENTICATED,
+                "session": realtime.session_tag(session_key),
+            },
+        )
+    ]
+
+
+def test_api_after_logout_is_401(auth_client):
+    auth_client.post("/accounts/logout/")
+    response = auth_client.get("/api/initial_state")
+    assert response.status_code == 401
+    assert not response.has_header("Location")
+
+
+# --- Profile
+
+
+def test_profile_page_needs_login(client):
+    response = client.get("/accounts/profile/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_profile_page_shows_labelled_form(auth_client):
+    response = auth_client.get("/accounts/profile/")
+    assert response.status_code == 200
+    found = labels(response)
+    assert found["id_display_name"] == "Display name"
+    assert found["id_colour"] == "Colour"
+    assert found["id_time_zone"] == "Time zone"
+
+
+def _profile_form(**overrides) -> dict:
+    return {"display_name": "Ann B.", "colour": "#AA00FF", "time_zone": "Europe/Paris", **overrides}
+
+
+def test_profile_saved_with_htmx_returns_the_partial_and_broadcasts(
+    auth_client, user, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post("/accounts/profile/", _profile_form(), **HX)
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b'id="profile-form"' in response.content
+    assert b"Profile saved." in response.content
+    assert "profileSaved" in json.loads(response["HX-Trigger"])
+    profile = Profile.objects.get(user=user)
+    assert (profile.display_name, profile.colour, profile.time_zone) == (
+        "Ann B.",
+        "#aa00ff",
+        "Europe/Paris",
+    )
+    assert sent == [
+        (
+            realtime.user_group(user.id),
+            {
+                "event": {
+                    "type": "profile.updated",
+                    "user": {
+                        "id": user.id,
+                        "username": "ann",
+                        "display_name": "Ann B.",
+                        "colour": "#aa00ff",
+                        "time_zone": "Europe/Paris",
+                    },
+                },
+                "close_code": None,
+            },
+        )
+    ]
+
+
+def test_profile_saved_with_plain_post_redirects(auth_client, user):
+    response = auth_client.post("/accounts/profile/", _profile_form())
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/profile/"
+    assert Profile.objects.get(user=user).display_name == "Ann B."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("colour", "red", "A colour is written #rrggbb."),
+        ("colour", "#12345", "A colour is written #rrggbb."),
+        ("colour", "#12345g", "A colour is written #rrggbb."),
+        ("time_zone", "Mars/Olympus_Mons", "Select a valid choice."),
+        ("time_zone", "", "This field is required."),
+        ("display_name", "   ", ""),
+        ("display_name", "", ""),
+    ],
+)
+def test_invalid_profile_is_shown_in_the_partial_and_not_saved(
+    auth_client, user, sent, django_capture_on_commit_callbacks, field, value, message
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = auth_client.post("/accounts/profile/", _profile_form(**{field: value}), **HX)
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b"errorlist" in response.content
+    assert message.encode() in response.content
+    assert not response.has_header("HX-Trigger")
+    profile = Profile.objects.get(user=user)
+    assert (profile.display_name, profile.colour, profile.time_zone) == (
+        "ann",
+        services._default_colour(user.id),
+        "UTC",
+    )
+    assert sent == []
+
+
+def test_profile_is_made_for_users_created_elsewhere(auth_client):
+    admin = get_user_model().objects.create_user(username="root", password="x")
+    profile = services.profile_for(user=admin)
+    assert profile.display_name == "root"
+    assert Profile.objects.filter(user=admin).count() == 1
+    assert services.profile_for(user=admin).pk == profile.pk
+
+
+def test_profile_update_broadcasts_only_after_commit(
+    user, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.profile_update(user=user, display_name="Z", colour="#000000", time_zone="UTC")
+    assert sent == []
+    for callback in callbacks:
+        callback()
+    assert [message["event"]["type"] for _, message in sent] == ["profile.updated"]

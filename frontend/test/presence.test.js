@@ -1,0 +1,293 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Presence, SelectionIndex, Throttle, selectionToRanges, safeColour, withAlpha, roleLabel, MAX_RANGES,
+} from '../src/presence.js';
+
+const R1 = '00000000-0000-4000-8000-00000000a001';
+const R2 = '00000000-0000-4000-8000-00000000a002';
+const R3 = '00000000-0000-4000-8000-00000000a003';
+const C1 = '00000000-0000-4000-8000-00000000c001';
+const C2 = '00000000-0000-4000-8000-00000000c002';
+
+const ann = { id: 1, display_name: 'Ann', colour: '#3b82f6' };
+const bob = { id: 2, display_name: 'Bob', colour: '#ef4444' };
+const cat = { id: 3, display_name: 'Cat', colour: '#10b981' };
+
+const present = (...users) => ({ type: 'presence.changed', sheet_id: 7, users });
+const cell = (row, col) => ({ from: { row, col }, to: { row, col } });
+const selected = (user, ranges, clientId = `tab-${user.id}`) => ({
+  type: 'selection.changed', sheet_id: 7, user, client_id: clientId, ranges,
+});
+
+function here() {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  p.receive(present(ann, bob, cat));
+  return p;
+}
+
+test('presence.changed gives one entry per user, in the order given, with me marked', () => {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  const result = p.receive(present(bob, ann, bob, { id: 'x' }, null));
+  assert.deepEqual(result, { users: true, selections: false });
+  assert.deepEqual(p.users, [
+    { id: 2, name: 'Bob', colour: '#ef4444', me: false },
+    { id: 1, name: 'Ann', colour: '#3b82f6', me: true },
+  ]);
+  // The same list again changes nothing.
+  assert.deepEqual(p.receive(present(bob, ann)), { users: false, selections: false });
+});
+
+test('the first presence.changed counts as a change even when nobody is there', () => {
+  const p = new Presence({ userId: 1 });
+  assert.deepEqual(p.receive(present()), { users: true, selections: false });
+  assert.deepEqual(p.receive(present()), { users: false, selections: false });
+});
+
+test('other messages are not about presence', () => {
+  const p = here();
+  assert.equal(p.receive({ type: 'cells.changed', seq: 3 }), null);
+  assert.equal(p.receive(null), null);
+  assert.equal(p.receive({ type: 'presence.changed', users: 'nope' }), null);
+});
+
+test('a bad colour or an empty name never reaches the page as such', () => {
+  const p = new Presence({ userId: 1 });
+  p.receive(present({ id: 4, display_name: '  ', colour: 'red;background:url(x)' }));
+  assert.deepEqual(p.users, [{ id: 4, name: 'User 4', colour: '#6b7280', me: false }]);
+  assert.equal(safeColour('#abc'), '#abc');
+  assert.equal(safeColour('#abcd1'), '#6b7280');
+  assert.equal(withAlpha('#abc', 0x1f), '#aabbcc1f');
+  assert.equal(withAlpha('#3b82f6ff', 0), '#3b82f600');
+});
+
+test("a user's selection is kept by user and replaced by their next one", () => {
+  const p = here();
+  assert.deepEqual(p.receive(selected(bob, [cell(R1, C1)])), { users: false, selections: true });
+  p.receive(selected(bob, [cell(R2, C2)], 'bobs-other-tab'));
+  assert.equal(p.selections.size, 1);
+  assert.deepEqual(p.marks(), [{ userId: 2, name: 'Bob', colour: '#ef4444', ranges: [cell(R2, C2)] }]);
+});
+
+test('ranges null (or none valid) clear the selection', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  assert.deepEqual(p.receive(selected(bob, null)), { users: false, selections: true });
+  assert.equal(p.selections.size, 0);
+  // Clearing what is not there changes nothing.
+  assert.deepEqual(p.receive(selected(bob, null)), { users: false, selections: false });
+  p.receive(selected(bob, [cell(R1, C1)]));
+  p.receive(selected(bob, [{ from: { row: R1 }, to: 5 }]));
+  assert.equal(p.selections.size, 0);
+});
+
+test('at most MAX_RANGES ranges are kept, malformed ones are skipped', () => {
+  const p = here();
+  const many = Array.from({ length: MAX_RANGES + 5 }, () => cell(R1, C1));
+  p.receive(selected(bob, [{ from: { row: 1, col: C1 }, to: { row: R1, col: C1 } }, ...many]));
+  assert.equal(p.marks()[0].ranges.length, MAX_RANGES - 1);
+});
+
+test("this tab's own selection, if ever echoed, is ignored; the same user's other tab is shown", () => {
+  const p = here();
+  assert.equal(p.receive(selected(ann, [cell(R1, C1)], 'my-tab')), null);
+  assert.equal(p.selections.size, 0);
+  p.receive(selected(ann, [cell(R1, C1)], 'my-other-tab'));
+  assert.deepEqual(p.marks().map((m) => m.name), ['Ann']);
+});
+
+test('a selection is dropped when its user leaves, kept while they stay', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  p.receive(selected(cat, [cell(R2, C2)]));
+  assert.deepEqual(p.receive(present(ann, cat)), { users: true, selections: true });
+  assert.deepEqual(p.marks().map((m) => m.userId), [3]);
+  assert.deepEqual(p.receive(present(ann, cat, bob)), { users: true, selections: false });
+  assert.deepEqual(p.marks().map((m) => m.userId), [3]);
+});
+
+test('a new name or colour in presence.changed relabels the outline', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  const renamed = { ...bob, display_name: 'Robert', colour: '#000000' };
+  assert.deepEqual(p.receive(present(ann, renamed, cat)), { users: true, selections: true });
+  assert.deepEqual(p.marks(), [{ userId: 2, name: 'Robert', colour: '#000000', ranges: [cell(R1, C1)] }]);
+  assert.equal(p.users[1].name, 'Robert');
+  // A selection message that still carries the old name does not undo it.
+  p.receive(selected(bob, [cell(R2, C1)]));
+  assert.equal(p.marks()[0].name, 'Robert');
+});
+
+test('someone else renaming does not repaint outlines that are not theirs', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  assert.deepEqual(p.receive(present(ann, bob, { ...cat, display_name: 'Cathy' })), { users: true, selections: false });
+});
+
+test('marks follow the presence order; a selection before its user is listed uses its own label', () => {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  p.receive(selected(cat, [cell(R1, C1)]));
+  assert.deepEqual(p.marks()[0], { userId: 3, name: 'Cat', colour: '#10b981', ranges: [cell(R1, C1)] });
+  p.receive(present(ann, bob, cat));
+  p.receive(selected(bob, [cell(R2, C1)]));
+  assert.deepEqual(p.marks().map((m) => m.name), ['Bob', 'Cat']);
+});
+
+test('reset forgets everyone (the socket closed for good)', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  assert.deepEqual(p.reset(), { users: true, selections: true });
+  assert.deepEqual(p.users, []);
+  assert.deepEqual(p.marks(), []);
+  assert.equal(p.known, false);
+});
+
+test('the local selection becomes id ranges, clamped, headers meaning the whole line', () => {
+  const rows = [R1, R2, R3];
+  const cols = [C1, C2];
+  assert.deepEqual(selectionToRanges([{ r1: 2, c1: 1, r2: 0, c2: 0 }], rows, cols), [
+    { from: { row: R1, col: C1 }, to: { row: R3, col: C2 } },
+  ]);
+  // A column header click: row -1 to the last row.
+  assert.deepEqual(selectionToRanges([{ r1: -1, c1: 1, r2: 2, c2: 1 }], rows, cols), [
+    { from: { row: R1, col: C2 }, to: { row: R3, col: C2 } },
+  ]);
+  assert.equal(selectionToRanges([], rows, cols), null);
+  assert.equal(selectionToRanges(null, rows, cols), null);
+  assert.equal(selectionToRanges([{ r1: 0, c1: 0, r2: 0, c2: 0 }], [], cols), null);
+  const many = Array.from({ length: 30 }, (_, i) => ({ r1: i % 3, c1: 0, r2: i % 3, c2: 0 }));
+  assert.equal(selectionToRanges(many, rows, cols).length, MAX_RANGES);
+});
+
+test('outlines resolve ids at paint time, so an inserted row keeps them on the same cell', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R2, C2)]));
+  const pos = (ids) => new Map(ids.map((id, i) => [id, i]));
+  let index = new SelectionIndex(p.marks(), pos([R1, R2]), pos([C1, C2]));
+  assert.deepEqual(index.at(1, 1).names, ['Bob']);
+  assert.equal(index.at(1, 1).colour, '#ef4444');
+  assert.equal(index.at(0, 1), null);
+  // A row arrived at the top: Bob's cell is now row 2.
+  index = new SelectionIndex(p.marks(), pos(['new-row', R1, R2]), pos([C1, C2]));
+  assert.equal(index.at(1, 1), null);
+  assert.deepEqual(index.at(2, 1).userIds, [2]);
+  // Its row was deleted: nothing to draw.
+  index = new SelectionIndex(p.marks(), pos([R1]), pos([C1, C2]));
+  assert.equal(index.empty, true);
+  assert.equal(index.at(0, 1), null);
+});
+
+test('a range is outlined on its edges only and tinted inside; a single cell on all four sides', () => {
+  const p = here();
+  p.receive(selected(bob, [{ from: { row: R1, col: C1 }, to: { row: R3, col: C2 } }]));
+  p.receive(selected(cat, [cell(R2, C1)]));
+  const pos = (ids) => new Map(ids.map((id, i) => [id, i]));
+  const index = new SelectionIndex(p.marks(), pos([R1, R2, R3]), pos([C1, C2]));
+  const corner = index.at(0, 0).shadow;
+  assert.match(corner, /inset 0 2px 0 0 #ef4444/);
+  assert.match(corner, /inset 2px 0 0 0 #ef4444/);
+  assert.doesNotMatch(corner, /inset 0 -2px/);
+  assert.match(corner, /999px #ef44441f/);
+  // Row 1, column 0: inside Bob's range (left edge) and Cat's single cell (all sides, a layer in).
+  const both = index.at(1, 0);
+  assert.deepEqual(both.names, ['Bob', 'Cat']);
+  assert.match(both.shadow, /inset 2px 0 0 0 #ef4444/);
+  for (const side of ['0 4px 0 0', '0 -4px 0 0', '4px 0 0 0', '-4px 0 0 0']) {
+    assert.ok(both.shadow.includes(`inset ${side} #10b981`), side);
+  }
+  assert.ok(!both.shadow.includes('999px #10b981'));
+});
+
+function fakeClock() {
+  const clock = { t: 1000, timers: [] };
+  clock.now = () => clock.t;
+  clock.setTimer = (fn, ms) => { const timer = { fn, at: clock.t + ms }; clock.timers.push(timer); return timer; };
+  clock.clearTimer = (timer) => { clock.timers = clock.timers.filter((x) => x !== timer); };
+  clock.advance = (ms) => {
+    clock.t += ms;
+    for (const timer of clock.timers.filter((x) => x.at <= clock.t)) {
+      clock.timers = clock.timers.filter((x) => x !== timer);
+      timer.fn();
+    }
+  };
+  return clock;
+}
+
+function throttled() {
+  const clock = fakeClock();
+  const sent = [];
+  const t = new Throttle({ send: (v) => sent.push(v), intervalMs: 250, ...clock });
+  return { clock, sent, t };
+}
+
+test('throttle: the first selection goes at once, a burst sends at most one per interval and the last one at the end', () => {
+  const { clock, sent, t } = throttled();
+  t.push('a');
+  assert.deepEqual(sent, ['a']);
+  for (const v of ['b', 'c', 'd']) { clock.advance(50); t.push(v); }
+  assert.deepEqual(sent, ['a']);
+  assert.equal(clock.timers.length, 1);
+  clock.advance(100); // 250 ms after 'a'
+  assert.deepEqual(sent, ['a', 'd']);
+  clock.advance(1000);
+  assert.deepEqual(sent, ['a', 'd']);
+  t.push('e'); // long after: at once again
+  assert.deepEqual(sent, ['a', 'd', 'e']);
+});
+
+test('throttle: never more than 4 a second however fast the selection moves', () => {
+  const { clock, sent, t } = throttled();
+  for (let i = 0; i < 100; i += 1) { t.push(i); clock.advance(10); }
+  clock.advance(1000);
+  assert.ok(sent.length <= 5, `${sent.length} sends in ~1 s`);
+  assert.equal(sent[sent.length - 1], 99);
+});
+
+test('throttle: the same value is not sent twice; moving away and back within the interval sends nothing', () => {
+  const { clock, sent, t } = throttled();
+  t.push('a');
+  t.push('a');
+  clock.advance(50);
+  t.push('b');
+  t.push('a');
+  clock.advance(500);
+  assert.deepEqual(sent, ['a']);
+});
+
+test('throttle: repeat sends the current selection again (throttled), but never a lone null', () => {
+  const { clock, sent, t } = throttled();
+  t.repeat();
+  t.push(null); // nothing selected is what the others assume already
+  assert.deepEqual(sent, []);
+  t.push('a');
+  t.push(null);
+  clock.advance(300);
+  assert.deepEqual(sent, ['a', null]);
+  t.repeat(); // the selection is null: nothing to repeat
+  clock.advance(300);
+  t.push('a');
+  assert.deepEqual(sent, ['a', null, 'a']);
+  t.repeat(); // within the interval: later
+  t.push('b');
+  t.push('a'); // back to what was sent, but the forced repeat still goes out
+  assert.deepEqual(sent, ['a', null, 'a']);
+  clock.advance(300);
+  assert.deepEqual(sent, ['a', null, 'a', 'a']);
+});
+
+test('throttle: flushNow sends at once and drops what was pending', () => {
+  const { clock, sent, t } = throttled();
+  t.push('a');
+  t.push('b');
+  t.flushNow(null);
+  clock.advance(1000);
+  assert.deepEqual(sent, ['a', null]);
+});
+
+test('role badge labels', () => {
+  assert.equal(roleLabel('viewer', false), 'View only');
+  assert.equal(roleLabel('editor', true), 'Editor');
+  assert.equal(roleLabel('owner', true), 'Owner');
+  assert.equal(roleLabel(undefined, false), 'View only');
+  assert.equal(roleLabel('', true), 'Editor');
+});

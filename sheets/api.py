@@ -1,0 +1,150 @@
+"""The JSON API (docs/protocol.md). Every write calls one service function."""
+
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+
+from sheets import selectors, services
+from sheets.realtime import user_info
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": error, "message": message, **extra}, status=status)
+
+
+def _only(method: str) -> Callable:
+    """Django's require_GET/require_POST, but the 405 is JSON like every API error."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method != method:
+                response = _error(405, "method_not_allowed", f"Use {method} here.")
+                response["Allow"] = method
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def api_login_required(view: Callable) -> Callable:
+    """JSON 401 instead of the login redirect."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return _error(401, "unauthenticated", "Log in to continue.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _refuse_constant(name: str) -> None:
+    # Python's parser takes NaN and Infinity; JSON has no such numbers.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body, parse_constant=_refuse_constant)
+    except RequestDataTooBig:
+        raise services.OpError(
+            "too_large",
+            f"The request is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; split it.",
+            status=413,
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise services.OpError("invalid_json", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise services.OpError("invalid_json", "The body must be a JSON object.")
+    return body
+
+
+@_only("GET")
+@api_login_required
+def initial_state(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "now_ms": int(time.time() * 1000),
+            "clock_interval_ms": settings.CLOCK_INTERVAL_MS,
+            "user": user_info(request.user),
+        }
+    )
+
+
+def _sheet_or_404(request: HttpRequest, sheet_id: int):
+    try:
+        return selectors.sheet_for_user(user=request.user, sheet_id=sheet_id)
+    except selectors.SheetNotFound:
+        return None
+
+
+@_only("GET")
+@api_login_required
+def sheet_snapshot(request: HttpRequest, sheet_id: int) -> JsonResponse:
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    row_arrays = request.GET.get("rows") == "arrays"
+    return JsonResponse(selectors.sheet_snapshot(sheet=sheet, row_arrays=row_arrays))
+
+
+@_only("GET")
+@api_login_required
+def sheet_changes(request: HttpRequest, sheet_id: int) -> JsonResponse:
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    raw = request.GET.get("since", "")
+    # isdigit() alone lets "²" (then int() fails) and other scripts' digits through.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+        return _error(400, "invalid_since", "since must be a non-negative integer version.")
+    return JsonResponse(selectors.changes_since(sheet=sheet, since=int(raw)))
+
+
+# Each op endpoint: the service to call and the body fields it takes besides
+# client_id and op_id.
+OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
+    "cells": (services.cells_update, ("changes",)),
+    "rows/insert": (services.rows_insert, ("rows",)),
+    "rows/delete": (services.rows_delete, ("rows",)),
+    "columns/insert": (services.columns_insert, ("columns",)),
+    "columns/delete": (services.columns_delete, ("columns",)),
+    "columns/update": (services.column_update, ("column", "name", "type")),
+    "rename": (services.sheet_rename, ("title",)),
+}
+
+
+@_only("POST")
+@api_login_required
+def sheet_op(request: HttpRequest, sheet_id: int, op: str) -> JsonResponse:
+    service, fields = OPS[op]
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    try:
+        body = _json_body(request)
+        required = [f for f in ("op_id",) + fields[:1] if f not in body]
+        if required:
+            raise services.OpError("missing_field", f"Missing field: {', '.join(required)}.")
+        kwargs = {f: body[f] for f in fields if f in body}
+        result = service(
+            sheet=sheet,
+            user=request.user,
+            client_id=body.get("client_id", ""),
+            op_id=body["op_id"],
+            base_version=body.get("base_version"),
+            **kwargs,
+        )
+    except services.OpError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    status = 200 if result.get("applied") or result.get("replayed") else 422
+    return JsonResponse(result, status=status)

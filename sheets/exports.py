@@ -1,0 +1,163 @@
+"""Exports of a sheet: CSV streamed chunk by chunk, XLSX in openpyxl's
+write-only mode. Both map and convert through the sheet's Resource
+(sheets/resources.py), so headers are column names, values are in column
+order, numbers stay numbers, dates are ISO 8601 and text that a spreadsheet
+app would run as a formula is escaped with a leading `'`.
+
+Memory stays flat: rows come from the database `CHUNK_ROWS` at a time
+(`.iterator()`) and leave as soon as a chunk of bytes is ready. Under ASGI
+(the embedded default) Django would read a synchronous iterator to the end
+before sending anything, so there the rows are produced in a thread of their
+own and handed over one chunk at a time.
+"""
+
+import asyncio
+import codecs
+import csv
+import io
+import itertools
+import json
+import re
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+
+from sheets.models import Sheet
+from sheets.resources import SheetResource
+
+CHUNK_ROWS = 2000
+ROWS_PER_WRITE = 500
+FILE_BLOCK = 256 * 1024
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _resource(sheet: Sheet) -> SheetResource:
+    return SheetResource(sheet.columns.order_by("position"))
+
+
+def _chunks(sheet: Sheet) -> Iterator[list[dict]]:
+    """The rows' cells, in order, `ROWS_PER_WRITE` rows at a time, fetched
+    `CHUNK_ROWS` at a time (a server-side cursor on PostgreSQL). The JSON is
+    fetched as text and a chunk decoded in one call: the JSONField converter
+    and a decode call per row cost more than the decoding itself."""
+    rows = sheet.rows.order_by("order").annotate(text=Cast("values", TextField()))
+    texts = rows.values_list("text", flat=True).iterator(chunk_size=CHUNK_ROWS)
+    while batch := list(itertools.islice(texts, ROWS_PER_WRITE)):
+        yield json.loads("[" + ",".join(batch) + "]")
+
+
+def csv_chunks(sheet: Sheet) -> Iterator[bytes]:
+    """The sheet as CSV (UTF-8 with a BOM, so spreadsheet apps read it as
+    UTF-8; RFC 4180 quoting and CRLF line ends), a chunk of rows at a time."""
+    resource = _resource(sheet)
+    render = resource.rows_renderer()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(resource.get_export_headers())
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode()
+    for chunk in _chunks(sheet):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(render(chunk))
+        yield buffer.getvalue().encode()
+
+
+# XLSX sheet names: at most 31 characters, none of []:*?/\
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def xlsx_file(sheet: Sheet):
+    """The sheet as an XLSX workbook in a temporary file (deleted when
+    closed), read from the start. Numbers, dates and checkboxes are native cells."""
+    from openpyxl import Workbook
+
+    resource = _resource(sheet)
+    render = resource.rows_renderer(force_native_type=True)
+    book = Workbook(write_only=True)
+    page = book.create_sheet(title=_SHEET_NAME_BAD.sub(" ", sheet.title)[:31].strip() or "Sheet")
+
+    def cells(row: list) -> list:
+        return [xlsx_escape(v) if v.__class__ is str else v for v in row]
+
+    page.append(cells(resource.get_export_headers()))
+    for chunk in _chunks(sheet):
+        for row in render(chunk):
+            page.append(cells(row))
+    out = tempfile.TemporaryFile()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+# Characters XML cannot hold, or turns into something else (CR becomes LF),
+# and an underscore that would read as the start of an escape.
+_XLSX_ESCAPE = re.compile(r"[\x01-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+
+
+def xlsx_escape(text: str) -> str:
+    """OOXML's own escape for such characters, `_xHHHH_`, as Excel writes it
+    (sheets.tabular reads it back): a CR or a control character survives."""
+    if _XLSX_ESCAPE.search(text) is None:
+        return text
+    return _XLSX_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def _file_chunks(file) -> Iterator[bytes]:
+    with file:
+        while block := file.read(FILE_BLOCK):
+            yield block
+
+
+def filename(sheet: Sheet, extension: str) -> str:
+    return f"{slugify(sheet.title) or 'sheet'}.{extension}"
+
+
+def download(
+    request: HttpRequest, chunks: Callable[[], Iterator[bytes]], *, content_type: str, name: str
+) -> StreamingHttpResponse:
+    """A download streamed from `chunks()`, in constant memory under WSGI and ASGI alike."""
+    content = _in_own_thread(chunks) if isinstance(request, ASGIRequest) else chunks()
+    response = StreamingHttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+async def _in_own_thread(chunks: Callable[[], Iterator[bytes]]) -> AsyncIterator[bytes]:
+    """Run a synchronous chunk generator in one dedicated thread (its database
+    cursor belongs to that thread's connection) and hand the chunks over."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+    loop = asyncio.get_running_loop()
+    done = object()
+    iterator = None
+    try:
+        iterator = await loop.run_in_executor(executor, chunks)
+        while (chunk := await loop.run_in_executor(executor, next, iterator, done)) is not done:
+            yield chunk
+    finally:
+        await loop.run_in_executor(executor, _finish, iterator)
+        executor.shutdown(wait=False)
+
+
+def _finish(iterator) -> None:
+    try:
+        if iterator is not None and hasattr(iterator, "close"):
+            iterator.close()
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def xlsx_chunks(sheet: Sheet) -> Callable[[], Iterator[bytes]]:
+    """The workbook is written first (in the calling thread, so a failure is
+    a proper error page), then streamed from its temporary file."""
+    file = xlsx_file(sheet)
+    return lambda: _file_chunks(file)

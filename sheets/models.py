@@ -1,0 +1,157 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Sheet(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    # Bumped by every committed op; the seq of the op's event and change-log entry.
+    version = models.BigIntegerField(default=0)
+    # Change-log retention: payloads up to log_floor were pruned (catch-up from
+    # before it means "reload the snapshot"); op records up to op_floor were
+    # deleted (an op based on a version before it is refused, not re-applied).
+    log_floor = models.BigIntegerField(default=0)
+    op_floor = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ColumnType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHECKBOX = "checkbox", "Checkbox"
+
+
+class Column(models.Model):
+    # Made by the tab that creates the column, so it can be used before the server answers.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="columns")
+    position = models.FloatField()
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=10, choices=ColumnType.choices, default=ColumnType.TEXT)
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [models.Index(fields=["sheet", "position"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Row(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="rows")
+    # Fractional order key: an insert writes one row, never every row below it.
+    order = models.FloatField()
+    # {column id (str): value}; an empty cell is absent.
+    values = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["order"]
+        indexes = [models.Index(fields=["sheet", "order"])]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Change(models.Model):
+    """One committed op: the change log that catch-up and idempotent retries read."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="changes")
+    seq = models.BigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_id = models.CharField(max_length=64, blank=True)
+    op_id = models.UUIDField(null=True)
+    # The event as broadcast (docs/protocol.md), replayed by catch-up; None once pruned.
+    payload = models.JSONField(null=True)
+    # The HTTP answer, returned again when the same op_id is retried.
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "seq"], name="change_unique_seq"),
+            models.UniqueConstraint(fields=["sheet", "op_id"], name="change_unique_op"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id}#{self.seq}"
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+
+
+class SheetShare(models.Model):
+    """Another user's access to a sheet. The owner is not listed here."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "user"], name="share_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} on {self.sheet_id}"
+
+
+class ImportJob(models.Model):
+    """One uploaded file on its way into a sheet (docs/import-export.md):
+    analysed into a preview, confirmed once, imported outside the request."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        ANALYSING = "analysing", "Reading the file"
+        READY = "ready", "Ready to import"
+        REFUSED = "refused", "Refused"
+        QUEUED = "queued", "Waiting to import"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    # Also the op_id of the import: a job is applied to its sheet at most once.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The sheet imported into; None until done for an import into a new sheet.
+    sheet = models.ForeignKey(
+        Sheet, null=True, blank=True, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    filename = models.CharField(max_length=200)
+    # The upload, kept until the job ends (settings.IMPORT_DIR).
+    file_path = models.CharField(max_length=500, blank=True)
+    # {"delimiter": "" (sniff) or one of , ; tab |, "mode": append/replace/new}
+    options = models.JSONField(default=dict)
+    # What analysis found (sheets/imports.py `analyse`): shown, then followed by the import.
+    preview = models.JSONField(default=dict)
+    progress = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"

@@ -1,0 +1,147 @@
+"""Who has a sheet open right now.
+
+Per sheet, one entry per open socket (user id + channel name) with an expiry
+that the socket's heartbeat pushes forward. A tab that vanishes without a clean
+close drops out when its entry expires. With REDIS_URL the entries are a Redis
+sorted set shared by every process; the embedded default is one process, so
+its memory is the shared state there.
+"""
+
+import asyncio
+import time
+import weakref
+
+import redis.asyncio as aioredis
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from sheets import realtime, selectors
+
+
+def _member(user_id: int, channel: str) -> str:
+    return f"{user_id}:{channel}"
+
+
+def _users(members: list[str]) -> list[int]:
+    """User ids in order of first arrival, once each."""
+    seen: dict[int, None] = {}
+    for member in members:
+        seen.setdefault(int(member.split(":", 1)[0]), None)
+    return list(seen)
+
+
+class MemoryPresence:
+    def __init__(self) -> None:
+        self.sheets: dict[int, dict[str, float]] = {}
+
+    async def touch(self, sheet_id: int, user_id: int, channel: str, ttl: float) -> None:
+        entries = self.sheets.setdefault(sheet_id, {})
+        entries.pop(_member(user_id, channel), None)  # keep arrival order of others
+        entries[_member(user_id, channel)] = time.time() + ttl
+
+    async def leave(self, sheet_id: int, user_id: int, channel: str) -> None:
+        self.sheets.get(sheet_id, {}).pop(_member(user_id, channel), None)
+
+    async def users(self, sheet_id: int) -> list[int]:
+        now = time.time()
+        entries = self.sheets.get(sheet_id, {})
+        for member in [m for m, expires in entries.items() if expires <= now]:
+            del entries[member]
+        return _users(list(entries))
+
+
+class RedisPresence:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # One client per event loop: tests run several loops in one process.
+        self.clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _redis(self) -> aioredis.Redis:
+        loop = asyncio.get_running_loop()
+        client = self.clients.get(loop)
+        if client is None:
+            client = self.clients[loop] = aioredis.from_url(self.url, decode_responses=True)
+        return client
+
+    @staticmethod
+    def _key(sheet_id: int) -> str:
+        return f"gridroom:presence:{sheet_id}"
+
+    async def touch(self, sheet_id: int, user_id: int, channel: str, ttl: float) -> None:
+        key = self._key(sheet_id)
+        async with self._redis().pipeline() as pipe:
+            # Score = first arrival keeps the order stable; expiry lives in a second set.
+            pipe.zadd(key, {_member(user_id, channel): time.time()}, nx=True)
+            pipe.zadd(key + ":expires", {_member(user_id, channel): time.time() + ttl})
+            pipe.expire(key, int(ttl * 4))
+            pipe.expire(key + ":expires", int(ttl * 4))
+            await pipe.execute()
+
+    async def leave(self, sheet_id: int, user_id: int, channel: str) -> None:
+        key = self._key(sheet_id)
+        async with self._redis().pipeline() as pipe:
+            pipe.zrem(key, _member(user_id, channel))
+            pipe.zrem(key + ":expires", _member(user_id, channel))
+            await pipe.execute()
+
+    async def users(self, sheet_id: int) -> list[int]:
+        key = self._key(sheet_id)
+        client = self._redis()
+        expired = await client.zrangebyscore(key + ":expires", "-inf", time.time())
+        if expired:
+            async with client.pipeline() as pipe:
+                pipe.zrem(key, *expired)
+                pipe.zrem(key + ":expires", *expired)
+                await pipe.execute()
+        return _users(await client.zrange(key, 0, -1))
+
+
+_backend: MemoryPresence | RedisPresence | None = None
+
+
+def backend() -> MemoryPresence | RedisPresence:
+    global _backend
+    if _backend is None:
+        _backend = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
+    return _backend
+
+
+def ttl() -> float:
+    """How long a socket counts as present without a heartbeat."""
+    return settings.PRESENCE_TTL_SECONDS
+
+
+# --- What sheet sockets call: update the entries, tell the sheet's group.
+
+
+@database_sync_to_async
+def _users_info(user_ids: list[int]) -> list[dict]:
+    return selectors.users_info(user_ids=user_ids)
+
+
+async def announce(sheet_id: int) -> list[int]:
+    """Send who is here to every socket on the sheet; returns the user ids."""
+    user_ids = await backend().users(sheet_id)
+    await realtime.abroadcast_presence(sheet_id=sheet_id, users=await _users_info(user_ids))
+    return user_ids
+
+
+async def join(sheet_id: int, user_id: int, channel: str) -> list[int]:
+    await backend().touch(sheet_id, user_id, channel, ttl())
+    return await announce(sheet_id)
+
+
+async def refresh(
+    sheet_id: int, user_id: int, channel: str, last_seen: list[int], *, touch: bool = True
+) -> None:
+    """Keep this socket present (unless `touch` is off: its tab went silent);
+    announce when entries expired since `last_seen`."""
+    if touch:
+        await backend().touch(sheet_id, user_id, channel, ttl())
+    if await backend().users(sheet_id) != last_seen:
+        await announce(sheet_id)
+
+
+async def leave(sheet_id: int, user_id: int, channel: str) -> None:
+    await backend().leave(sheet_id, user_id, channel)
+    await announce(sheet_id)

@@ -1,0 +1,222 @@
+"""The django-import-export Resource of one sheet, and the formula escape.
+
+A sheet has no model per column: its columns are rows of `Column` and a row's
+cells live in `Row.values`, keyed by column id. So the Resource is built per
+sheet: one `Field` per column, `attribute` = the column id (a key of
+`Row.values`), `column_name` = the column's name, and a widget per column type
+whose `clean` is `sheets.values.clean` and whose `render` is the export form.
+Import and export both map and convert through it; the bulk loops in
+`sheets/services/imports.py` and `sheets/exports.py` call the fields' widgets
+directly instead of the library's per-row machinery (docs/import-export.md).
+"""
+
+import datetime
+import operator
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from import_export import resources, widgets
+from import_export.fields import Field
+
+from sheets import values
+
+# Text beginning with one of these is a formula (or becomes one) in a spreadsheet app.
+FORMULA_PREFIXES = frozenset("=+-@\t\r")
+ESCAPE = "'"
+
+
+def escape_formula(text: str) -> str:
+    """`'` in front of text a spreadsheet app would run as a formula."""
+    return ESCAPE + text if text and text[0] in FORMULA_PREFIXES else text
+
+
+def unescape_formula(text: str) -> str:
+    """The inverse of `escape_formula` on import: `'=x` is read as `=x`. A text
+    that genuinely starts with `'=` cannot be told apart (docs/import-export.md)."""
+    if len(text) > 1 and text[0] == ESCAPE and text[1] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+class CellWidget(widgets.Widget):
+    """One column type. `clean` gives the stored form (None: empty) or raises
+    values.InvalidValue (a ValueError); `render` gives the export form: text
+    for CSV, native values when `force_native_type` (XLSX), as the library's
+    own widgets do."""
+
+    column_type = "text"
+
+    def __init__(self) -> None:
+        super().__init__(coerce_to_string=True)
+        # The bulk import maps this over whole columns: stored form or values.EMPTY.
+        self.cleaner = values.CLEANERS[self.column_type]
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        stored = self.cleaner(value)
+        return None if stored is values.EMPTY else stored
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return "" if value is None else value
+
+    def clean_column(self, texts: list[str]) -> list[Any]:
+        """Stored forms (or values.EMPTY) of a column of strings; InvalidValue
+        on the first that does not clean."""
+        return list(map(self.cleaner, texts))
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        """`render` over a column of stored values, for the bulk export; an
+        empty cell stays None (both writers write it empty)."""
+        return [
+            None if v is None else self.render(v, force_native_type=force_native_type)
+            for v in column
+        ]
+
+
+class TextWidget(CellWidget):
+    column_type = "text"
+
+    def clean_column(self, texts: list[str]) -> list[Any]:
+        return values.clean_texts(texts)
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return "" if value is None else escape_formula(value)
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        # escape_formula, inline: this runs for every text cell of an export.
+        return [ESCAPE + v if v and v[0] in FORMULA_PREFIXES else v for v in column]
+
+
+class NumberWidget(CellWidget):
+    """Numbers stay numbers: never escaped (a negative number is no formula).
+    The CSV writer prints them as Python does, which reads back exactly."""
+
+    column_type = "number"
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        if value.__class__ is int and not -_SAFE < value < _SAFE:
+            # Only a float is stored this large, but PostgreSQL's jsonb gives
+            # 1e20 back as an integer: written as the float it was (an integer
+            # this large is refused on import: it would lose digits).
+            return float(value)
+        return value
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        return [float(v) if v.__class__ is int and not -_SAFE < v < _SAFE else v for v in column]
+
+
+_SAFE = 2**53
+
+
+class DateWidget(CellWidget):
+    """ISO 8601 (YYYY-MM-DD) in CSV; a real date in XLSX."""
+
+    column_type = "date"
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        if kwargs.get("force_native_type"):
+            return datetime.date.fromisoformat(value)
+        return value
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        if force_native_type:
+            return super().render_column(column, force_native_type=True)
+        return column  # stored as ISO text already
+
+
+class CheckboxWidget(CellWidget):
+    column_type = "checkbox"
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        if kwargs.get("force_native_type"):
+            return value
+        return "true" if value else "false"
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        return column if force_native_type else list(map(_CHECKBOX_TEXT.get, column))
+
+
+_CHECKBOX_TEXT = {True: "true", False: "false"}
+
+
+def _one(key: str) -> Callable[[dict], tuple]:
+    return lambda cells: (cells[key],)
+
+
+WIDGETS: dict[str, type[CellWidget]] = {
+    w.column_type: w for w in (TextWidget, NumberWidget, DateWidget, CheckboxWidget)
+}
+
+
+def header_key(name: str) -> str:
+    """How a file's header is matched to a column name: trimmed, case-folded."""
+    return " ".join(name.split()).casefold()
+
+
+class SheetResource(resources.Resource):
+    """The Resource of one sheet's columns, in display order. An instance is a
+    plain dict of cells (`Row.values`): `Field.get_value` reads dict keys."""
+
+    def __init__(self, columns: Iterable[Any]) -> None:
+        super().__init__()
+        self.fields = {}
+        for column in columns:
+            key = str(column.id) if hasattr(column, "id") else str(column["id"])
+            name = column.name if hasattr(column, "name") else column["name"]
+            column_type = column.type if hasattr(column, "type") else column["type"]
+            self.fields[key] = Field(attribute=key, column_name=name, widget=WIDGETS[column_type]())
+
+    def get_export_order(self) -> tuple[str, ...]:
+        return tuple(self.fields)
+
+    def get_import_order(self) -> tuple[str, ...]:
+        return tuple(self.fields)
+
+    def get_export_headers(self, selected_fields: Any = None) -> list[str]:
+        # Column names are text a user typed: escaped like any text cell.
+        return [escape_formula(name) for name in super().get_export_headers(selected_fields)]
+
+    def match_headers(self, headers: list[str]) -> list[Field | None]:
+        """The field each header names (trimmed, case-insensitive), or None.
+        A column matches at most one header: the first."""
+        by_name: dict[str, Field] = {}
+        for field in self.fields.values():
+            by_name.setdefault(header_key(field.column_name), field)
+        matched: list[Field | None] = []
+        for header in headers:
+            matched.append(by_name.pop(header_key(header), None))
+        return matched
+
+    def rows_renderer(
+        self, *, force_native_type: bool = False
+    ) -> Callable[[list[dict]], Iterable[tuple]]:
+        """A function from a chunk of rows' cells (`Row.values`) to their export
+        rows, in column order: each field's `get_value` + `widget.render`, done
+        column by column (`render_column`) so an export of 100,000 rows does
+        not pay `export_resource`'s per-row lookups and per-cell calls."""
+        fields = self.get_export_fields()
+        if not fields:
+            return lambda chunk: [()] * len(chunk)
+        blank = dict.fromkeys(f.attribute for f in fields)
+        pick = operator.itemgetter(*blank) if len(blank) > 1 else _one(*blank)
+        renderers = [f.widget.render_column for f in fields]
+
+        def render(chunk: list[dict]) -> Iterable[tuple]:
+            if not chunk:
+                return []
+            # Every cell of the chunk, by column (C-speed lookups and transposes).
+            columns = zip(*map(pick, [{**blank, **cells} for cells in chunk]), strict=True)
+            rendered = [
+                r(list(column), force_native_type=force_native_type)
+                for r, column in zip(renderers, columns, strict=True)
+            ]
+            return zip(*rendered, strict=True)
+
+        return render

@@ -1,0 +1,208 @@
+"""Reads, with the permission check every view, socket and service shares."""
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from sheets.models import Change, Role, Sheet, SheetShare
+
+
+class SheetNotFound(Exception):
+    """Missing, or not readable by this user: the two look the same from outside."""
+
+
+OWNER = "owner"
+
+
+def sheets_for_user(*, user) -> QuerySet[Sheet]:
+    """Sheets the user owns or that are shared with them, each with `role`."""
+    return (
+        Sheet.objects.filter(Q(owner=user) | Q(shares__user=user))
+        .annotate(
+            role=Case(
+                When(owner=user, then=Value(OWNER)),
+                default=Subquery(
+                    SheetShare.objects.filter(sheet=OuterRef("pk"), user=user).values("role")[:1]
+                ),
+            )
+        )
+        .select_related("owner__profile")
+        .distinct()
+    )
+
+
+def sheet_role(*, sheet: Sheet, user) -> str | None:
+    """owner, editor, viewer, or None (no access)."""
+    if not user.is_authenticated:
+        return None
+    if sheet.owner_id == user.id:
+        return OWNER
+    return SheetShare.objects.filter(sheet=sheet, user=user).values_list("role", flat=True).first()
+
+
+def can_read(*, sheet: Sheet, user) -> bool:
+    return sheet_role(sheet=sheet, user=user) is not None
+
+
+def can_write(*, sheet: Sheet, user) -> bool:
+    return sheet_role(sheet=sheet, user=user) in (OWNER, Role.EDITOR)
+
+
+def can_manage(*, sheet: Sheet, user) -> bool:
+    """Share, change roles, transfer, delete: the owner only."""
+    return sheet_role(sheet=sheet, user=user) == OWNER
+
+
+def sheet_shares(*, sheet: Sheet) -> QuerySet[SheetShare]:
+    return sheet.shares.select_related("user__profile").order_by("created_at")
+
+
+def users_info(*, user_ids: list[int]) -> list[dict[str, Any]]:
+    """Name and colour of each user, in the order given (for presence)."""
+    from accounts.services import profile_for
+
+    users = {u.id: u for u in get_user_model().objects.filter(id__in=user_ids)}
+    out = []
+    for user_id in user_ids:
+        if user_id in users:
+            profile = profile_for(user=users[user_id])
+            out.append(
+                {"id": user_id, "display_name": profile.display_name, "colour": profile.colour}
+            )
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def change_summary(payload: dict[str, Any]) -> str:
+    """One line saying what a change-log entry did."""
+    kind = payload.get("type")
+    if kind == "cells.changed":
+        return f"edited {_plural(len(payload.get('changes', [])), 'cell')}"
+    if kind == "rows.inserted":
+        return f"inserted {_plural(len(payload.get('rows', [])), 'row')}"
+    if kind == "rows.deleted":
+        return f"deleted {_plural(len(payload.get('rows', [])), 'row')}"
+    if kind == "columns.inserted":
+        names = ", ".join(c.get("name", "") for c in payload.get("columns", []))
+        return f"added column {names}"
+    if kind == "columns.deleted":
+        return f"deleted {_plural(len(payload.get('columns', [])), 'column')}"
+    if kind == "column.updated":
+        column = payload.get("column", {})
+        return f"changed column {column.get('name', '')} ({column.get('type', '')})"
+    if kind == "sheet.renamed":
+        return f"renamed the sheet to {payload.get('title', '')}"
+    if kind == "sheet.reset":
+        how = "replacing all rows" if payload.get("mode") == "replace" else "appended"
+        return f"imported {_plural(payload.get('rows', 0), 'row')} ({how})"
+    return str(kind)
+
+
+def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest change-log entries: who did what, when."""
+    changes = sheet.changes.select_related("user__profile").order_by("-seq")[:limit]
+    out = []
+    for change in changes:
+        profile = getattr(change.user, "profile", None) if change.user else None
+        out.append(
+            {
+                "seq": change.seq,
+                "who": profile.display_name if profile else "someone",
+                "colour": profile.colour if profile else "#888888",
+                "when": change.created_at,
+                "what": change_summary(change.payload),
+            }
+        )
+    return out
+
+
+def sheet_for_user(*, user, sheet_id: Any) -> Sheet:
+    try:
+        sheet = Sheet.objects.get(pk=int(sheet_id))
+    except (Sheet.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise SheetNotFound from None
+    if not can_read(sheet=sheet, user=user):
+        raise SheetNotFound
+    return sheet
+
+
+def sheet_version(*, sheet_id: int) -> int | None:
+    return Sheet.objects.filter(pk=sheet_id).values_list("version", flat=True).first()
+
+
+@contextlib.contextmanager
+def _consistent_read() -> Iterator[None]:
+    """One snapshot of the database for several queries, so a version and the
+    rows read with it agree (SQLite transactions already read one snapshot).
+    Inside a caller's transaction the level is the caller's: PostgreSQL only
+    takes SET TRANSACTION before the transaction's first query."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
+    """The whole sheet at one version: columns in order, rows in order.
+
+    Rows are {"id", "values": {column id: value}}, or with `row_arrays`
+    [id, value per column in order (null = empty)]: a third of the size for a
+    big sheet, since column ids are not repeated in every row."""
+    with _consistent_read():
+        sheet.refresh_from_db(fields=["title", "version"])
+        columns = [
+            {"id": str(c["id"]), "name": c["name"], "type": c["type"]}
+            for c in sheet.columns.values("id", "name", "type")
+        ]
+        ids = [c["id"] for c in columns]
+        known = set(ids)
+        rows: list[Any] = []
+        for row_id, values in sheet.rows.values_list("id", "values").iterator(chunk_size=5000):
+            if row_arrays:
+                rows.append([str(row_id), *map(values.get, ids)])
+                continue
+            # Values of a deleted column may linger in a row until it is next written.
+            if not known.issuperset(values):
+                values = {k: v for k, v in values.items() if k in known}
+            rows.append({"id": str(row_id), "values": values})
+    return {
+        "id": sheet.id,
+        "title": sheet.title,
+        "version": sheet.version,
+        "columns": columns,
+        "rows": rows,
+    }
+
+
+def changes_since(*, sheet: Sheet, since: int) -> dict[str, Any]:
+    """Events after `since`, in seq order, or a "reload" answer when the log
+    no longer reaches back that far or the gap is too large to replay."""
+    with _consistent_read():
+        sheet.refresh_from_db(fields=["version", "log_floor"])
+        return _changes_since(sheet, since)
+
+
+def _changes_since(sheet: Sheet, since: int) -> dict[str, Any]:
+    version = sheet.version
+    if since >= version:
+        return {"version": version, "reload": False, "changes": []}
+    # Payloads up to log_floor were pruned: from before it, only a snapshot helps.
+    too_far = since < sheet.log_floor
+    if too_far or version - since > settings.CATCHUP_MAX_CHANGES:
+        return {"version": version, "reload": True, "changes": []}
+    payloads = list(
+        Change.objects.filter(sheet=sheet, seq__gt=since)
+        .order_by("seq")
+        .values_list("payload", flat=True)
+    )
+    return {"version": version, "reload": False, "changes": payloads}

@@ -1,0 +1,47 @@
+"""Every write to a sheet. Views, consumers, commands, the admin and the import call these."""
+
+from sheets.services.cells import cells_update
+from sheets.services.columns import column_update, columns_delete, columns_insert
+from sheets.services.core import OpError, parse_uuid
+from sheets.services.imports import (
+    import_job_confirm,
+    import_job_create,
+    import_job_reread,
+    sheet_import,
+    sheet_import_new,
+)
+from sheets.services.retention import change_log_prune
+from sheets.services.rows import rows_delete, rows_insert
+from sheets.services.sharing import share_remove, sheet_share, sheet_transfer
+from sheets.services.sheets import (
+    DEFAULT_COLUMNS,
+    DEFAULT_ROWS,
+    sheet_create,
+    sheet_delete,
+    sheet_rename,
+)
+
+__all__ = [
+    "DEFAULT_COLUMNS",
+    "DEFAULT_ROWS",
+    "OpError",
+    "cells_update",
+    "change_log_prune",
+    "column_update",
+    "columns_delete",
+    "columns_insert",
+    "import_job_confirm",
+    "import_job_create",
+    "import_job_reread",
+    "parse_uuid",
+    "rows_delete",
+    "rows_insert",
+    "sheet_create",
+    "sheet_delete",
+    "sheet_import",
+    "sheet_import_new",
+    "sheet_rename",
+    "sheet_share",
+    "sheet_transfer",
+    "share_remove",
+]

@@ -1,0 +1,177 @@
+"""Columns: insert, delete, rename and type change (converting every value)."""
+
+from typing import Any
+
+from django.conf import settings
+
+from sheets import values
+from sheets.models import Column, ColumnType, Row, Sheet
+from sheets.services.core import ORDER_GAP, OpError, _id_list, _run_op, parse_uuid
+
+
+def _clean_column_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise OpError("invalid_name", "A column needs a name.")
+    if len(name.strip()) > 100:
+        raise OpError("invalid_name", "A column name is at most 100 characters.")
+    return name.strip()
+
+
+def _clean_column_type(column_type: Any) -> str:
+    if column_type not in ColumnType.values:
+        raise OpError("invalid_type", f"A column type is one of: {', '.join(ColumnType.values)}.")
+    return column_type
+
+
+def columns_insert(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, columns: Any
+) -> dict:
+    if not isinstance(columns, list) or not columns:
+        raise OpError("invalid_columns", "columns must be a non-empty list.")
+    specs = []
+    for spec in columns:
+        if not isinstance(spec, dict) or "id" not in spec:
+            raise OpError("invalid_column", 'Each column is {"id", "name", "type", "after"}.')
+        after = spec.get("after")
+        specs.append(
+            {
+                "id": str(parse_uuid(spec["id"], "column id")),
+                "after": str(parse_uuid(after, "after")) if after is not None else None,
+                "name": _clean_column_name(spec.get("name")),
+                "type": _clean_column_type(spec.get("type", "text")),
+            }
+        )
+    new_ids = [s["id"] for s in specs]
+    if len(set(new_ids)) != len(new_ids):
+        raise OpError("duplicate_id", "Each new column needs its own id.", status=409)
+
+    def apply(locked: Sheet) -> dict:
+        if Column.objects.filter(id__in=new_ids).exists():
+            raise OpError("id_taken", "A column with that id exists already.", status=409)
+        existing = list(locked.columns.order_by("position"))
+        if len(existing) + len(specs) > settings.MAX_COLUMNS_PER_SHEET:
+            raise OpError(
+                "too_many_columns",
+                f"A sheet holds at most {settings.MAX_COLUMNS_PER_SHEET} columns.",
+            )
+        for spec in specs:
+            index = 0
+            if spec["after"] is not None:
+                index = next(
+                    (i + 1 for i, c in enumerate(existing) if str(c.id) == spec["after"]), None
+                )
+                if index is None:
+                    raise OpError(
+                        "column_not_found",
+                        "The column to insert after no longer exists.",
+                        status=409,
+                        column=spec["after"],
+                    )
+            column = Column(
+                id=spec["id"], sheet=locked, name=spec["name"], type=spec["type"], position=0
+            )
+            existing.insert(index, column)
+        # Columns are few: renumbering them all keeps positions simple.
+        for i, column in enumerate(existing):
+            column.position = (i + 1) * ORDER_GAP
+        Column.objects.bulk_create([c for c in existing if str(c.id) in new_ids])
+        Column.objects.bulk_update([c for c in existing if str(c.id) not in new_ids], ["position"])
+        return {"event": ("columns.inserted", {"columns": specs})}
+
+    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def columns_delete(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, columns: Any
+) -> dict:
+    ids = _id_list(columns, "columns")
+
+    def apply(locked: Sheet) -> dict:
+        existing = [str(i) for i in locked.columns.filter(id__in=ids).values_list("id", flat=True)]
+        if not existing:
+            raise OpError("column_not_found", "Those columns no longer exist.", status=409)
+        locked.columns.filter(id__in=existing).delete()
+        _strip_values(locked, existing)
+        return {"event": ("columns.deleted", {"columns": existing})}
+
+    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def _strip_values(locked: Sheet, column_ids: list[str]) -> None:
+    touched = []
+    for row in locked.rows.only("id", "values").iterator(chunk_size=2000):
+        if any(c in row.values for c in column_ids):
+            for c in column_ids:
+                row.values.pop(c, None)
+            touched.append(row)
+    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+
+
+def column_update(
+    *,
+    sheet: Sheet,
+    user,
+    client_id: str,
+    op_id: Any,
+    column: Any,
+    name: Any = None,
+    type: Any = None,
+    base_version: Any = None,
+) -> dict:
+    """Rename a column and/or change its type. A type change converts every
+    value or, if any value does not convert, refuses with the list of them."""
+    column_id = str(parse_uuid(column, "column"))
+    new_name = _clean_column_name(name) if name is not None else None
+    new_type = _clean_column_type(type) if type is not None else None
+    if new_name is None and new_type is None:
+        raise OpError("invalid_update", "Give a new name, a new type, or both.")
+
+    def apply(locked: Sheet) -> dict:
+        col = locked.columns.filter(id=column_id).first()
+        if col is None:
+            raise OpError("column_not_found", "That column no longer exists.", status=409)
+        converted: dict[str, Any] = {}
+        if new_type is not None and new_type != col.type:
+            converted = _convert_column(locked, col, new_type)
+            col.type = new_type
+        if new_name is not None:
+            col.name = new_name
+        col.save(update_fields=["name", "type"])
+        body = {
+            "column": {"id": column_id, "name": col.name, "type": col.type},
+            "values": converted,
+        }
+        return {"event": ("column.updated", body)}
+
+    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def _convert_column(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
+    key = str(col.id)
+    failures, converted, touched = [], {}, []
+    for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
+        old = row.values[key]
+        try:
+            new = values.convert(old, col.type, new_type)
+        except values.InvalidValue as exc:
+            failures.append({"row": str(row.id), "value": old, "message": exc.message})
+            continue
+        if new is values.EMPTY:
+            new = None
+        if new != old or type(new) is not type(old):
+            if new is None:
+                row.values.pop(key)
+            else:
+                row.values[key] = new
+            converted[str(row.id)] = new
+            touched.append(row)
+    if failures:
+        raise OpError(
+            "not_convertible",
+            f"{len(failures)} value(s) cannot become {new_type}; fix them first.",
+            status=422,
+            values=failures[:100],
+            count=len(failures),
+        )
+    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    return converted

@@ -1,0 +1,173 @@
+"""The op runner shared by every sheet write, and the helpers ops share.
+
+An op runs in one transaction: lock the sheet row, replay a known `op_id`, check
+permission, validate, write, bump `sheet.version`, append to the change log, and
+broadcast the event after commit. Whole-op refusals raise OpError and write nothing.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from sheets import realtime, values
+from sheets.models import Change, Column, Role, Row, Sheet
+from sheets.selectors import OWNER, sheet_role
+
+ORDER_GAP = 1024.0
+
+
+class OpError(Exception):
+    """A refused op: nothing was written. `status` is the HTTP status to answer."""
+
+    def __init__(self, error: str, message: str, status: int = 400, **details: Any):
+        super().__init__(message)
+        self.error = error
+        self.message = message
+        self.status = status
+        self.details = details
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": self.error, "message": self.message, **self.details}
+
+
+def _not_found() -> OpError:
+    return OpError("not_found", "Sheet not found.", status=404)
+
+
+def parse_uuid(raw: Any, what: str) -> uuid.UUID:
+    if not isinstance(raw, str):
+        raise OpError("invalid_id", f"{what} must be a UUID string.")
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise OpError("invalid_id", f"{what} {raw[:40]!r} is not a UUID.") from None
+
+
+def _lock(*, sheet: Sheet, user, manage: bool = False) -> Sheet:
+    """The sheet row, locked until commit: ops on one sheet run one at a time.
+    Checks that `user` may write it (or, with `manage`, is its owner)."""
+    locked = Sheet.objects.select_for_update().filter(pk=sheet.pk).first()
+    role = sheet_role(sheet=locked, user=user) if locked is not None else None
+    if role is None:
+        raise _not_found()
+    if manage and role != OWNER:
+        raise OpError("forbidden", "Only the sheet's owner may do that.", status=403)
+    if role not in (OWNER, Role.EDITOR):
+        raise OpError("forbidden", "You may only view this sheet.", status=403)
+    return locked
+
+
+def _run_op(
+    sheet: Sheet,
+    user,
+    client_id: str,
+    op_id: Any,
+    apply: Callable[[Sheet], dict],
+    base_version: Any = None,
+) -> dict:
+    """Run `apply` on the locked sheet. It returns {"event": (type, body)} to
+    commit a change, or {"event": None} when nothing changed, plus any extra
+    answer fields (e.g. per-cell "errors")."""
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise OpError("invalid_client_id", "client_id must be a string of at most 64 characters.")
+    op_uuid = parse_uuid(op_id, "op_id") if op_id is not None else None
+    if base_version is not None and (
+        isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0
+    ):
+        raise OpError("invalid_base_version", "base_version must be a non-negative integer.")
+    with transaction.atomic():
+        locked = _lock(sheet=sheet, user=user)
+        if base_version is not None and base_version < locked.op_floor:
+            # The records that would tell whether this op was applied are gone:
+            # applying it blindly could apply it twice.
+            raise OpError(
+                "op_too_old",
+                "This change was made on a version of the sheet too old to apply safely; "
+                "review it and enter it again.",
+                status=409,
+                op_floor=locked.op_floor,
+            )
+        if op_uuid is not None:
+            done = Change.objects.filter(sheet=locked, op_id=op_uuid).first()
+            if done is not None:
+                return {**done.response, "event": done.payload, "replayed": True}
+        result = apply(locked)
+        spec = result.pop("event")
+        if spec is None:
+            return {"version": locked.version, "applied": False, "event": None, **result}
+        event_type, body = spec
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        event = realtime.sheet_event(
+            event_type,
+            sheet_id=locked.id,
+            seq=locked.version,
+            op_id=str(op_uuid) if op_uuid else None,
+            client_id=client_id,
+            user=user,
+            **body,
+        )
+        response = {"version": locked.version, "applied": True, **result}
+        Change.objects.create(
+            sheet=locked,
+            seq=locked.version,
+            user=user,
+            client_id=client_id,
+            op_id=op_uuid,
+            payload=event,
+            response=response,
+        )
+        transaction.on_commit(lambda: realtime.broadcast_sheet_event(event))
+        return {**response, "event": event}
+
+
+def _columns_by_id(sheet: Sheet) -> dict[str, Column]:
+    return {str(c.id): c for c in sheet.columns.all()}
+
+
+def cell_error(row: str, col: str, error: str, message: str) -> dict[str, str]:
+    """One entry of an answer's per-cell `errors`."""
+    return {"row": row, "col": col, "error": error, "message": message}
+
+
+def _clean_cells(
+    columns: dict[str, Column], raw: dict[str, Any], row_id: str, errors: list
+) -> dict[str, Any]:
+    """{col: stored value or EMPTY} for the valid cells of one row; errors appended."""
+    cleaned: dict[str, Any] = {}
+    for col_id, value in raw.items():
+        column = columns.get(col_id)
+        if column is None:
+            errors.append(
+                cell_error(row_id, col_id, "column_not_found", "That column no longer exists.")
+            )
+            continue
+        try:
+            cleaned[col_id] = values.clean(column.type, value)
+        except values.InvalidValue as exc:
+            errors.append(cell_error(row_id, col_id, exc.code, exc.message))
+    return cleaned
+
+
+def _apply_values(row: Row, cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Write cleaned values into the row; returns the committed value per cell (None = empty)."""
+    committed = {}
+    for col_id, value in cleaned.items():
+        if value is values.EMPTY:
+            row.values.pop(col_id, None)
+            committed[col_id] = None
+        else:
+            row.values[col_id] = value
+            committed[col_id] = value
+    return committed
+
+
+def _id_list(raw: Any, what: str) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        raise OpError(f"invalid_{what}", f"{what} must be a non-empty list of ids.")
+    if len(raw) > settings.MAX_CHANGES_PER_OP:
+        raise OpError(f"too_many_{what}", f"Too many {what} in one op; split it.", status=413)
+    return [str(parse_uuid(i, what[:-1] + " id")) for i in raw]

@@ -1,0 +1,304 @@
+"""Imports: the one write that puts a file's rows into a sheet, and the two
+user actions on an import job (upload, confirm) that lead to it.
+
+`sheet_import` is one op like any other (core._run_op): one transaction, the
+version bumped once, one change-log entry and one broadcast, a `sheet.reset`
+event that tells open tabs to fetch the snapshot (a 100,000-row event would
+not fit a socket frame, nor belong in the change log). Values are cleaned by
+the sheet's Resource (sheets/resources.py), i.e. sheets/values.py; one bad
+value refuses the whole import and nothing is written.
+"""
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+
+from sheets import selectors, values
+from sheets.models import Column, ImportJob, Sheet
+from sheets.resources import SheetResource
+from sheets.services.bulk import row_writer
+from sheets.services.columns import _clean_column_name, _clean_column_type
+from sheets.services.core import ORDER_GAP, OpError, _run_op
+from sheets.services.sheets import _clean_title
+
+BATCH_ROWS = 2000
+MAX_ERRORS = 100
+MODES = ("append", "replace")
+
+
+def _column_specs(columns: Any) -> list[dict | None]:
+    """Per position in a row: {"id"} an existing column, {"name", "type"} a new one, or None."""
+    if not isinstance(columns, list) or not columns:
+        raise OpError("invalid_columns", "columns must be a non-empty list.")
+    specs: list[dict | None] = []
+    for spec in columns:
+        if spec is None:
+            specs.append(None)
+        elif isinstance(spec, dict) and "id" in spec:
+            specs.append({"id": str(spec["id"])})
+        elif isinstance(spec, dict):
+            specs.append(
+                {
+                    "name": _clean_column_name(spec.get("name")),
+                    "type": _clean_column_type(spec.get("type", "text")),
+                }
+            )
+        else:
+            raise OpError("invalid_columns", "Each column is {id}, {name, type} or null.")
+    if all(s is None for s in specs):
+        raise OpError("invalid_columns", "No value of the file goes into a column.")
+    return specs
+
+
+def _resolve_columns(locked: Sheet, specs: list[dict | None]) -> list[Column | None]:
+    """The column of each position; new columns created after the last one."""
+    existing = {str(c.id): c for c in locked.columns.all()}
+    wanted = [s["id"] for s in specs if s is not None and "id" in s]
+    if len(set(wanted)) != len(wanted):
+        raise OpError("invalid_columns", "Two values of a row go into one column.")
+    missing = [i for i in wanted if i not in existing]
+    if missing:
+        raise OpError(
+            "column_not_found",
+            "A column the preview mapped no longer exists; preview the file again.",
+            status=409,
+        )
+    new = [s for s in specs if s is not None and "id" not in s]
+    if len(existing) + len(new) > settings.MAX_COLUMNS_PER_SHEET:
+        raise OpError(
+            "too_many_columns", f"A sheet holds at most {settings.MAX_COLUMNS_PER_SHEET} columns."
+        )
+    last = max((c.position for c in existing.values()), default=0.0)
+    created: dict[int, Column] = {}
+    for index, spec in enumerate(specs):
+        if spec is not None and "id" not in spec:
+            last += ORDER_GAP
+            created[index] = Column(
+                id=uuid.uuid4(), sheet=locked, name=spec["name"], type=spec["type"], position=last
+            )
+    Column.objects.bulk_create(created.values())
+    return [
+        None if s is None else created[i] if i in created else existing[s["id"]]
+        for i, s in enumerate(specs)
+    ]
+
+
+def sheet_import(
+    *,
+    sheet: Sheet,
+    user,
+    mode: str,
+    columns: Any,
+    rows: Iterable[list[str]],
+    client_id: str = "",
+    op_id: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Append `rows` to the sheet, or replace all its rows with them.
+
+    `columns` says where each position of a row goes (see `_column_specs`);
+    `rows` are lists of strings as read from a file (row 1 is the file's
+    header, so the first row here is row 2 in errors). Answers like every op,
+    plus "rows" (how many were written)."""
+    if mode not in MODES:
+        raise OpError("invalid_mode", "Choose whether to append rows or replace all rows.")
+    specs = _column_specs(columns)
+
+    def apply(locked: Sheet) -> dict:
+        targets = _resolve_columns(locked, specs)
+        resource = SheetResource(c for c in targets if c is not None)
+        cleaners = [
+            (index, resource.fields[str(c.id)]) for index, c in enumerate(targets) if c is not None
+        ]
+        if mode == "replace":
+            locked.rows.all().delete()
+            start, present = 0.0, 0
+        else:
+            start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
+            present = locked.rows.count()
+        count = _write_rows(locked, rows, cleaners, start, present, progress)
+        body = {"reason": "import", "mode": mode, "rows": count}
+        return {"event": ("sheet.reset", body), "rows": count}
+
+    return _run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
+
+
+def _write_rows(locked, rows, cleaners, start, present, progress) -> int:
+    """Clean and insert the rows, `BATCH_ROWS` at a time; OpError if any value
+    does not clean (after checking every row, so every error is counted)."""
+    limit = settings.MAX_ROWS_PER_SHEET - present
+    errors: list[dict] = []
+    error_count = 0
+    count = 0
+    rows = iter(rows)
+    with row_writer(locked.id) as write:
+        while batch := list(itertools.islice(rows, BATCH_ROWS)):
+            if count + len(batch) > limit:
+                raise OpError(
+                    "too_many_rows",
+                    f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET:,} rows.",
+                )
+            cells, bad = _clean_batch(batch, cleaners, first_row=count + 2)
+            if bad:
+                error_count += len(bad)
+                errors.extend(bad[: MAX_ERRORS - len(errors)])
+            elif not error_count:  # after a bad value nothing is kept: stop writing, keep checking
+                write(cells, start + ORDER_GAP * (count + 1))
+            count += len(batch)
+            if progress is not None:
+                progress(count)
+        if error_count:
+            raise OpError(
+                "invalid_values",
+                f"{error_count:,} value(s) do not fit their column; nothing was imported.",
+                status=422,
+                errors=errors,
+                count=error_count,
+            )
+    return count
+
+
+def _clean_batch(batch: list[list[str]], cleaners, first_row: int) -> tuple[list[dict], list]:
+    """The stored cells of each row of a batch, column by column: each
+    column is cleaned at once by its Resource field's widget (sheets/values.py
+    underneath); only a column with a bad value is gone through again value
+    by value, for the errors."""
+    cells: list[dict] = [{} for _ in batch]
+    errors: list[dict] = []
+    empty = values.EMPTY
+    for index, field in cleaners:
+        column = [row[index] for row in batch]
+        clean = field.widget.cleaner
+        try:
+            stored = field.widget.clean_column(column)
+        except ValueError:
+            stored = []
+            for number, value in enumerate(column, first_row):
+                try:
+                    stored.append(clean(value))
+                except ValueError as exc:
+                    stored.append(empty)
+                    message = getattr(exc, "message", str(exc))
+                    errors.append({"row": number, "column": field.column_name, "message": message})
+        key = field.attribute
+        for row_cells, value in zip(cells, stored, strict=True):
+            if value is not empty:
+                row_cells[key] = value
+    return cells, errors
+
+
+def sheet_import_new(
+    *,
+    owner,
+    title: Any,
+    columns: Any,
+    rows: Iterable[list[str]],
+    op_id: Any = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Sheet, dict]:
+    """A new sheet named `title` holding the file's columns and rows, made in
+    the same transaction as the import: a failed import leaves no sheet."""
+    title = _clean_title(title)
+    with transaction.atomic():
+        sheet = Sheet.objects.create(owner=owner, title=title)
+        result = sheet_import(
+            sheet=sheet,
+            user=owner,
+            mode="append",
+            columns=columns,
+            rows=rows,
+            op_id=op_id,
+            progress=progress,
+        )
+    return sheet, result
+
+
+# --- Import jobs: the user's two actions. The runner is sheets/imports.py.
+
+
+def import_job_create(
+    *, user, sheet: Sheet | None, upload: UploadedFile, delimiter: str = ""
+) -> ImportJob:
+    """Keep an uploaded file for preview. `sheet` None: a new sheet."""
+    if sheet is not None and not selectors.can_write(sheet=sheet, user=user):
+        raise OpError("forbidden", "You may only view this sheet.", status=403)
+    delimiter = _delimiter(delimiter)
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise OpError("too_large", _too_large(upload.size), status=413)
+    name = Path(upload.name or "upload").name[:200] or "upload"
+    job_id = uuid.uuid4()
+    folder = Path(settings.IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{job_id}{Path(name).suffix.lower()[:8]}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return ImportJob.objects.create(
+        id=job_id,
+        user=user,
+        sheet=sheet,
+        filename=name,
+        file_path=str(path),
+        options={"delimiter": delimiter, "new": sheet is None},
+    )
+
+
+def _delimiter(name: Any) -> str:
+    """The delimiter a form names ("comma", ...), or "" to detect it."""
+    from sheets.tabular import DELIMITERS
+
+    if not name:
+        return ""
+    by_name = {n: d for d, n in DELIMITERS.items()}
+    if name not in by_name:
+        raise OpError("invalid_delimiter", "Choose comma, semicolon, tab or pipe.")
+    return by_name[name]
+
+
+def _too_large(size: int) -> str:
+    limit = settings.MAX_UPLOAD_BYTES
+    return f"The file is {size / 2**20:,.1f} MiB; the limit is {limit / 2**20:,.1f} MiB."
+
+
+def import_job_reread(*, job: ImportJob, user, delimiter: str) -> bool:
+    """Preview the same upload again with another delimiter."""
+    if job.user_id != user.id:
+        raise OpError("not_found", "Import not found.", status=404)
+    options = {**job.options, "delimiter": _delimiter(delimiter)}
+    return bool(
+        ImportJob.objects.filter(
+            id=job.id, status__in=[ImportJob.Status.READY, ImportJob.Status.REFUSED]
+        )
+        .exclude(file_path="")
+        .update(status=ImportJob.Status.UPLOADED, options=options, error="", preview={})
+    )
+
+
+def import_job_confirm(*, job: ImportJob, user, mode: str | None) -> bool:
+    """Queue the previewed import. True if this call queued it; a second
+    confirm of the same job (a double click) is a no-op and answers False."""
+    if job.user_id != user.id:
+        raise OpError("not_found", "Import not found.", status=404)
+    new_sheet = bool(job.options.get("new"))
+    if not new_sheet:
+        if not selectors.can_write(sheet=job.sheet, user=user):
+            raise OpError("forbidden", "You may only view this sheet.", status=403)
+        if mode not in MODES:
+            raise OpError("invalid_mode", "Choose whether to append the rows or replace all rows.")
+    if job.status != ImportJob.Status.READY:
+        return False
+    if job.preview.get("error_count"):
+        raise OpError("invalid_values", "Fix the errors in the file and upload it again.")
+    options = {**job.options, "mode": "new" if new_sheet else mode}
+    return bool(
+        ImportJob.objects.filter(id=job.id, status=ImportJob.Status.READY).update(
+            status=ImportJob.Status.QUEUED, options=options
+        )
+    )

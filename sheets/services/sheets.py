@@ -1,0 +1,63 @@
+"""Sheets as a whole: create, rename, delete."""
+
+from typing import Any
+
+from django.db import transaction
+
+from sheets import realtime
+from sheets.models import Column, ColumnType, Row, Sheet
+from sheets.services.core import ORDER_GAP, OpError, _lock, _run_op
+
+DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
+DEFAULT_ROWS = 20
+
+
+@transaction.atomic
+def sheet_create(*, owner, title: str) -> Sheet:
+    """A new sheet with a few empty text columns and rows to type into."""
+    title = _clean_title(title)
+    sheet = Sheet.objects.create(owner=owner, title=title)
+    Column.objects.bulk_create(
+        Column(sheet=sheet, name=name, position=(i + 1) * ORDER_GAP, type=ColumnType.TEXT)
+        for i, name in enumerate(DEFAULT_COLUMNS)
+    )
+    Row.objects.bulk_create(
+        Row(sheet=sheet, order=(i + 1) * ORDER_GAP) for i in range(DEFAULT_ROWS)
+    )
+    return sheet
+
+
+def _clean_title(title: Any) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise OpError("invalid_title", "A sheet needs a title.")
+    title = title.strip()
+    if len(title) > 200:
+        raise OpError("invalid_title", "A title is at most 200 characters.")
+    return title
+
+
+def sheet_rename(
+    *,
+    sheet: Sheet,
+    user,
+    title: str,
+    client_id: str = "",
+    op_id: Any = None,
+    base_version: Any = None,
+) -> dict:
+    title = _clean_title(title)
+
+    def apply(locked: Sheet) -> dict:
+        locked.title = title
+        locked.save(update_fields=["title", "updated_at"])
+        return {"event": ("sheet.renamed", {"title": title})}
+
+    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+@transaction.atomic
+def sheet_delete(*, sheet: Sheet, user) -> None:
+    locked = _lock(sheet=sheet, user=user, manage=True)
+    sheet_id, title = locked.id, locked.title
+    locked.delete()
+    transaction.on_commit(lambda: realtime.broadcast_sheet_deleted(sheet_id=sheet_id, title=title))

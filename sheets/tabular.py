@@ -1,0 +1,405 @@
+"""Reading an uploaded CSV or XLSX file: hostile or broken files are refused,
+merely messy ones are read anyway, and what was worked around is said.
+
+`open_table(path, filename=..., delimiter=None)` looks at the file (kind,
+encoding, delimiter) and returns a `Table`; `Table.records()` yields its
+records as lists of strings, header first, enforcing the limits as it goes.
+A refusal raises `FileRefused` with a message for the page; nothing is ever
+written by this module.
+"""
+
+import codecs
+import csv
+import datetime
+import io
+import itertools
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from sheets import values
+
+SAMPLE_BYTES = 64 * 1024
+CHUNK_BYTES = 1024 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# A file whose sample has more control characters than this is not text.
+MAX_CONTROL_RATIO = 0.01
+_CONTROL = frozenset(chr(c) for c in itertools.chain(range(0, 9), range(11, 13), range(14, 32)))
+
+# Signatures of common binary formats, refused before any encoding is tried
+# (the Latin-1 fallback would otherwise "decode" anything).
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip archive",
+    b"\x7fELF": "a program",
+    b"PK\x03\x04": "a zip archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"Rar!": "a RAR archive",
+    b"\xd0\xcf\x11\xe0": "an old-style Office file (.xls): save it as .xlsx or CSV",
+}
+_BOMS = [
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE with BOM"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE with BOM"),
+]
+
+
+class FileRefused(Exception):
+    """The file cannot be imported; `message` says why, for the page."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Table:
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    encoding: str = ""  # for people: "UTF-8", "Windows-1252", ...
+    codec: str = ""
+    delimiter: str = ""
+    sniffed: bool = False
+    warnings: list[str] = field(default_factory=list)
+    size: int = 0
+    # Bytes read so far by records() (CSV): the progress of a pass over the file.
+    position: int = 0
+
+    def records(self) -> Iterator[list[str]]:
+        raw = self._csv_records() if self.kind == "csv" else self._xlsx_records()
+        return _limited(raw)
+
+    def _csv_records(self) -> Iterator[list[str]]:
+        number = 0
+        with self.path.open("rb") as raw:
+            text = io.TextIOWrapper(raw, encoding=self.codec, errors="strict", newline="")
+            reader = csv.reader(text, delimiter=self.delimiter, quotechar='"', strict=True)
+            try:
+                for number, record in enumerate(reader, 1):
+                    if not number % 1000:
+                        self.position = raw.tell()
+                    yield record
+            except csv.Error as exc:
+                raise FileRefused(_csv_error(str(exc), number + 1)) from None
+            except UnicodeDecodeError:
+                raise FileRefused(f"The file is not valid {self.encoding} text.") from None
+        self.position = self.size
+
+    def _xlsx_records(self) -> Iterator[list[str]]:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds on a damaged file
+            raise FileRefused("The XLSX file is damaged and cannot be read.") from exc
+        try:
+            sheet = book.worksheets[0]
+            # Rows as the file holds them, not padded to the size the file
+            # claims (a tiny file claiming 16,384 columns must stay cheap).
+            sheet.reset_dimensions()
+            for row in sheet.iter_rows(values_only=True):
+                cells = [_xlsx_text(v) for v in row]
+                while cells and cells[-1] == "":
+                    cells.pop()
+                yield cells
+        except FileRefused:
+            raise
+        except Exception as exc:
+            raise FileRefused("The XLSX file is damaged and cannot be read.") from exc
+        finally:
+            book.close()
+
+
+def open_table(path: Path, *, filename: str, delimiter: str | None = None) -> Table:
+    """Look at the file and decide how to read it, or refuse it."""
+    size = path.stat().st_size
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise FileRefused(
+            f"The file is {_mib(size)}; the limit is {_mib(settings.MAX_UPLOAD_BYTES)}."
+        )
+    if size == 0:
+        raise FileRefused("The file is empty.")
+    with path.open("rb") as f:
+        head = f.read(SAMPLE_BYTES)
+    if head.startswith(b"PK\x03\x04") and _is_workbook(path):
+        return _open_xlsx(path, size)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise FileRefused("The file is not a valid XLSX workbook.")
+    return _open_csv(path, size, head, delimiter)
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1024 * 1024):,.1f} MiB"
+
+
+# --- CSV: encoding, binary data, delimiter.
+
+
+def _open_csv(path: Path, size: int, head: bytes, delimiter: str | None) -> Table:
+    table = Table(path=path, kind="csv", size=size)
+    codec, label = _unicode_by_bom(head)
+    if codec is None:
+        codec, label = _utf16_without_bom(head)
+        if codec is not None:
+            table.warnings.append(f"The file has no byte-order mark; read as {label}.")
+    if codec is None:
+        _refuse_binary(head)
+        codec, label = _eight_bit_encoding(path, table.warnings)
+    else:
+        _validate(path, codec, label)
+    table.codec, table.encoding = codec, label
+    sample = codecs.getincrementaldecoder(codec)("ignore").decode(head, final=size <= len(head))
+    if _control_ratio(sample) > MAX_CONTROL_RATIO:
+        raise FileRefused("The file contains binary data, not text.")
+    if delimiter:
+        if delimiter not in DELIMITERS:
+            raise FileRefused("Choose comma, semicolon, tab or pipe as the delimiter.")
+        table.delimiter = delimiter
+    else:
+        table.delimiter = sniff_delimiter(sample, truncated=size > len(head)) or ","
+        table.sniffed = True
+    return table
+
+
+def _unicode_by_bom(head: bytes) -> tuple[str | None, str]:
+    for bom, codec, label in _BOMS:
+        if head.startswith(bom):
+            return codec, label
+    return None, ""
+
+
+def _utf16_without_bom(head: bytes) -> tuple[str | None, str]:
+    """Mostly-ASCII UTF-16 has a NUL in every other byte."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None, ""
+    even, odd = head[0 : pairs * 2 : 2].count(0), head[1 : pairs * 2 : 2].count(0)
+    if odd > 0.3 * pairs and even < 0.05 * pairs:
+        return "utf-16-le", "UTF-16 LE"
+    if even > 0.3 * pairs and odd < 0.05 * pairs:
+        return "utf-16-be", "UTF-16 BE"
+    return None, ""
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    return sum(1 for c in text if c in _CONTROL) / len(text)
+
+
+def _refuse_binary(head: bytes) -> None:
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise FileRefused(f"This is {what}, not a CSV file.")
+    if b"\x00" in head:
+        raise FileRefused("The file contains NUL bytes: it is binary data, not text.")
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13)) + head.count(127)
+    if controls > MAX_CONTROL_RATIO * len(head):
+        raise FileRefused("The file contains binary data, not text.")
+
+
+def _validate(path: Path, codec: str, label: str) -> None:
+    """The whole file decodes as `codec` and holds no NUL (UnicodeDecodeError if not)."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    try:
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
+                if "\x00" in decoder.decode(chunk):
+                    raise FileRefused(
+                        "The file contains NUL characters: it is binary data, not text."
+                    )
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise FileRefused(f"The file is not valid {label} text.") from None
+
+
+def _eight_bit_encoding(path: Path, warnings: list[str]) -> tuple[str, str]:
+    """UTF-8 when the whole file is valid UTF-8, else Windows-1252, else Latin-1."""
+    try:
+        _validate_bytes(path, "utf-8")
+        return "utf-8", "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        _validate_bytes(path, "cp1252")
+        warnings.append("The file is not UTF-8: read as Windows-1252.")
+        return "cp1252", "Windows-1252"
+    except UnicodeDecodeError:
+        warnings.append("The file is not UTF-8: read as Latin-1 (ISO-8859-1).")
+        return "latin-1", "Latin-1"
+
+
+def _validate_bytes(path: Path, codec: str) -> None:
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
+            if b"\x00" in chunk:
+                raise FileRefused("The file contains NUL bytes: it is binary data, not text.")
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+
+
+def sniff_delimiter(sample: str, *, truncated: bool = False) -> str | None:
+    """The delimiter that splits the sample's records most consistently into
+    the most fields (csv.Sniffer guesses wrong on short or ragged files)."""
+    if truncated and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_score = None, (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            rows = [r for r in itertools.islice(reader, 200) if any(r)]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, freq = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if width < 2:
+            continue
+        score = (freq / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_error(message: str, number: int) -> str:
+    if "unexpected end of data" in message or "newline inside string" in message:
+        return f'Row {number}: a quoted value is never closed (a “"” is missing).'
+    if "expected after" in message:
+        return f"Row {number}: text follows a closing quote; quote the whole value."
+    if "field larger than field limit" in message:
+        return (
+            f"Row {number}: a value is longer than {settings.MAX_CELL_CHARS:,} characters, "
+            "or a quote is never closed."
+        )
+    if "NUL" in message:
+        return "The file contains NUL characters: it is binary data, not text."
+    return f"Row {number}: the file is not valid CSV ({message})."
+
+
+# --- XLSX: a zip file, checked before openpyxl opens it.
+
+
+def _is_workbook(path: Path) -> bool:
+    """A zip that holds a workbook; refused if it is damaged or a zip bomb."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused("The file is a damaged zip archive, not a readable XLSX.") from None
+    if not any(m.filename == "xl/workbook.xml" for m in members):
+        raise FileRefused("This is a zip archive, not an XLSX workbook.")
+    if len(members) > 10_000:
+        raise FileRefused("The workbook has too many parts.")
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED_BYTES
+    if unpacked > limit:
+        raise FileRefused(
+            f"The workbook would unpack to {_mib(unpacked)}; the limit is {_mib(limit)}."
+        )
+    ratio = settings.IMPORT_MAX_XLSX_RATIO
+    big = [m for m in members if m.file_size > 1024 * 1024]
+    if any(m.file_size > ratio * max(m.compress_size, 1) for m in big) or (
+        unpacked > 1024 * 1024 and unpacked > ratio * max(packed, 1)
+    ):
+        raise FileRefused(
+            f"The workbook is compressed more than {ratio}:1, like a zip bomb: refused."
+        )
+    return True
+
+
+def _open_xlsx(path: Path, size: int) -> Table:
+    import openpyxl
+
+    table = Table(path=path, kind="xlsx", size=size, encoding="XLSX")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise FileRefused("The XLSX file is damaged and cannot be read.") from exc
+    try:
+        names = book.sheetnames
+    finally:
+        book.close()
+    if not names:
+        raise FileRefused("The workbook has no sheets.")
+    if len(names) > 1:
+        table.warnings.append(
+            f"Only the first sheet, “{names[0]}”, is imported (the file has {len(names)})."
+        )
+    return table
+
+
+_XLSX_UNESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xlsx_unescape(text: str) -> str:
+    """Read OOXML's `_xHHHH_` escapes (Excel writes a CR as `_x000D_`)."""
+    if "_x" not in text:
+        return text
+    return _XLSX_UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _xlsx_text(value: Any) -> str:
+    """A cell of a workbook as the text a CSV would hold for it."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return xlsx_unescape(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return values.format_number(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- Limits, for both kinds.
+
+
+def _limited(records: Iterator[list[str]]) -> Iterator[list[str]]:
+    max_rows = settings.MAX_ROWS_PER_SHEET + 1  # and the header
+    max_columns = settings.MAX_COLUMNS_PER_SHEET
+    max_cell = settings.MAX_CELL_CHARS
+    max_row = settings.IMPORT_MAX_ROW_CHARS
+    for number, record in enumerate(records, 1):
+        if number > max_rows:
+            raise FileRefused(
+                f"The file has more than {max_rows - 1:,} rows, the most a sheet holds."
+            )
+        if len(record) > max_columns:
+            while record and record[-1] == "":
+                record.pop()
+            if len(record) > max_columns:
+                raise FileRefused(
+                    f"Row {number} has {len(record):,} values; "
+                    f"a sheet holds at most {max_columns} columns."
+                )
+        total = sum(map(len, record))
+        if total > max_cell:
+            if total > max_row:
+                raise FileRefused(
+                    f"Row {number} holds {total:,} characters; the limit is {max_row:,}."
+                )
+            for index, cell in enumerate(record, 1):
+                if len(cell) > max_cell:
+                    raise FileRefused(
+                        f"Row {number}, column {index}: a value of {len(cell):,} characters; "
+                        f"the limit is {max_cell:,}."
+                    )
+        yield record

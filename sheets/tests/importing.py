@@ -1,0 +1,96 @@
+"""Helpers shared by the import and export tests: uploading real files through
+the pages, reading what a sheet holds, and proving that nothing changed."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheets.models import Change, ImportJob, Sheet
+
+FILES = Path(__file__).parent / "files"
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def inline_imports(settings, tmp_path):
+    """Jobs run inside the request; uploads are kept in a temporary folder."""
+    settings.IMPORT_RUNNER = "inline"
+    settings.IMPORT_DIR = tmp_path / "imports"
+    return settings
+
+
+def file_bytes(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
+def upload(client, data: bytes, *, name: str = "data.csv", sheet: Sheet | None = None, **form):
+    """POST a file to the import form (a new sheet, or into `sheet`) as HTMX does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = f"/sheets/{sheet.id}/import/" if sheet else "/sheets/import/"
+    return client.post(url, {"file": SimpleUploadedFile(name, data), **form}, **HX)
+
+
+def last_job(user) -> ImportJob:
+    return ImportJob.objects.filter(user=user).latest("created_at")
+
+
+def confirm(client, job: ImportJob, mode: str | None = None):
+    data = {"mode": mode} if mode else {}
+    return client.post(f"/imports/{job.id}/confirm/", data, **HX)
+
+
+def import_new(client, user, data: bytes, *, name: str = "data.csv", **form) -> ImportJob:
+    """Upload, check the preview is clean, confirm: the finished job."""
+    upload(client, data, name=name, **form)
+    job = last_job(user)
+    assert job.status == "ready", job.error
+    assert not job.preview["error_count"], job.preview["errors"]
+    confirm(client, job)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    return job
+
+
+def columns_of(sheet: Sheet) -> list[tuple[str, str]]:
+    return list(sheet.columns.order_by("position").values_list("name", "type"))
+
+
+def grid(sheet: Sheet) -> list[list[Any]]:
+    """The committed values, rows in order, columns in order (None: empty)."""
+    ids = [str(i) for i in sheet.columns.order_by("position").values_list("id", flat=True)]
+    return [
+        [values.get(i) for i in ids]
+        for values in sheet.rows.order_by("order").values_list("values", flat=True)
+    ]
+
+
+def state(sheet: Sheet) -> dict:
+    """Everything an import could change: compare before and after a refusal."""
+    fresh = Sheet.objects.get(pk=sheet.pk)
+    return {
+        "version": fresh.version,
+        "columns": list(fresh.columns.order_by("position").values_list("id", "name", "type")),
+        "rows": list(fresh.rows.order_by("order").values_list("id", "order", "values")),
+        "changes": Change.objects.filter(sheet=fresh).count(),
+    }
+
+
+def typed_columns(sheet: Sheet, user, types: dict[str, str]) -> None:
+    """Rename and retype the default sheet's first columns: {name: type}."""
+    import uuid
+
+    from sheets import services
+
+    columns = list(sheet.columns.order_by("position"))
+    for column, (name, column_type) in zip(columns, types.items(), strict=False):
+        services.column_update(
+            sheet=sheet,
+            user=user,
+            client_id="",
+            op_id=str(uuid.uuid4()),
+            column=str(column.id),
+            name=name,
+            type=column_type,
+        )

@@ -1,0 +1,287 @@
+"""Property: whatever the network does, every tab ends showing what the database holds.
+
+Simulated tabs edit one sheet through the real services; their events travel
+through the real channel layer (in-memory, or Redis under with_services.bash).
+Between the layer and each tab, deliveries are dropped, duplicated, reordered,
+and tabs disconnect (losing what was in flight). Tabs follow docs/protocol.md:
+apply in seq order, catch up on a gap, on a heartbeat that shows them behind,
+and after every reconnect. After quiescence each tab's grid equals the database,
+without re-fetching the snapshot at the end. Hypothesis prints a reproduction
+blob for any failing example (print_blob) and keeps it in its example database.
+"""
+
+import asyncio
+import concurrent.futures
+import random
+import threading
+import uuid
+
+import pytest
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sheets import realtime, selectors, services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHEET_EVENTS = {
+    "cells.changed",
+    "rows.inserted",
+    "rows.deleted",
+    "columns.inserted",
+    "columns.deleted",
+    "column.updated",
+    "sheet.renamed",
+}
+
+
+class Tab:
+    """The client rules of docs/protocol.md, over plain data."""
+
+    def __init__(self, sheet, channel: str):
+        self.sheet = sheet
+        self.channel = channel
+        self.held: dict[int, dict] = {}
+        self.load(selectors.sheet_snapshot(sheet=sheet))
+
+    def load(self, snap: dict) -> None:
+        self.seq = snap["version"]
+        self.columns = [dict(c) for c in snap["columns"]]
+        self.rows = [r["id"] for r in snap["rows"]]
+        self.values = {r["id"]: dict(r["values"]) for r in snap["rows"]}
+        self.held = {s: e for s, e in self.held.items() if s > self.seq}
+        self.drain_held()
+
+    def grid(self) -> tuple:
+        cols = [c["id"] for c in self.columns]
+        return (
+            tuple((c["id"], c["name"], c["type"]) for c in self.columns),
+            tuple((r, tuple(self.values[r].get(c) for c in cols)) for r in self.rows),
+        )
+
+    def receive(self, event: dict) -> None:
+        if event["type"] == "sheet.heartbeat":
+            if event["version"] > self.seq:
+                self.catch_up()
+            return
+        if event["type"] not in SHEET_EVENTS or event["seq"] <= self.seq:
+            return  # duplicate or not a sheet event
+        self.held[event["seq"]] = event
+        self.drain_held()
+        if self.held:
+            self.catch_up()  # a gap
+
+    def drain_held(self) -> None:
+        while self.seq + 1 in self.held:
+            self.apply(self.held.pop(self.seq + 1))
+
+    def catch_up(self) -> None:
+        answer = selectors.changes_since(sheet=self.sheet, since=self.seq)
+        if answer["reload"]:
+            self.load(selectors.sheet_snapshot(sheet=self.sheet))
+            return
+        for event in answer["changes"]:
+            self.held.setdefault(event["seq"], event)
+        self.drain_held()
+
+    def apply(self, event: dict) -> None:
+        kind = event["type"]
+        if kind == "cells.changed":
+            for change in event["changes"]:
+                if change["row"] in self.values:
+                    cells = self.values[change["row"]]
+                    if change["value"] is None:
+                        cells.pop(change["col"], None)
+                    else:
+                        cells[change["col"]] = change["value"]
+        elif kind == "rows.inserted":
+            for row in event["rows"]:
+                if row["id"] in self.values:
+                    self.rows.remove(row["id"])
+                index = self.rows.index(row["after"]) + 1 if row["after"] else 0
+                self.rows.insert(index, row["id"])
+                self.values[row["id"]] = dict(row["values"])
+        elif kind == "rows.deleted":
+            for row_id in event["rows"]:
+                if row_id in self.values:
+                    self.rows.remove(row_id)
+                    del self.values[row_id]
+        elif kind == "columns.inserted":
+            for col in event["columns"]:
+                ids = [c["id"] for c in self.columns]
+                index = ids.index(col["after"]) + 1 if col["after"] else 0
+                self.columns.insert(index, {k: col[k] for k in ("id", "name", "type")})
+        elif kind == "columns.deleted":
+            self.columns = [c for c in self.columns if c["id"] not in event["columns"]]
+            for cells in self.values.values():
+                for col_id in event["columns"]:
+                    cells.pop(col_id, None)
+        elif kind == "column.updated":
+            for col in self.columns:
+                if col["id"] == event["column"]["id"]:
+                    col.update(name=event["column"]["name"], type=event["column"]["type"])
+            for row_id, value in event["values"].items():
+                if value is None:
+                    self.values[row_id].pop(event["column"]["id"], None)
+                else:
+                    self.values[row_id][event["column"]["id"]] = value
+        self.seq = event["seq"]
+
+
+def database_grid(sheet) -> tuple:
+    snap = selectors.sheet_snapshot(sheet=sheet)
+    cols = [c["id"] for c in snap["columns"]]
+    return (
+        tuple((c["id"], c["name"], c["type"]) for c in snap["columns"]),
+        tuple((r["id"], tuple(r["values"].get(c) for c in cols)) for r in snap["rows"]),
+    )
+
+
+def random_op(rng: random.Random, tab: Tab) -> tuple:
+    """An op as a tab would make it from what it shows (which may be stale)."""
+    rows, cols = tab.rows, [c["id"] for c in tab.columns]
+    choice = rng.random()
+    if choice < 0.55 and rows and cols:
+        value = rng.choice(["x", "12", "abc", "", "2027-01-02", "true", 7, None, "=1+1"])
+        changes = [
+            {"row": rng.choice(rows), "col": rng.choice(cols), "value": value}
+            for _ in range(rng.randint(1, 3))
+        ]
+        return services.cells_update, {"changes": changes}
+    if choice < 0.7:
+        after = rng.choice(rows + [None]) if rows else None
+        new = {"id": str(uuid.uuid4()), "after": after}
+        if cols and rng.random() < 0.5:
+            new["values"] = {rng.choice(cols): "new"}
+        return services.rows_insert, {"rows": [new]}
+    if choice < 0.8 and len(rows) > 1:
+        return services.rows_delete, {"rows": [rng.choice(rows)]}
+    if choice < 0.87:
+        after = rng.choice(cols + [None]) if cols else None
+        kind = rng.choice(["text", "number"])
+        column = {"id": str(uuid.uuid4()), "name": "N", "type": kind, "after": after}
+        return services.columns_insert, {"columns": [column]}
+    if choice < 0.92 and len(cols) > 1:
+        return services.columns_delete, {"columns": [rng.choice(cols)]}
+    if cols:
+        change = {"column": rng.choice(cols)}
+        change.update(rng.choice([{"name": f"C{rng.randint(1, 9)}"}, {"type": "text"}]))
+        return services.column_update, change
+    return services.sheet_rename, {"title": f"T{rng.randint(1, 9)}"}
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(0, 2**32 - 1), tabs=st.integers(2, 4), steps=st.integers(5, 40))
+def test_every_tab_converges_on_the_database(make_sheet, user, seed, tabs, steps):
+    rng = random.Random(seed)
+    sheet = make_sheet(title=f"prop {seed}")
+    layer = get_channel_layer()
+    group = realtime.sheet_group(sheet.id)
+    clients = []
+    for _ in range(tabs):
+        channel = _layer_loop.run(layer.new_channel())
+        _layer_loop.run(layer.group_add(group, channel))
+        clients.append(Tab(sheet, channel))
+    in_flight: dict[str, list[dict]] = {t.channel: [] for t in clients}
+
+    def pump(tab: Tab, *, faulty: bool) -> None:
+        """Move what the layer holds for `tab` into its inbox, then deliver some."""
+        while True:
+            message = _receive_nowait(layer, tab.channel)
+            if message is None:
+                break
+            in_flight[tab.channel].append(message["event"])
+        inbox = in_flight[tab.channel]
+        if faulty:
+            rng.shuffle(inbox)
+        while inbox:
+            event = inbox.pop()
+            fate = rng.random() if faulty else 1.0
+            if fate < 0.15:
+                continue  # dropped
+            tab.receive(event)
+            if fate < 0.25:
+                tab.receive(event)  # duplicated
+
+    for _ in range(steps):
+        tab = rng.choice(clients)
+        action = rng.random()
+        if action < 0.1:
+            in_flight[tab.channel].clear()  # a disconnect loses what was in flight...
+            tab.catch_up()  # ...and every reconnect catches up
+            continue
+        service, fields = random_op(rng, tab)
+        op_id = str(uuid.uuid4())
+        for _ in range(2 if rng.random() < 0.2 else 1):  # duplicate sends
+            try:
+                answer = service(sheet=sheet, user=user, client_id="c", op_id=op_id, **fields)
+            except services.OpError:
+                break  # refused whole: nothing changed
+            if answer.get("event"):
+                tab.receive(answer["event"])  # the answer goes through the same pipeline
+        pump(rng.choice(clients), faulty=True)
+
+    # Quiescence: the last messages arrive (or not), then a heartbeat per tab.
+    sheet.refresh_from_db()
+    for tab in clients:
+        pump(tab, faulty=True)
+        tab.receive(realtime.heartbeat(sheet_id=sheet.id, version=sheet.version))
+    truth = database_grid(sheet)
+    for tab in clients:
+        assert tab.seq == sheet.version
+        assert tab.grid() == truth
+    for tab in clients:
+        _layer_loop.run(layer.group_discard(group, tab.channel))
+
+
+class _LayerLoop:
+    """One event loop, in its own thread, for every receive: channels-redis binds
+    a channel's receive buffer to the loop that first received on it. A receive
+    is never cancelled (redis-py can lose a cancellation and hang): one stays
+    pending per channel and is polled."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pending: dict[str, concurrent.futures.Future] = {}
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def poll(self, layer, channel: str) -> dict | None:
+        """The next message on `channel`, or None if none came within a moment
+        (a later one is picked up by the next poll, or counts as dropped)."""
+        future = self.pending.get(channel)
+        if future is None:
+            future = asyncio.run_coroutine_threadsafe(layer.receive(channel), self.loop)
+            self.pending[channel] = future
+        try:
+            message = future.result(timeout=0.02)
+        except concurrent.futures.TimeoutError:
+            return None
+        except Exception:
+            message = None  # a failed read counts as a dropped message
+        del self.pending[channel]
+        return message
+
+
+_layer_loop = _LayerLoop()
+
+
+def _receive_nowait(layer, channel: str) -> dict | None:
+    if isinstance(layer, InMemoryChannelLayer):
+        # Cancelling its receive is safe; its queues are not for polling across threads.
+        async def receive() -> dict | None:
+            try:
+                return await asyncio.wait_for(layer.receive(channel), timeout=0.01)
+            except TimeoutError:
+                return None
+
+        return _layer_loop.run(receive())
+    return _layer_loop.poll(layer, channel)

@@ -1,0 +1,298 @@
+"""Exports: CSV streamed in chunks and XLSX, mapped and converted by the
+sheet's Resource; formula escaping on every path; export → import round
+trips every value exactly; who may export."""
+
+import csv
+import datetime
+import io
+import uuid
+
+import openpyxl
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+from django.http import StreamingHttpResponse
+from django.test import AsyncClient
+
+from sheets import exports, services
+from sheets.models import Role
+from sheets.resources import SheetResource
+from sheets.tabular import xlsx_unescape
+from sheets.tests.importing import (  # noqa: F401 (fixtures)
+    columns_of,
+    confirm,
+    grid,
+    inline_imports,
+    last_job,
+    typed_columns,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+DANGEROUS = ["=1+2", "+44 20", "-minus", "@SUM(A1)", "\tTab", "\rReturn"]
+# Values that are easy to get wrong on the way out and back in.
+TRICKY = [
+    ["Rent", 900, "2027-01-31", True],
+    ["Food, drink", -12.5, "2027-02-28", False],
+    ["Quote \" and 'single'", 0.1, "1999-12-31", None],
+    ["Line\nbreak\r\nand CRLF", 1e20, None, True],
+    ["  spaces  ", 2**53 - 1, "2000-02-29", None],
+    ["007", 1.5e-7, None, None],
+    ["Ünïcödé ✓ 😀", -0.5, None, False],
+    ["'quoted already", 0, None, None],
+    ["bell\x07 and _x0041_ kept", 3, None, None],
+    [None, None, None, None],
+] + [[text, -1, None, None] for text in DANGEROUS]
+
+
+@pytest.fixture
+def filled(sheet, user):
+    """A sheet with typed columns (text, number, date, checkbox) holding TRICKY."""
+    typed_columns(
+        sheet, user, {"Item": "text", "Amount": "number", "Due": "date", "Paid": "checkbox"}
+    )
+    cols = [str(c.id) for c in sheet.columns.order_by("position")][:4]
+    services.rows_delete(
+        sheet=sheet,
+        user=user,
+        client_id="",
+        op_id=str(uuid.uuid4()),
+        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
+    )
+    after = None
+    specs = []
+    for values in TRICKY:
+        row_id = str(uuid.uuid4())
+        cells = {c: v for c, v in zip(cols, values, strict=True) if v is not None}
+        specs.append({"id": row_id, "after": after, "values": cells})
+        after = row_id
+    result = services.rows_insert(
+        sheet=sheet, user=user, client_id="", op_id=str(uuid.uuid4()), rows=specs
+    )
+    assert not result["errors"]
+    return sheet
+
+
+def download(client, sheet, fmt: str) -> bytes:
+    response = client.get(f"/sheets/{sheet.id}/export.{fmt}")
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content)
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
+
+
+def read_xlsx(data: bytes) -> list[tuple]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return [tuple(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_csv_has_names_then_values_in_column_order(auth_client, filled):
+    response = auth_client.get(f"/sheets/{filled.id}/export.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="budget.csv"'
+    rows = read_csv(b"".join(response.streaming_content))
+    assert rows[0] == ["Item", "Amount", "Due", "Paid", "E"]
+    assert rows[1] == ["Rent", "900", "2027-01-31", "true", ""]
+    assert rows[2] == ["Food, drink", "-12.5", "2027-02-28", "false", ""]
+    assert rows[4][:2] == ["Line\nbreak\r\nand CRLF", "1e+20"]
+    assert rows[10] == ["", "", "", "", ""]
+    assert len(rows) == 1 + len(TRICKY)
+
+
+def test_xlsx_has_native_numbers_dates_and_booleans(auth_client, filled):
+    response = auth_client.get(f"/sheets/{filled.id}/export.xlsx")
+    assert response["Content-Type"] == exports.XLSX_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="budget.xlsx"'
+    rows = read_xlsx(b"".join(response.streaming_content))
+    assert rows[0] == ("Item", "Amount", "Due", "Paid", "E")
+    assert rows[1][:4] == ("Rent", 900, datetime.datetime(2027, 1, 31), True)
+    assert rows[2][:4] == ("Food, drink", -12.5, datetime.datetime(2027, 2, 28), False)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_formula_prefix_is_escaped_but_numbers_are_not(auth_client, user, filled, fmt):
+    item = filled.columns.get(name="Item")
+    services.column_update(
+        sheet=filled,
+        user=user,
+        client_id="",
+        op_id=str(uuid.uuid4()),
+        column=str(item.id),
+        name="=Item",
+    )
+    data = download(auth_client, filled, fmt)
+    if fmt == "csv":
+        rows = read_csv(data)
+    else:  # the `_x000D_` escape (a CR) read back as spreadsheet apps do
+        rows = [[xlsx_unescape(v) if isinstance(v, str) else v for v in r] for r in read_xlsx(data)]
+    assert rows[0][0] == "'=Item"
+    escaped = {r[0]: r[1] for r in rows[1:] if r and r[0] and r[0][0] == "'"}
+    for text in DANGEROUS:
+        assert escaped["'" + text] in ("-1", -1)  # a negative number stays a number
+    assert "'quoted already" in [r[0] for r in rows if r]  # not a formula: untouched
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        assert all(c.data_type != "f" for row in book.worksheets[0].iter_rows() for c in row)
+
+
+@pytest.mark.usefixtures("inline_imports")
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_round_trips_every_value(auth_client, user, filled, fmt):
+    before = grid(filled)
+    data = download(auth_client, filled, fmt)
+    upload(auth_client, data, name=f"budget.{fmt}", sheet=filled)
+    job = last_job(user)
+    assert job.status == "ready", job.error
+    assert job.preview["error_count"] == 0, job.preview["errors"]
+    confirm(auth_client, job, "replace")
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    after = grid(filled)
+    assert after == before
+    assert [[type(v) for v in r] for r in after] == [[type(v) for v in r] for r in before]
+
+
+@pytest.mark.usefixtures("inline_imports")
+def test_a_text_that_really_starts_with_quote_equals_loses_the_quote(auth_client, user, sheet):
+    """The one ambiguity of the escape (docs/import-export.md)."""
+    typed_columns(sheet, user, {"Item": "text"})
+    col = str(sheet.columns.get(name="Item").id)
+    row = str(sheet.rows.order_by("order").values_list("id", flat=True).first())
+    services.cells_update(
+        sheet=sheet,
+        user=user,
+        client_id="",
+        op_id=str(uuid.uuid4()),
+        changes=[{"row": row, "col": col, "value": "'=x"}],
+    )
+    upload(auth_client, download(auth_client, sheet, "csv"), sheet=sheet)
+    confirm(auth_client, last_job(user), "replace")
+    assert grid(sheet)[0][0] == "=x"
+
+
+def test_csv_is_streamed_in_chunks_from_an_iterator(
+    user, make_sheet, django_assert_max_num_queries
+):
+    sheet = make_sheet(title="Long")
+    columns = [{"id": str(c.id)} for c in sheet.columns.order_by("position")]
+    rows = ([f"r{i}", str(i), "x" * 20, "", "y"] for i in range(5000))
+    services.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
+    chunks = exports.csv_chunks(sheet)
+    with django_assert_max_num_queries(1):  # the header needs the columns only
+        first = next(chunks)
+    assert first == "\ufeffA,B,C,D,E\r\n".encode()
+    rest = list(chunks)
+    assert len(rest) >= 5000 // exports.ROWS_PER_WRITE
+    assert max(len(c) for c in rest) < 64 * 1024
+    assert b"".join(rest).count(b"\r\n") == 5000
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_csv_streams_from_a_thread(asgi_client, filled_id):
+    response = await asgi_client.get(f"/sheets/{filled_id}/export.csv")
+    assert response.status_code == 200
+    assert response.is_async  # an async iterator: Django does not buffer it
+    body = b"".join([chunk async for chunk in response.streaming_content])
+    assert read_csv(body)[1] == ["Rent", "900", "2027-01-31", "true", ""]
+    # The test client keeps the view thread's connection open; PostgreSQL
+    # could not drop the test database with it.
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def filled_id(filled) -> int:
+    return filled.id
+
+
+@pytest.fixture
+def asgi_client(user) -> AsyncClient:
+    """Logged in from sync code, so no database work happens on the event loop's threads."""
+    from conftest import session_key_for
+
+    client = AsyncClient()
+    client.cookies["sessionid"] = session_key_for(user)
+    return client
+
+
+def test_the_library_export_agrees_with_ours(filled):
+    """The same Resource: django-import-export's own `export()` gives the same rows."""
+    resource = SheetResource(filled.columns.order_by("position"))
+    dataset = resource.export(filled.rows.order_by("order").values_list("values", flat=True))
+    ours = read_csv(b"".join(exports.csv_chunks(filled)))
+    assert [list(dataset.headers)] + [[str(v) for v in r] for r in dataset] == ours
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_bulk_rendering_is_the_widgets_render(native):
+    """`render_column` (the bulk export) gives what `render` gives value by value."""
+    from sheets.resources import WIDGETS
+
+    samples = {
+        "text": ["plain", "=1", "+1", "-1", "@a", "\tx", "\rx", "'=x", "", None],
+        "number": [0, -1, 1.5, 1e20, 10**20, -(10**20), 2**53 - 1, None],
+        "date": ["2027-01-31", None],
+        "checkbox": [True, False, None],
+    }
+    for column_type, column in samples.items():
+        widget = WIDGETS[column_type]()
+        bulk = widget.render_column(list(column), force_native_type=native)
+        one = [widget.render(v, force_native_type=native) for v in column]
+        assert [("" if b is None else b) for b in bulk] == one, column_type
+
+
+# --- Who may export
+
+
+def test_viewers_may_export_strangers_get_404(client_for, make_user, user, filled, other_user):
+    viewer = make_user("vera")
+    services.sheet_share(sheet=filled, user=user, who="vera", role=Role.VIEWER)
+    for fmt in ("csv", "xlsx"):
+        assert client_for(viewer).get(f"/sheets/{filled.id}/export.{fmt}").status_code == 200
+        assert client_for(other_user).get(f"/sheets/{filled.id}/export.{fmt}").status_code == 404
+
+
+def test_export_needs_login(client, filled):
+    response = client.get(f"/sheets/{filled.id}/export.csv")
+    assert response.status_code == 302
+
+
+# --- The admin
+
+
+def test_admin_exports_the_change_log_escaped(client_for, make_user, filled, user):
+    admin_user = make_user("root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    services.sheet_rename(sheet=filled, user=user, title="=evil()", op_id=str(uuid.uuid4()))
+    client = client_for(admin_user)
+    response = client.post(
+        "/admin/sheets/change/export/",
+        {"format": "0", "changeresource_sheet": "on", "changeresource_summary": "on"},
+    )
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["sheet", "summary"]
+    assert [str(filled.id), "renamed the sheet to =evil()"] in rows
+    assert ["'=evil()", "renamed the sheet to =evil()"] not in rows
+    response = client.post(
+        "/admin/sheets/sheet/export/",
+        {"format": "0", "sheetinforesource_title": "on", "sheetinforesource_rows": "on"},
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [["title", "rows"], ["'=evil()", str(len(TRICKY))]]
+
+
+def test_admin_downloads_one_sheet_as_csv(client_for, make_user, filled):
+    admin_user = make_user("root")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    response = client_for(admin_user).post(
+        "/admin/sheets/sheet/", {"action": "download_csv", "_selected_action": [filled.id]}
+    )
+    assert response.status_code == 200
+    assert read_csv(b"".join(response.streaming_content))[1][0] == "Rent"

@@ -1,0 +1,46 @@
+from django.urls import path
+
+from sheets import api, views, views_io, views_sharing
+
+urlpatterns = [
+    path("sheets/", views.sheet_list, name="sheet_list"),
+    path("sheets/new/", views.sheet_create, name="sheet_create"),
+    path("sheets/<int:sheet_id>/", views.sheet_detail, name="sheet_detail"),
+    path("sheets/<int:sheet_id>/rename/", views.sheet_rename, name="sheet_rename"),
+    path("sheets/<int:sheet_id>/delete/", views.sheet_delete, name="sheet_delete"),
+    path("sheets/<int:sheet_id>/share/", views_sharing.sheet_share, name="sheet_share"),
+    path(
+        "sheets/<int:sheet_id>/share/<int:user_id>/remove/",
+        views_sharing.share_remove,
+        name="share_remove",
+    ),
+    path("sheets/<int:sheet_id>/transfer/", views_sharing.sheet_transfer, name="sheet_transfer"),
+    path("sheets/<int:sheet_id>/history/", views_sharing.sheet_history, name="sheet_history"),
+    path("api/initial_state", api.initial_state, name="api_initial_state"),
+    path("api/sheets/<int:sheet_id>/", api.sheet_snapshot, name="api_sheet_snapshot"),
+    path("api/sheets/<int:sheet_id>/changes", api.sheet_changes, name="api_sheet_changes"),
+]
+# Import and export (docs/import-export.md).
+urlpatterns += [
+    path("sheets/import/", views_io.import_new, name="import_new"),
+    path("sheets/<int:sheet_id>/import/", views_io.import_into, name="sheet_import"),
+    path("imports/<uuid:job_id>/", views_io.import_job, name="import_job"),
+    path("imports/<uuid:job_id>/confirm/", views_io.import_confirm, name="import_confirm"),
+    path("imports/<uuid:job_id>/reread/", views_io.import_reread, name="import_reread"),
+    path(
+        "sheets/<int:sheet_id>/export.csv",
+        views_io.sheet_export,
+        {"fmt": "csv"},
+        name="sheet_export_csv",
+    ),
+    path(
+        "sheets/<int:sheet_id>/export.xlsx",
+        views_io.sheet_export,
+        {"fmt": "xlsx"},
+        name="sheet_export_xlsx",
+    ),
+]
+urlpatterns += [
+    path(f"api/sheets/<int:sheet_id>/{op}", api.sheet_op, {"op": op}, name=f"api_sheet_{op}")
+    for op in api.OPS
+]

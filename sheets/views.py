@@ -1,0 +1,106 @@
+"""Pages: the sheet list (HTMX-driven) and the sheet page. Writes go through services."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from sheets import selectors, services
+
+
+def _sheet(request: HttpRequest, sheet_id: int):
+    try:
+        return selectors.sheet_for_user(user=request.user, sheet_id=sheet_id)
+    except selectors.SheetNotFound:
+        raise Http404("Sheet not found") from None
+
+
+def _list_partial(request: HttpRequest, **extra) -> HttpResponse:
+    sheets = selectors.sheets_for_user(user=request.user)
+    return render(request, "sheets/list.html#sheet-list", {"sheets": sheets, **extra})
+
+
+@login_required
+def sheet_list(request: HttpRequest) -> HttpResponse:
+    sheets = selectors.sheets_for_user(user=request.user)
+    template = "sheets/list.html#sheet-list" if request.htmx else "sheets/list.html"
+    return render(request, template, {"sheets": sheets})
+
+
+@login_required
+@require_POST
+def sheet_create(request: HttpRequest) -> HttpResponse:
+    try:
+        sheet = services.sheet_create(owner=request.user, title=request.POST.get("title", ""))
+    except services.OpError as exc:
+        if request.htmx:
+            return _list_partial(request, create_error=exc.message)
+        messages.error(request, exc.message)
+        return redirect("sheet_list")
+    if request.htmx:
+        response = _list_partial(request)
+        return trigger_client_event(response, "sheetCreated", {"id": sheet.id})
+    return redirect("sheet_detail", sheet_id=sheet.id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheet_rename(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    sheet = _sheet(request, sheet_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.sheet_rename(sheet=sheet, user=request.user, title=request.POST.get("title"))
+        except services.OpError as exc:
+            error = exc.message
+        else:
+            return _list_partial(request) if request.htmx else redirect("sheet_list")
+    context = {"sheet": sheet, "error": error}
+    template = "sheets/list.html#rename-form" if request.htmx else "sheets/rename.html"
+    # htmx 2 swaps only 2xx answers: a form with its error comes back as 200 there.
+    return render(request, template, context, status=400 if error and not request.htmx else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheet_delete(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    sheet = _sheet(request, sheet_id)
+    if request.method == "POST":
+        try:
+            services.sheet_delete(sheet=sheet, user=request.user)
+        except services.OpError as exc:
+            notice = exc.message
+        else:
+            notice = f"Deleted “{sheet.title}”."
+        if request.htmx:
+            return _list_partial(request, notice=notice)
+        messages.info(request, notice)
+        return redirect("sheet_list")
+    template = "sheets/list.html#delete-confirm" if request.htmx else "sheets/delete.html"
+    return render(request, template, {"sheet": sheet})
+
+
+@login_required
+def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
+    sheet = _sheet(request, sheet_id)
+    api_base = reverse("api_sheet_snapshot", args=[sheet.id])
+    config = {
+        "sheet_id": sheet.id,
+        "title": sheet.title,
+        "ws_path": f"/ws/sheet/{sheet.id}/",
+        "snapshot_url": api_base,
+        "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
+        "ops_url": api_base,
+        "license_key": settings.HANDSONTABLE_LICENSE_KEY,
+        "role": selectors.sheet_role(sheet=sheet, user=request.user),
+        "can_edit": selectors.can_write(sheet=sheet, user=request.user),
+        "can_manage": selectors.can_manage(sheet=sheet, user=request.user),
+        "max_changes_per_op": settings.MAX_CHANGES_PER_OP,
+        "max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "sheet_list_url": reverse("sheet_list"),
+    }
+    return render(request, "sheets/detail.html", {"sheet": sheet, "sheet_config": config})
