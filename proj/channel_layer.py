@@ -28,3 +28,13 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 log.warning("channel layer receive failed (%s); retrying in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    async def _brpop_with_clean(self, index, channel, timeout):  # noqa: ASYNC109 (overrides)
+        # receive_single() polls Redis in a loop until a message comes. A
+        # cancellation that lands just as a reply completes can be swallowed on
+        # Python 3.11; the task then stays marked as cancelling, so stop here
+        # instead of polling forever for a consumer that is gone.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        return await super()._brpop_with_clean(index, channel, timeout)

@@ -120,6 +120,8 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "columns/delete": (services.columns_delete, ("columns",)),
     "columns/update": (services.column_update, ("column", "name", "type")),
     "rename": (services.sheet_rename, ("title",)),
+    "undo": (services.sheet_undo, ()),
+    "redo": (services.sheet_redo, ()),
 }
 
 

@@ -77,6 +77,18 @@ class Change(models.Model):
     payload = models.JSONField(null=True)
     # The HTTP answer, returned again when the same op_id is retried.
     response = models.JSONField(default=dict)
+    # Per-user undo (services/undo.py): an ordinary change ("do"), the undo of
+    # one, or the redo of an undo; `undo_of` is the change this one reverted.
+    kind = models.CharField(max_length=4, default="do")
+    undo_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # How to revert this change (None: it cannot be, e.g. an import or a pruned entry).
+    undo = models.JSONField(null=True, blank=True)
+    # Reverted already, or its revert was refused: off the user's undo/redo stack.
+    reverted = models.BooleanField(default=False)
+    # The op_id of an undo/redo refused on this change, so its retry gets the same answer.
+    refused_op = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +97,7 @@ class Change(models.Model):
             models.UniqueConstraint(fields=["sheet", "seq"], name="change_unique_seq"),
             models.UniqueConstraint(fields=["sheet", "op_id"], name="change_unique_op"),
         ]
+        indexes = [models.Index(fields=["sheet", "user", "seq"], name="change_user_seq")]
 
     def __str__(self) -> str:
         return f"{self.sheet_id}#{self.seq}"

@@ -20,6 +20,7 @@ from sheets.services.sheets import (
     sheet_delete,
     sheet_rename,
 )
+from sheets.services.undo import sheet_redo, sheet_undo
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -40,8 +41,10 @@ __all__ = [
     "sheet_delete",
     "sheet_import",
     "sheet_import_new",
+    "sheet_redo",
     "sheet_rename",
     "sheet_share",
     "sheet_transfer",
+    "sheet_undo",
     "share_remove",
 ]

@@ -13,6 +13,7 @@ from sheets.services.core import (
     _run_op,
     cell_error,
     parse_uuid,
+    same_value,
 )
 
 
@@ -44,6 +45,7 @@ def cells_update(
         rows = {str(r.id): r for r in locked.rows.filter(id__in=list(by_row))}
         errors: list[dict] = []
         applied: list[dict] = []
+        reverts: list[dict] = []
         touched: list[Row] = []
         for row_id, raw in by_row.items():
             row = rows.get(row_id)
@@ -53,15 +55,26 @@ def cells_update(
                     for col in raw
                 )
                 continue
-            committed = _apply_values(row, _clean_cells(columns, raw, row_id, errors))
+            cleaned = _clean_cells(columns, raw, row_id, errors)
+            before = {col: row.values.get(col) for col in cleaned}
+            committed = _apply_values(row, cleaned)
             if committed:
                 touched.append(row)
                 applied.extend(
                     {"row": row_id, "col": col, "value": v} for col, v in committed.items()
                 )
+                reverts.extend(
+                    {"row": row_id, "col": col, "before": before[col], "after": v}
+                    for col, v in committed.items()
+                    if not same_value(before[col], v)
+                )
         if not applied:
             return {"event": None, "errors": errors}
         Row.objects.bulk_update(touched, ["values"])
-        return {"event": ("cells.changed", {"changes": applied}), "errors": errors}
+        return {
+            "event": ("cells.changed", {"changes": applied}),
+            "errors": errors,
+            "undo": {"kind": "cells", "cells": reverts} if reverts else None,
+        }
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)

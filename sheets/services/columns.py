@@ -46,39 +46,71 @@ def columns_insert(
         raise OpError("duplicate_id", "Each new column needs its own id.", status=409)
 
     def apply(locked: Sheet) -> dict:
-        if Column.objects.filter(id__in=new_ids).exists():
-            raise OpError("id_taken", "A column with that id exists already.", status=409)
-        existing = list(locked.columns.order_by("position"))
-        if len(existing) + len(specs) > settings.MAX_COLUMNS_PER_SHEET:
-            raise OpError(
-                "too_many_columns",
-                f"A sheet holds at most {settings.MAX_COLUMNS_PER_SHEET} columns.",
-            )
-        for spec in specs:
-            index = 0
-            if spec["after"] is not None:
-                index = next(
-                    (i + 1 for i, c in enumerate(existing) if str(c.id) == spec["after"]), None
-                )
-                if index is None:
-                    raise OpError(
-                        "column_not_found",
-                        "The column to insert after no longer exists.",
-                        status=409,
-                        column=spec["after"],
-                    )
-            column = Column(
-                id=spec["id"], sheet=locked, name=spec["name"], type=spec["type"], position=0
-            )
-            existing.insert(index, column)
-        # Columns are few: renumbering them all keeps positions simple.
-        for i, column in enumerate(existing):
-            column.position = (i + 1) * ORDER_GAP
-        Column.objects.bulk_create([c for c in existing if str(c.id) in new_ids])
-        Column.objects.bulk_update([c for c in existing if str(c.id) not in new_ids], ["position"])
-        return {"event": ("columns.inserted", {"columns": specs})}
+        placed = place_columns(locked, specs)
+        undo = {"kind": "columns_insert", "columns": new_ids}
+        return {"event": ("columns.inserted", {"columns": placed}), "undo": undo}
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool = False) -> list:
+    """Create columns {"id", "name", "type", "after"} in order. A column to go
+    after that is gone refuses the op, or with `lost_after_at_end` puts it last.
+    Returns the specs with the `after` each column really got."""
+    new_ids = [s["id"] for s in specs]
+    if Column.objects.filter(id__in=new_ids).exists():
+        raise OpError("id_taken", "A column with that id exists already.", status=409)
+    existing = list(locked.columns.order_by("position"))
+    if len(existing) + len(specs) > settings.MAX_COLUMNS_PER_SHEET:
+        raise OpError(
+            "too_many_columns",
+            f"A sheet holds at most {settings.MAX_COLUMNS_PER_SHEET} columns.",
+        )
+    placed = []
+    for spec in specs:
+        index = 0
+        if spec["after"] is not None:
+            index = next(
+                (i + 1 for i, c in enumerate(existing) if str(c.id) == spec["after"]), None
+            )
+            if index is None and lost_after_at_end:
+                index = len(existing)
+            elif index is None:
+                raise OpError(
+                    "column_not_found",
+                    "The column to insert after no longer exists.",
+                    status=409,
+                    column=spec["after"],
+                )
+        column = Column(id=spec["id"], sheet=locked, name=spec["name"], type=spec["type"])
+        existing.insert(index, column)
+        placed.append({**spec, "after": str(existing[index - 1].id) if index else None})
+    # Columns are few: renumbering them all keeps positions simple.
+    for i, column in enumerate(existing):
+        column.position = (i + 1) * ORDER_GAP
+    Column.objects.bulk_create([c for c in existing if str(c.id) in new_ids])
+    Column.objects.bulk_update([c for c in existing if str(c.id) not in new_ids], ["position"])
+    return placed
+
+
+def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
+    """Delete those of `ids` that exist, and their values: (deleted ids, how to undo it)."""
+    order = list(locked.columns.order_by("position"))
+    gone = [c for c in order if str(c.id) in ids]
+    if not gone:
+        raise OpError("column_not_found", "Those columns no longer exist.", status=409)
+    deleted = [str(c.id) for c in gone]
+    # Restored in this order, each after the column that preceded it.
+    restore = []
+    for column in gone:
+        index = order.index(column)
+        after = str(order[index - 1].id) if index else None
+        restore.append(
+            {"id": str(column.id), "name": column.name, "type": column.type, "after": after}
+        )
+    locked.columns.filter(id__in=deleted).delete()
+    stripped = _strip_values(locked, deleted)
+    return deleted, {"kind": "columns_delete", "columns": restore, "values": stripped}
 
 
 def columns_delete(
@@ -87,24 +119,23 @@ def columns_delete(
     ids = _id_list(columns, "columns")
 
     def apply(locked: Sheet) -> dict:
-        existing = [str(i) for i in locked.columns.filter(id__in=ids).values_list("id", flat=True)]
-        if not existing:
-            raise OpError("column_not_found", "Those columns no longer exist.", status=409)
-        locked.columns.filter(id__in=existing).delete()
-        _strip_values(locked, existing)
-        return {"event": ("columns.deleted", {"columns": existing})}
+        existing, undo = delete_columns(locked, ids)
+        return {"event": ("columns.deleted", {"columns": existing}), "undo": undo}
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
-def _strip_values(locked: Sheet, column_ids: list[str]) -> None:
-    touched = []
+def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
+    """Remove the columns' values from every row; the removed cells."""
+    touched, removed = [], []
     for row in locked.rows.only("id", "values").iterator(chunk_size=2000):
         if any(c in row.values for c in column_ids):
             for c in column_ids:
-                row.values.pop(c, None)
+                if c in row.values:
+                    removed.append({"row": str(row.id), "col": c, "value": row.values.pop(c)})
             touched.append(row)
     Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    return removed
 
 
 def column_update(
@@ -130,9 +161,11 @@ def column_update(
         col = locked.columns.filter(id=column_id).first()
         if col is None:
             raise OpError("column_not_found", "That column no longer exists.", status=409)
+        before = {"name": col.name, "type": col.type}
         converted: dict[str, Any] = {}
+        old_values: dict[str, Any] = {}
         if new_type is not None and new_type != col.type:
-            converted = _convert_column(locked, col, new_type)
+            converted, old_values = _convert_column(locked, col, new_type)
             col.type = new_type
         if new_name is not None:
             col.name = new_name
@@ -141,14 +174,24 @@ def column_update(
             "column": {"id": column_id, "name": col.name, "type": col.type},
             "values": converted,
         }
-        return {"event": ("column.updated", body)}
+        undo = {
+            "kind": "column_update",
+            "column": column_id,
+            "before": {**before, "values": old_values},
+            "after": {"name": col.name, "type": col.type, "values": converted},
+        }
+        return {"event": ("column.updated", body), "undo": undo}
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
-def _convert_column(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
+def _convert_column(
+    locked: Sheet, col: Column, new_type: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Convert the column's values to `new_type`: ({row: new}, {row: old}) of
+    the cells that changed, or OpError listing the values that cannot convert."""
     key = str(col.id)
-    failures, converted, touched = [], {}, []
+    failures, converted, originals, touched = [], {}, {}, []
     for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
         old = row.values[key]
         try:
@@ -164,6 +207,7 @@ def _convert_column(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]
             else:
                 row.values[key] = new
             converted[str(row.id)] = new
+            originals[str(row.id)] = old
             touched.append(row)
     if failures:
         raise OpError(
@@ -174,4 +218,4 @@ def _convert_column(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]
             count=len(failures),
         )
     Row.objects.bulk_update(touched, ["values"], batch_size=2000)
-    return converted
+    return converted, originals

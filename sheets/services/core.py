@@ -70,7 +70,8 @@ def _run_op(
 ) -> dict:
     """Run `apply` on the locked sheet. It returns {"event": (type, body)} to
     commit a change, or {"event": None} when nothing changed, plus any extra
-    answer fields (e.g. per-cell "errors")."""
+    answer fields (e.g. per-cell "errors"). Optional keys kept with the change
+    (services/undo.py): "undo" (how to revert it), "kind" and "undo_of"."""
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise OpError("invalid_client_id", "client_id must be a string of at most 64 characters.")
     op_uuid = parse_uuid(op_id, "op_id") if op_id is not None else None
@@ -96,9 +97,14 @@ def _run_op(
                 return {**done.response, "event": done.payload, "replayed": True}
         result = apply(locked)
         spec = result.pop("event")
+        undo = result.pop("undo", None)
+        kind = result.pop("kind", "do")
+        undo_of = result.pop("undo_of", None)
         if spec is None:
             return {"version": locked.version, "applied": False, "event": None, **result}
         event_type, body = spec
+        if kind != "do":
+            body = {**body, "kind": kind}
         locked.version += 1
         locked.save(update_fields=["version", "updated_at"])
         event = realtime.sheet_event(
@@ -119,9 +125,17 @@ def _run_op(
             op_id=op_uuid,
             payload=event,
             response=response,
+            kind=kind,
+            undo_of=undo_of,
+            undo=undo,
         )
         transaction.on_commit(lambda: realtime.broadcast_sheet_event(event))
         return {**response, "event": event}
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal and of one JSON type: 1, 1.0 and True are different cell values."""
+    return a == b and type(a) is type(b)
 
 
 def _columns_by_id(sheet: Sheet) -> dict[str, Column]:

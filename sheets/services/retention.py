@@ -36,7 +36,8 @@ def change_log_prune(*, now: datetime.datetime | None = None) -> dict[str, int]:
             )
             floor = old.aggregate(Max("seq"))["seq__max"]
             if floor is not None:
-                pruned += old.update(payload=None)
+                # Too old to undo as well: what it changed may be long gone.
+                pruned += old.update(payload=None, undo=None)
                 sheet.log_floor = max(sheet.log_floor, floor)
             gone = Change.objects.filter(sheet=sheet, created_at__lt=record_cutoff)
             floor = gone.aggregate(Max("seq"))["seq__max"]

@@ -119,7 +119,11 @@ def rows_insert(
                     }
                 )
             Row.objects.bulk_create(new_rows, batch_size=1000)
-        return {"event": ("rows.inserted", {"rows": inserted}), "errors": errors}
+        undo = {
+            "kind": "rows_insert",
+            "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
+        }
+        return {"event": ("rows.inserted", {"rows": inserted}), "errors": errors, "undo": undo}
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)
 
@@ -130,10 +134,18 @@ def rows_delete(
     ids = _id_list(rows, "rows")
 
     def apply(locked: Sheet) -> dict:
-        existing = [str(i) for i in locked.rows.filter(id__in=ids).values_list("id", flat=True)]
-        if not existing:
-            raise OpError("row_not_found", "Those rows no longer exist.", status=409)
-        locked.rows.filter(id__in=existing).delete()
-        return {"event": ("rows.deleted", {"rows": existing})}
+        existing, undo = delete_rows(locked, ids)
+        return {"event": ("rows.deleted", {"rows": existing}), "undo": undo}
 
     return _run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def delete_rows(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
+    """Delete those of `ids` that exist: (deleted ids, how to undo it)."""
+    gone = list(locked.rows.filter(id__in=ids).values_list("id", "order", "values"))
+    if not gone:
+        raise OpError("row_not_found", "Those rows no longer exist.", status=409)
+    deleted = [str(row_id) for row_id, _, _ in gone]
+    locked.rows.filter(id__in=deleted).delete()
+    restore = [{"id": str(i), "order": o, "values": v} for i, o, v in gone]
+    return deleted, {"kind": "rows_delete", "rows": restore}

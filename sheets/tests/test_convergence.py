@@ -112,6 +112,9 @@ class Tab:
                 ids = [c["id"] for c in self.columns]
                 index = ids.index(col["after"]) + 1 if col["after"] else 0
                 self.columns.insert(index, {k: col[k] for k in ("id", "name", "type")})
+            for cell in event.get("values", []):  # an undone column delete
+                if cell["row"] in self.values:
+                    self.values[cell["row"]][cell["col"]] = cell["value"]
         elif kind == "columns.deleted":
             self.columns = [c for c in self.columns if c["id"] not in event["columns"]]
             for cells in self.values.values():
@@ -141,6 +144,8 @@ def database_grid(sheet) -> tuple:
 def random_op(rng: random.Random, tab: Tab) -> tuple:
     """An op as a tab would make it from what it shows (which may be stale)."""
     rows, cols = tab.rows, [c["id"] for c in tab.columns]
+    if rng.random() < 0.15:
+        return rng.choice([services.sheet_undo, services.sheet_undo, services.sheet_redo]), {}
     choice = rng.random()
     if choice < 0.55 and rows and cols:
         value = rng.choice(["x", "12", "abc", "", "2027-01-02", "true", 7, None, "=1+1"])
@@ -178,9 +183,12 @@ def random_op(rng: random.Random, tab: Tab) -> tuple:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**32 - 1), tabs=st.integers(2, 4), steps=st.integers(5, 40))
-def test_every_tab_converges_on_the_database(make_sheet, user, seed, tabs, steps):
+def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed, tabs, steps):
     rng = random.Random(seed)
     sheet = make_sheet(title=f"prop {seed}")
+    # Two editors, so that undos meet each other's later changes.
+    services.sheet_share(sheet=sheet, user=user, who=other_user.username, role="editor")
+    sheet.refresh_from_db()
     layer = get_channel_layer()
     group = realtime.sheet_group(sheet.id)
     clients = []
@@ -217,10 +225,11 @@ def test_every_tab_converges_on_the_database(make_sheet, user, seed, tabs, steps
             tab.catch_up()  # ...and every reconnect catches up
             continue
         service, fields = random_op(rng, tab)
+        who = rng.choice([user, other_user])
         op_id = str(uuid.uuid4())
         for _ in range(2 if rng.random() < 0.2 else 1):  # duplicate sends
             try:
-                answer = service(sheet=sheet, user=user, client_id="c", op_id=op_id, **fields)
+                answer = service(sheet=sheet, user=who, client_id="c", op_id=op_id, **fields)
             except services.OpError:
                 break  # refused whole: nothing changed
             if answer.get("event"):
