@@ -66,7 +66,7 @@ bench: system-test $(VENV)/.dev-installed $(DIST)
 
 # Real browsers against the app started the way `make run` starts it.
 e2e: $(VENV)/.dev-installed $(DIST)
-	$(PY) -m pytest -q e2e
+	$(PY) -m pytest -q -o timeout=300 e2e
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/static/gridroom/dist var
