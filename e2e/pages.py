@@ -373,8 +373,23 @@ class SheetPage:
         self.cell(row, 0).click(button="right")
         self.page.get_by_role("menuitem", name="Insert row below").click()
 
+    def menu_command(self, row: int, col: int, name: str) -> None:
+        """Right-click the cell and pick `name` from the grid's context menu."""
+        self.cell(row, col).click(button="right")
+        self.page.get_by_role("menuitem", name=name).click()
+
     def add_row(self) -> None:
         self.page.get_by_role("button", name="Add row").click()
+
+    def undo(self) -> None:
+        """Ctrl+Z (Cmd+Z on a Mac) in the grid: the user's last change is undone."""
+        self.wait_editor_closed()
+        self.page.keyboard.press("ControlOrMeta+z")
+
+    def redo(self) -> None:
+        """Ctrl+Y (Cmd+Y on a Mac) in the grid: what the user undid is done again."""
+        self.wait_editor_closed()
+        self.page.keyboard.press("ControlOrMeta+y")
 
     def open_column_dialog(self, col: int) -> Locator:
         """The column dialog for a column (from its header)."""

@@ -13,6 +13,7 @@ import { createGridView } from './gridview.js';
 import { createColumnDialog } from './dialog.js';
 import { Presence, Throttle, roleLabel } from './presence.js';
 import { renderPresenceList } from './presenceview.js';
+import { bindUndoButtons } from './undokeys.js';
 
 const LOAD_WITHOUT_SOCKET_MS = 3000;
 
@@ -100,6 +101,9 @@ function start() {
     },
     deleteColumns(ids) { send(state.deleteColumns(ids.filter(Boolean))); },
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
+    // After every change already queued (the queue keeps the order), like any op.
+    undo() { if (view.canEdit()) send(state.undo()); },
+    redo() { if (view.canEdit()) send(state.redo()); },
     rendered() { if (statusWanted) showStatus(); },
     selected(ranges) { selection.push(ranges); },
   };
@@ -122,6 +126,9 @@ function start() {
 
   const addRow = document.getElementById('add-row');
   const addColumn = document.getElementById('add-column');
+  const undoButton = document.getElementById('undo');
+  const redoButton = document.getElementById('redo');
+  bindUndoButtons({ undoButton, redoButton, undo: on.undo, redo: on.redo });
   addRow.addEventListener('click', () => {
     if (view.canEdit()) on.insertRow(state.rows.length ? state.rows[state.rows.length - 1].id : null);
   });
@@ -138,7 +145,7 @@ function start() {
   /** role: owner/editor/viewer (from sheet_config or access.changed); revoked: no access at all. */
   function setAccess({ role, canEdit, canManage = role === 'owner', revoked = false }) {
     view.setCanEdit(canEdit && !revoked);
-    for (const button of [addRow, addColumn]) if (button) button.disabled = !canEdit || revoked;
+    for (const button of [addRow, addColumn, undoButton, redoButton]) if (button) button.disabled = !canEdit || revoked;
     if (!canEdit || revoked) dialog.close();
     if (badge) {
       badge.textContent = revoked ? 'No access' : roleLabel(role, canEdit);

@@ -3,9 +3,10 @@
 // writes the state itself.
 import Handsontable from 'handsontable/base';
 import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
-import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, UndoRedo, Autofill } from 'handsontable/plugins';
+import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from 'handsontable/plugins';
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex, selectionToRanges } from './presence.js';
+import { bindUndoKeys, undoShortcuts } from './undokeys.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -13,8 +14,7 @@ registerCellType(CheckboxCellType);
 registerPlugin(AutoColumnSize); // the context menu needs it; it is switched off below
 registerPlugin(ContextMenu);
 registerPlugin(CopyPaste);
-registerPlugin(UndoRedo);
-registerPlugin(Autofill);
+registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (undokeys.js)
 
 // Sources of grid changes that are not user edits (remote values are written
 // into the data array directly, so they fire no change at all).
@@ -122,7 +122,11 @@ export function createGridView({ container, state, canEdit: initialCanEdit, lice
     return range ? range.highlight : null;
   };
 
+  const keys = undoShortcuts();
   const menuItems = {
+    gr_undo: { name: `Undo (${keys.undo})`, callback() { on.undo(); } },
+    gr_redo: { name: `Redo (${keys.redo})`, callback() { on.redo(); } },
+    sep0: SEPARATOR,
     gr_row_above: {
       name: 'Insert row above',
       callback() { const r = selectedRows(this)[0] ?? 0; on.insertRow(r > 0 ? rowIds[r - 1] : null); },
@@ -195,7 +199,7 @@ export function createGridView({ container, state, canEdit: initialCanEdit, lice
     outsideClickDeselects: false,
     sanitizer,
     beforeChange(changes, source) {
-      // Read-only covers typing, paste and autofill; undo and anything else that slips past it stop here.
+      // Read-only covers typing, paste and autofill; anything that slips past it stops here.
       if (!canEdit && !NOT_EDITS.has(source)) return false;
       return undefined;
     },
@@ -232,6 +236,8 @@ export function createGridView({ container, state, canEdit: initialCanEdit, lice
       return pasted.length ? undefined : false;
     },
   });
+
+  bindUndoKeys(hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => canEdit, editorOpen });
 
   container.addEventListener('dblclick', (event) => {
     if (!canEdit) return;
@@ -335,7 +341,6 @@ export function createGridView({ container, state, canEdit: initialCanEdit, lice
     if (!canEdit) {
       const editor = hot.getActiveEditor();
       if (editor && editor.isOpened()) editor.cancelChanges();
-      hot.getPlugin('undoRedo').clear(); // an undo must not write where the user no longer may
     }
     hot.updateSettings(editSettings()); // a context menu that is open closes with its plugin
     // Every column carries readOnly too: rebuild them now.

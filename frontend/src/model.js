@@ -71,6 +71,8 @@ export class SheetModel {
           if (spec.after != null && this.colIndexOf(spec.after) < 0) this.misplaced = true;
           this._placeColumn({ id: spec.id, name: spec.name, type: spec.type }, spec.after);
         }
+        // Cells of the new columns (an undone column delete brings its values back).
+        for (const c of e.values || []) if (this.colIndexOf(c.col) >= 0) this._commit(this.row(c.row), c.col, c.value);
         break;
       case 'columns.deleted': this._removeColumns(new Set(e.columns || [])); break;
       case 'column.updated': {

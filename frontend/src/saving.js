@@ -25,8 +25,8 @@ export function describeStatus({ state, queue, socketDown = false, loggedOut = f
   } else if (waiting) {
     [kind, text] = ['saving', 'Saving…'];
   } else if (state.lastRejection) {
-    const { count, message, what = 'cell' } = state.lastRejection;
-    [kind, text] = ['rejected', `${plural(count, what)} rejected: ${message}`];
+    const { count, message, what = 'cell', plain = false } = state.lastRejection;
+    [kind, text] = ['rejected', plain ? message : `${plural(count, what)} rejected: ${message}`];
   } else if (!state.loaded) {
     [kind, text] = ['loading', 'Loading…'];
   } else {

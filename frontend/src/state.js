@@ -13,6 +13,13 @@ export const SHEET_EVENTS = new Set([
 // one of them means the tab shows something the server does not have.
 const OPTIMISTIC = new Set(['rows/insert', 'rows/delete', 'columns/insert', 'columns/delete']);
 const uuid = () => globalThis.crypto.randomUUID();
+// Undo and redo of the user's own changes: refused as a whole or applied as an event.
+const HISTORY = new Set(['undo', 'redo']);
+const HISTORY_REFUSALS = {
+  nothing_to_undo: 'Nothing to undo.',
+  nothing_to_redo: 'Nothing to redo.',
+  undo_conflict: "Can't undo: what you changed was changed since by someone else.",
+};
 
 // A snapshot row is {id, values} or, from `?rows=arrays`, [id, value per column]
 // (docs/protocol.md): the array form keeps a 100,000-row snapshot small.
@@ -48,7 +55,7 @@ export class SheetState extends SheetModel {
     this.ops = new Map(); // opId -> {kind, keys: Set, failed, message, seq, body, aside?, made?, deleting?}
     this.deletingRows = new Set();
     this.deletingCols = new Set();
-    this.lastRejection = null; // {count, message, what?: 'change'} (cells unless said)
+    this.lastRejection = null; // {count, message, what?: 'change', plain?: true} (cells unless said; plain: the message alone)
     this.resetSeen = false; // a sheet.reset (an import) was applied: only a snapshot shows the sheet now
   }
 
@@ -224,6 +231,8 @@ export class SheetState extends SheetModel {
   _contested(e) {
     if (e.type !== 'cells.changed' || !this.recent.size) return null;
     if ((e.op_id && this.ops.has(e.op_id)) || (e.broadcaster_id && e.broadcaster_id === this.clientId)) return null;
+    // An undo or redo only reverts its own user's changes (the server refuses it when someone else's came since).
+    if (HISTORY.has(e.kind)) return null;
     const now = this.now();
     const out = [];
     for (const c of e.changes || []) {
@@ -347,13 +356,17 @@ export class SheetState extends SheetModel {
       return this._flush(this._behind());
     }
     // The whole op was refused.
-    const message = (answer && answer.message) || `The server refused the change (HTTP ${status}).`;
+    const message = (answer && answer.message) || HISTORY_REFUSALS[answer && answer.error]
+      || `The server refused the change (HTTP ${status}).`;
     let result = null;
     if (op) {
       let count = 0;
       for (const key of op.keys) if (this._reject(key, opId, message)) count += 1;
       if (OPTIMISTIC.has(op.kind)) result = { reload: true };
-      if (op.kind !== 'columns/update') {
+      if (HISTORY.has(op.kind)) {
+        // Nothing to revert: the server changed nothing. Its message says why (and who).
+        this.lastRejection = { count: 1, message, plain: true };
+      } else if (op.kind !== 'columns/update') {
         this.lastRejection = count ? { count, message } : { count: 1, message, what: 'change' };
       }
       this._settle(opId);
@@ -473,6 +486,19 @@ export class SheetState extends SheetModel {
   }
 
   renameSheet(title) { return this._flush(this._newOp('rename', { title })); }
+
+  /**
+   * Undo (or redo) this user's last change of the sheet: the server picks the
+   * change and answers an ordinary event, so nothing is shown before it.
+   */
+  undo() { return this._history('undo'); }
+
+  redo() { return this._history('redo'); }
+
+  _history(kind) {
+    this.lastRejection = null;
+    return this._flush(this._newOp(kind, {}));
+  }
 
   // --- Ops that outlive the page (outbox.js) and answers that change an op.
   /**

@@ -1,30 +1,18 @@
 """The JSON API (docs/protocol.md): shapes, status codes, and that errors are JSON."""
 
 import json
-import uuid
 
 import pytest
 from django.test import Client
 
 from sheets import realtime
 from sheets.models import Change, Row, Sheet
+from sheets.tests.helpers import col_ids, new_id, row_ids
 
 pytestmark = pytest.mark.django_db
 
 OPS = ["cells", "rows/insert", "rows/delete", "columns/insert", "columns/delete",
        "columns/update", "rename"]  # fmt: skip
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def col_ids(sheet: Sheet) -> list[str]:
-    return [str(i) for i in sheet.columns.order_by("position").values_list("id", flat=True)]
-
-
-def row_ids(sheet: Sheet) -> list[str]:
-    return [str(i) for i in sheet.rows.order_by("order").values_list("id", flat=True)]
 
 
 def post(client: Client, url: str, body, **extra):

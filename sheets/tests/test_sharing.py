@@ -1,19 +1,15 @@
 """Roles × actions, sharing, presence and live selections."""
 
 import json
-import uuid
 
 import pytest
 from channels.db import database_sync_to_async
 
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
+from sheets.tests.helpers import new_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 @pytest.fixture

@@ -10,20 +10,9 @@ import pytest
 from sheets import services
 from sheets.models import Change, Row, Sheet
 from sheets.services import OpError
+from sheets.tests.helpers import col_ids, new_id, row_ids
 
 pytestmark = pytest.mark.django_db
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def col_ids(sheet: Sheet) -> list[str]:
-    return [str(i) for i in sheet.columns.order_by("position").values_list("id", flat=True)]
-
-
-def row_ids(sheet: Sheet) -> list[str]:
-    return [str(i) for i in sheet.rows.order_by("order").values_list("id", flat=True)]
 
 
 def grid(sheet: Sheet) -> list[list]:

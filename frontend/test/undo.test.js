@@ -1,0 +1,224 @@
+// Undo and redo through the server: ops queued like any other, answered with
+// an ordinary event (`kind: "undo"|"redo"`) or refused with a message, and the
+// keys that send them (undokeys.js).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SheetState } from '../src/state.js';
+import { OpQueue } from '../src/ops.js';
+import { describeStatus } from '../src/saving.js';
+import { bindUndoKeys, bindUndoButtons, undoShortcuts } from '../src/undokeys.js';
+
+const C1 = '00000000-0000-4000-8000-00000000c001';
+const C2 = '00000000-0000-4000-8000-00000000c002';
+const R1 = '00000000-0000-4000-8000-00000000a001';
+const R2 = '00000000-0000-4000-8000-00000000a002';
+const ANN = { id: 1, username: 'ann', display_name: 'Ann' };
+
+const snapshot = (version = 10) => ({
+  id: 7, title: 'Budget', version,
+  columns: [{ id: C1, name: 'Item', type: 'text' }, { id: C2, name: 'Amount', type: 'number' }],
+  rows: [{ id: R1, values: { [C1]: 'v0', [C2]: 1 } }, { id: R2, values: { [C1]: 'v1', [C2]: 2 } }],
+});
+
+function loaded(clientId = 'me', options = {}) {
+  const s = new SheetState({ clientId, ...options });
+  s.loadSnapshot(snapshot());
+  return s;
+}
+
+const show = (s, rowId, colId) => s.display(s.rowIndexOf(rowId), s.colIndexOf(colId));
+const status = (s) => describeStatus({ state: s, queue: {} });
+const event = (seq, type, fields, more = {}) => ({ type, sheet_id: 7, seq, op_id: null, broadcaster_id: 'other', user: ANN, ...fields, ...more });
+const answerOf = (op, seq, type, fields, kind = 'undo') => ({
+  version: seq, applied: true, errors: [],
+  event: event(seq, type, fields, { op_id: op.opId, broadcaster_id: 'me', kind }),
+});
+
+test('an undo is an op with only op_id and base_version; its event shows the old value', () => {
+  const s = loaded();
+  const edit = s.editCells([{ row: R1, col: C1, value: 'new' }]);
+  s.applyAnswer(edit.opId, answerOf(edit, 11, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'new' }] }, undefined), 200);
+  const op = s.undo();
+  assert.equal(op.endpoint, 'undo');
+  assert.deepEqual(op.body, { op_id: op.opId, base_version: 11 });
+  // Nothing changes before the server answers; the status says it is on its way.
+  assert.equal(show(s, R1, C1), 'new');
+  assert.equal(s.pendingCount(), 1);
+  assert.equal(status(s).text, 'Saving…');
+  s.applyAnswer(op.opId, answerOf(op, 12, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'v0' }] }), 200);
+  assert.equal(show(s, R1, C1), 'v0');
+  assert.equal(s.pendingCount(), 0);
+  assert.deepEqual(status(s), { kind: 'saved', text: 'All changes saved', notice: null });
+  assert.equal(s.conflicts.size, 0);
+  // Redo: the same, the other way.
+  const again = s.redo();
+  assert.equal(again.endpoint, 'redo');
+  s.applyAnswer(again.opId, answerOf(again, 13, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'new' }] }, 'redo'), 200);
+  assert.equal(show(s, R1, C1), 'new');
+});
+
+test('the undo\'s event reaching the tab first (socket) settles the op as well', () => {
+  const s = loaded();
+  const op = s.undo();
+  s.receive(event(11, 'rows.deleted', { rows: [R2] }, { op_id: op.opId, broadcaster_id: 'me', kind: 'undo' }));
+  assert.deepEqual(s.rows.map((r) => r.id), [R1]);
+  assert.equal(s.pendingCount(), 0);
+  // The answer comes after: a replay of what the tab has.
+  s.applyAnswer(op.opId, answerOf(op, 11, 'rows.deleted', { rows: [R2] }), 200);
+  assert.deepEqual(s.rows.map((r) => r.id), [R1]);
+});
+
+test('refusals are shown as the server says them, change nothing and leave no "Saving…"', () => {
+  const s = loaded();
+  const op = s.undo();
+  const message = "Can't undo: a cell you changed was changed since by bob.";
+  assert.equal(s.applyAnswer(op.opId, { error: 'undo_conflict', message }, 409), null, 'no reload: nothing was shown early');
+  assert.equal(s.pendingCount(), 0);
+  assert.deepEqual(status(s), { kind: 'rejected', text: message, notice: null });
+  assert.equal(show(s, R1, C1), 'v0');
+  assert.equal(s.errorCount(), 0);
+  // The next undo clears the message while it is on its way; "nothing to" without a message still reads well.
+  const next = s.undo();
+  assert.equal(status(s).text, 'Saving…');
+  s.applyAnswer(next.opId, { error: 'nothing_to_undo' }, 409);
+  assert.equal(status(s).text, 'Nothing to undo.');
+  const redo = s.redo();
+  s.applyAnswer(redo.opId, { error: 'nothing_to_redo', message: 'Nothing to redo.' }, 409);
+  assert.equal(status(s).text, 'Nothing to redo.');
+  const viewer = s.undo();
+  s.applyAnswer(viewer.opId, { error: 'forbidden', message: 'You can only view this sheet.' }, 403);
+  assert.equal(status(s).text, 'You can only view this sheet.');
+});
+
+test('a refused undo leaves an edit typed meanwhile pending', () => {
+  const s = loaded();
+  const op = s.undo();
+  const edit = s.editCells([{ row: R1, col: C1, value: 'typed' }]);
+  s.applyAnswer(op.opId, { error: 'nothing_to_undo', message: 'Nothing to undo.' }, 409);
+  assert.equal(show(s, R1, C1), 'typed');
+  assert.deepEqual(s.cellInfo(R1, C1), { pending: true, failed: false, error: null });
+  assert.equal(status(s).text, 'Saving…');
+  s.applyAnswer(edit.opId, answerOf(edit, 11, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'typed' }] }, undefined), 200);
+  assert.equal(status(s).text, 'Nothing to undo.');
+});
+
+test('an undone column delete brings the column back with its values, in every tab', () => {
+  const s = loaded('other-tab');
+  s.receive(event(11, 'columns.deleted', { columns: [C2] }));
+  assert.equal(s.colIndexOf(C2), -1);
+  s.receive(event(12, 'columns.inserted', {
+    columns: [{ id: C2, name: 'Amount', type: 'number', after: C1 }],
+    values: [{ row: R1, col: C2, value: 1 }, { row: R2, col: C2, value: 2 }, { row: 'gone-row', col: C2, value: 3 }],
+  }, { kind: 'undo' }));
+  assert.deepEqual(s.columns.map((c) => c.id), [C1, C2]);
+  assert.equal(show(s, R1, C2), 1);
+  assert.equal(show(s, R2, C2), 2);
+  // Without values (an ordinary insert) the column is empty, as before.
+  s.receive(event(13, 'columns.inserted', { columns: [{ id: 'c3', name: 'New', type: 'text', after: C2 }] }));
+  assert.equal(show(s, R1, 'c3'), null);
+});
+
+test('an undone row delete brings the row back where it was, with its values', () => {
+  const s = loaded('other-tab');
+  s.receive(event(11, 'rows.deleted', { rows: [R1] }));
+  s.receive(event(12, 'rows.inserted', { rows: [{ id: R1, after: null, values: { [C1]: 'v0', [C2]: 1 } }] }, { kind: 'undo' }));
+  assert.deepEqual(s.rows.map((r) => r.id), [R1, R2]);
+  assert.equal(show(s, R1, C1), 'v0');
+});
+
+test('the user\'s undo in another tab is no conflict with what this tab just wrote', () => {
+  const s = loaded('tab-b');
+  const edit = s.editCells([{ row: R1, col: C1, value: 'typed here' }]);
+  s.applyAnswer(edit.opId, answerOf(edit, 11, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'typed here' }] }, undefined), 200);
+  s.receive(event(12, 'cells.changed', { changes: [{ row: R1, col: C1, value: 'v0' }] }, { broadcaster_id: 'tab-a', kind: 'undo' }));
+  assert.equal(show(s, R1, C1), 'v0');
+  assert.equal(s.cellInfo(R1, C1), null);
+});
+
+test('an undo saved by an earlier page is shown as waiting and settled by its answer', () => {
+  const earlier = loaded('page1');
+  const saved = JSON.parse(JSON.stringify(earlier.undo()));
+  const s = new SheetState({ clientId: 'page2' });
+  s.restoreOp(saved);
+  s.loadSnapshot(snapshot(10));
+  assert.equal(s.pendingCount(), 1);
+  s.applyAnswer(saved.opId, answerOf(saved, 11, 'cells.changed', { changes: [{ row: R2, col: C1, value: 'before' }] }), 200);
+  assert.equal(s.pendingCount(), 0);
+  assert.equal(show(s, R2, C1), 'before');
+});
+
+test('the queue sends an undo after the edits before it, to .../undo, retried with the same op_id', async () => {
+  const s = loaded();
+  const calls = [];
+  const script = [
+    { status: 200, body: { version: 11, applied: true, errors: [], event: null } },
+    { status: 503, body: null },
+    { status: 409, body: { error: 'undo_conflict', message: "Can't undo: changed since by bob." } },
+  ];
+  const fetchImpl = async (url, init) => {
+    calls.push({ url, body: JSON.parse(init.body) });
+    const next = script.shift();
+    return { status: next.status, json: async () => next.body, headers: { get: () => null } };
+  };
+  const q = new OpQueue({
+    baseUrl: '/api/sheets/7/', clientId: 'me', fetchImpl, backoff: () => 1,
+    onAnswer: (op, code, answer) => s.applyAnswer(op.opId, answer, code),
+    onReplace: (op, code, answer) => (code === 413 ? s.splitOp(op) : s.reanchorOp(op, answer)),
+  });
+  const edit = s.editCells([{ row: R1, col: C1, value: 'x' }]);
+  const undo = s.undo();
+  await Promise.all([q.send(edit), q.send(undo)]);
+  assert.deepEqual(calls.map((c) => c.url), ['/api/sheets/7/cells', '/api/sheets/7/undo', '/api/sheets/7/undo']);
+  assert.deepEqual(calls[1].body, { client_id: 'me', op_id: undo.opId, base_version: 10 });
+  assert.deepEqual(calls[2].body, calls[1].body);
+  assert.equal(s.pendingCount(), 0);
+  assert.equal(status(s).text, "Can't undo: changed since by bob.");
+});
+
+// --- The keys and buttons (undokeys.js), with a stand-in for Handsontable's shortcut manager.
+function fakeHot() {
+  const added = [];
+  const grid = { addShortcuts: (list, options) => added.push(...list.map((s) => ({ ...options, ...s }))) };
+  const hot = { getShortcutManager: () => ({ getContext: (name) => (name === 'grid' ? grid : null) }) };
+  const press = (keys, event = {}) => {
+    for (const s of added) {
+      if (s.keys.some((k) => k.join('+') === keys) && s.runOnlyIf(event)) s.callback(event);
+    }
+  };
+  return { hot, added, press };
+}
+
+test('Ctrl+Z undoes and Ctrl+Y / Ctrl+Shift+Z redo in the grid, unless an editor is open or the user may not edit', () => {
+  const { hot, added, press } = fakeHot();
+  const calls = [];
+  let canEdit = true;
+  let editing = false;
+  bindUndoKeys(hot, { undo: () => calls.push('undo'), redo: () => calls.push('redo'), enabled: () => canEdit, editorOpen: () => editing });
+  assert.ok(added.every((s) => s.group === 'gridroom-undo'));
+  press('Control/Meta+z');
+  press('Control/Meta+y');
+  press('Control/Meta+Shift+z');
+  assert.deepEqual(calls, ['undo', 'redo', 'redo']);
+  press('Control/Meta+z', { altKey: true }); // AltGr
+  editing = true;
+  press('Control/Meta+z');
+  editing = false;
+  canEdit = false;
+  press('Control/Meta+z');
+  assert.deepEqual(calls, ['undo', 'redo', 'redo']);
+});
+
+test('the toolbar buttons name the shortcut of the platform', () => {
+  assert.deepEqual(undoShortcuts({ platform: 'MacIntel' }), { undo: '⌘Z', redo: '⇧⌘Z' });
+  assert.deepEqual(undoShortcuts({ platform: 'Linux x86_64' }), { undo: 'Ctrl+Z', redo: 'Ctrl+Y' });
+  const button = () => ({ listeners: [], addEventListener(type, fn) { this.listeners.push([type, fn]); } });
+  const undoButton = button();
+  const redoButton = button();
+  const calls = [];
+  bindUndoButtons({ undoButton, redoButton, undo: () => calls.push('undo'), redo: () => calls.push('redo'), nav: { platform: 'Win32' } });
+  assert.equal(undoButton.title, 'Undo your last change (Ctrl+Z)');
+  assert.equal(redoButton.title, 'Redo what you undid (Ctrl+Y)');
+  undoButton.listeners[0][1]();
+  redoButton.listeners[0][1]();
+  assert.deepEqual(calls, ['undo', 'redo']);
+});
