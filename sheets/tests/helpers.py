@@ -2,7 +2,8 @@
 
 import uuid
 
-from sheets.models import Sheet
+from sheets import services
+from sheets.models import Row, Sheet
 
 
 def new_id() -> str:
@@ -15,3 +16,23 @@ def col_ids(sheet: Sheet) -> list[str]:
 
 def row_ids(sheet: Sheet) -> list[str]:
     return [str(i) for i in sheet.rows.order_by("order").values_list("id", flat=True)]
+
+
+def cell(sheet: Sheet, row: str, col: str):
+    return Row.objects.get(pk=row).values.get(col)
+
+
+def version(sheet: Sheet) -> int:
+    return Sheet.objects.get(pk=sheet.pk).version
+
+
+def update(sheet, user, changes, op_id=None, client_id="tab-1"):
+    return services.cells_update(
+        sheet=sheet, user=user, client_id=client_id, op_id=op_id or new_id(), changes=changes
+    )
+
+
+def insert_rows(sheet, user, rows, op_id=None):
+    return services.rows_insert(
+        sheet=sheet, user=user, client_id="tab-1", op_id=op_id or new_id(), rows=rows
+    )
