@@ -2,6 +2,9 @@
 
 import uuid
 
+from channels.db import database_sync_to_async
+from django.test import Client
+
 from sheets import services
 from sheets.models import Row, Sheet
 
@@ -36,3 +39,11 @@ def insert_rows(sheet, user, rows, op_id=None):
     return services.rows_insert(
         sheet=sheet, user=user, client_id="tab-1", op_id=op_id or new_id(), rows=rows
     )
+
+
+@database_sync_to_async
+def logged_in_client(user) -> Client:
+    """A test client logged in as `user`, made from async code."""
+    client = Client()
+    client.force_login(user)
+    return client
