@@ -108,7 +108,11 @@ def change_summary(payload: dict[str, Any]) -> str:
 
 def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     """The newest change-log entries: who did what, when."""
-    changes = sheet.changes.select_related("user__profile").order_by("-seq")[:limit]
+    changes = (
+        sheet.changes.select_related("user__profile")
+        .defer("undo", "response")  # an undo of a big delete holds every row it took
+        .order_by("-seq")[:limit]
+    )
     out = []
     for change in changes:
         profile = getattr(change.user, "profile", None) if change.user else None

@@ -92,7 +92,7 @@ def _run_op(
                 op_floor=locked.op_floor,
             )
         if op_uuid is not None:
-            done = Change.objects.filter(sheet=locked, op_id=op_uuid).first()
+            done = Change.objects.filter(sheet=locked, op_id=op_uuid).defer("undo").first()
             if done is not None:
                 return {**done.response, "event": done.payload, "replayed": True}
         result = apply(locked)

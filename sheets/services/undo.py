@@ -103,7 +103,9 @@ def _latest(locked: Sheet, user, *, redo: bool) -> Change | None:
 def _who_changed(locked: Sheet, target: Change, conflict: Conflict) -> str | None:
     """The name of whoever last touched what the conflict is about, if the
     recent change log tells."""
-    later = Change.objects.filter(sheet=locked, seq__gt=target.seq, payload__isnull=False)
+    later = Change.objects.filter(sheet=locked, seq__gt=target.seq, payload__isnull=False).defer(
+        "undo", "response"
+    )
     for change in later.select_related("user").order_by("-seq")[:_BLAME_SCAN]:
         if change.user is not None and _touches(change.payload, conflict):
             return change.user.get_username()
