@@ -102,7 +102,8 @@ def test_a_large_import_shows_progress_and_lands_as_a_new_sheet(new_user, tmp_pa
     page = ann.new_page()
     page.goto("/sheets/")
     big = tmp_path / "Big list.csv"
-    big.write_text("n,label,when\n" + "".join(f"{i},row {i},2027-01-01\n" for i in range(60_000)))
+    # Large enough that the import itself takes seconds: a progress poll lands mid-way.
+    big.write_text("n,label,when\n" + "".join(f"{i},row {i},2027-01-01\n" for i in range(250_000)))
     # Every value the import's progress bar shows, as the polls replace the panel.
     page.evaluate(
         """() => {
@@ -117,9 +118,9 @@ def test_a_large_import_shows_progress_and_lands_as_a_new_sheet(new_user, tmp_pa
     preview(page, big)
     panel = page.locator("#import-panel")
     expect(panel.get_by_role("table", name="Columns")).to_be_visible(timeout=60_000)
-    expect(panel.get_by_text("60000", exact=True)).to_be_visible()
+    expect(panel.get_by_text("250000", exact=True)).to_be_visible()
     panel.get_by_role("button", name="Import").click()
-    expect(panel.get_by_role("status").filter(has_text="Imported 60000 rows")).to_be_visible(
+    expect(panel.get_by_role("status").filter(has_text="Imported 250000 rows")).to_be_visible(
         timeout=120_000
     )
     seen = page.evaluate("() => window.__progress")
@@ -131,5 +132,5 @@ def test_a_large_import_shows_progress_and_lands_as_a_new_sheet(new_user, tmp_pa
     page.get_by_role("link", name="Open the sheet").click()
     sheet = SheetPage(page, int(re.search(r"/sheets/(\d+)/", page.url).group(1)))
     sheet.wait_ready()
-    sheet.expect_rows(60_000)
+    sheet.expect_rows(250_000)
     sheet.expect_cell(0, 1, "row 0")

@@ -8,10 +8,15 @@ run_import_jobs` (a worker). Only the import touches the sheet, through
 `services.sheet_import` (one op); this module keeps the job's own record.
 Progress goes through the cache, so another request (or process, with Redis)
 sees it while the import's transaction is still open.
+
+The preview leaves the file's rows, cleaned and encoded, beside the upload
+(sheets/import_cache.py); the import writes those as they are when it can,
+and reads the upload again when it cannot. Both files go when the job ends.
 """
 
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,7 @@ from django.db import connections
 from django.utils import timezone
 
 from sheets import services
+from sheets.import_cache import RowCache, cache_path, open_cached
 from sheets.imports import RowStats, analyse, data_rows
 from sheets.models import ImportJob
 from sheets.tabular import FileRefused, Table, open_table
@@ -85,6 +91,8 @@ def expire_stale(job: ImportJob) -> ImportJob:
             "Nothing was changed; try again.",
         )
         job.refresh_from_db()
+        if job.status == Status.FAILED:
+            _remove_file(job)
     return job
 
 
@@ -132,8 +140,10 @@ def _fail(job_id: Any, message: str, status: str = Status.FAILED) -> None:
 
 
 def _remove_file(job: ImportJob) -> None:
+    """The upload and the preview's row cache beside it."""
     if job.file_path:
         Path(job.file_path).unlink(missing_ok=True)
+        cache_path(job.file_path).unlink(missing_ok=True)
 
 
 def new_sheet_title(filename: str) -> str:
@@ -151,11 +161,16 @@ def _analyse_job(job_id: Any) -> None:
         return
     set_progress(job.id, READING, 0, 0)  # not the figures of an earlier reading
     try:
-        table = _table(job, job.options.get("delimiter") or None)
-        columns = None if job.options.get("new") else list(job.sheet.columns.all())
-        preview = analyse(
-            table, columns=columns, progress=lambda d, t: set_progress(job.id, READING, d, t)
-        )
+        # Opening it drops the rows kept by an earlier reading (another delimiter).
+        with RowCache(cache_path(job.file_path)) as keep:
+            table = _table(job, job.options.get("delimiter") or None)
+            columns = None if job.options.get("new") else list(job.sheet.columns.all())
+            preview = analyse(
+                table,
+                columns=columns,
+                progress=lambda d, t: set_progress(job.id, READING, d, t),
+                keep=keep,
+            )
     except FileRefused as exc:
         _fail(job.id, exc.message, Status.REFUSED)
         return
@@ -170,23 +185,21 @@ def _import_job(job_id: Any) -> None:
     total = preview["row_count"]
     set_progress(job.id, IMPORTING, 0, total)
 
-    def refuse(number: int, column: str, message: str) -> None:
-        raise FileRefused(f"Row {number}: {message}")
+    def progress(done: int) -> None:
+        set_progress(job.id, IMPORTING, done, total)
 
+    # The service checks, under the sheet's lock, that the cached rows were
+    # cleaned for the sheet's columns as they are now; if not, it reads `rows`.
+    cached = open_cached(preview.get("cache"), job.file_path)
+    rows = _file_rows(job, preview)
     try:
-        records = _table(job, preview["delimiter"] or None).records()
-        next(records, None)  # the header, read by the preview
-        rows = data_rows(records, preview["width"], RowStats(), refuse)
-
-        def progress(done: int) -> None:
-            set_progress(job.id, IMPORTING, done, total)
-
         if job.options.get("new"):
             sheet, result = services.sheet_import_new(
                 owner=job.user,
                 title=new_sheet_title(job.filename),
                 columns=preview["targets"],
                 rows=rows,
+                cached=cached,
                 op_id=str(job.id),
                 progress=progress,
             )
@@ -198,6 +211,7 @@ def _import_job(job_id: Any) -> None:
                 mode=job.options.get("mode"),
                 columns=preview["targets"],
                 rows=rows,
+                cached=cached,
                 op_id=str(job.id),
                 progress=progress,
             )
@@ -214,9 +228,24 @@ def _import_job(job_id: Any) -> None:
         Status.DONE,
         sheet=sheet,
         progress=result.get("rows", total),
-        result={"rows": result.get("rows", total), "version": result["version"]},
+        result={
+            "rows": result.get("rows", total),
+            "version": result["version"],
+            "from_cache": cached is not None and cached.used,
+        },
     )
     _remove_file(job)
+
+
+def _file_rows(job: ImportJob, preview: dict) -> Iterator[list[str]]:
+    """The upload's data rows, read again; opened only if the import needs them."""
+
+    def refuse(number: int, column: str, message: str) -> None:
+        raise FileRefused(f"Row {number}: {message}")
+
+    records = _table(job, preview["delimiter"] or None).records()
+    next(records, None)  # the header, read by the preview
+    yield from data_rows(records, preview["width"], RowStats(), refuse)
 
 
 def sweep() -> None:

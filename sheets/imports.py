@@ -2,19 +2,26 @@
 
 `analyse(table, columns=...)` reads a whole file once (sheets/tabular.py does
 the reading) and says how its headers map to the sheet's columns (or which
-columns a new sheet gets, with their types), what was fixed, the first rows as
-they will land, and every row-level error. `data_rows` is the same row
-normalisation for the import itself. Jobs and runners: sheets/import_jobs.py.
+columns a new sheet gets, with their types: sheets/import_types.py), what was
+fixed, the first rows as they will land, and every row-level error. A file
+without errors also leaves its rows, cleaned and encoded, for the import
+(sheets/import_cache.py). `data_rows` is the same row normalisation for an
+import that has to read the file again. Jobs and runners: sheets/import_jobs.py.
 """
 
+import itertools
 import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sheets import values
+from sheets.import_cache import RowCache, fingerprint
+from sheets.import_types import NewColumns
 from sheets.models import Column
 from sheets.resources import SheetResource, header_key, unescape_formula
+from sheets.services.bulk import encode_rows
+from sheets.services.imports import BATCH_ROWS, clean_columns
 from sheets.tabular import DELIMITERS, FileRefused, Table
 
 PREVIEW_ROWS = 10
@@ -100,58 +107,6 @@ def data_rows(
     stats.dropped_empty = empty_run
 
 
-# --- What a new column's values look like.
-
-
-class TypeGuess:
-    """Infers a new column's type from its non-empty values: number, date,
-    checkbox (true/false), else text. Leading zeros keep a value text."""
-
-    def __init__(self) -> None:
-        self.candidates = {"number", "date", "checkbox"}
-        self.seen = False
-
-    def feed(self, text: str) -> None:
-        self.seen = True
-        if not self.candidates:
-            return
-        if "number" in self.candidates and not _plain_number(text):
-            self.candidates.discard("number")
-        if "date" in self.candidates and not _iso_date(text):
-            self.candidates.discard("date")
-        if "checkbox" in self.candidates and text.lower() not in ("true", "false"):
-            self.candidates.discard("checkbox")
-
-    def force_text(self) -> None:
-        self.candidates.clear()
-
-    @property
-    def type(self) -> str:
-        if self.seen:
-            for kind in ("number", "date", "checkbox"):
-                if kind in self.candidates:
-                    return kind
-        return "text"
-
-
-def _plain_number(text: str) -> bool:
-    digits = text[1:] if text[:1] == "-" else text
-    if len(digits) > 1 and digits[0] == "0" and digits[1] != ".":
-        return False  # 007, a code: stays text
-    try:
-        values.clean_number(text)
-    except values.InvalidValue:
-        return False
-    return text.strip() == text and text[:1] != "+" and text[:1] != "."
-
-
-def _iso_date(text: str) -> bool:
-    try:
-        return values.clean_date(text) == text
-    except values.InvalidValue:
-        return False
-
-
 def display(stored: Any) -> str:
     """A cleaned value as the grid shows it."""
     if stored is None:
@@ -167,10 +122,19 @@ def display(stored: Any) -> str:
 
 
 def analyse(
-    table: Table, *, columns: list[Column] | None, progress: Callable[[int, int], None]
+    table: Table,
+    *,
+    columns: list[Column] | None,
+    progress: Callable[[int, int], None],
+    keep: RowCache | None = None,
 ) -> dict:
     """Read the whole file once: the mapping, the new columns' types, the
-    first rows as they will land, every row error. Raises FileRefused."""
+    first rows as they will land, every row error. Raises FileRefused.
+
+    With `keep`, a file without errors also leaves its rows there, cleaned
+    and encoded for the import (sheets/import_cache.py); the preview's
+    "cache" describes them. A new sheet's columns get their ids here, so
+    those rows can be keyed by them."""
     records = table.records()
     header = next(records, None)
     if header is None:
@@ -182,18 +146,16 @@ def analyse(
     new_sheet = columns is None
     errors: list[dict] = []
     error_count = 0
+    batch_errors: list[dict] = []
 
     def on_error(number: int, column: str, message: str) -> None:
-        nonlocal error_count
-        error_count += 1
-        if len(errors) < MAX_LISTED_ERRORS:
-            errors.append({"row": number, "column": column, "message": message})
+        batch_errors.append({"row": number, "column": column, "message": message})
 
     if new_sheet:
-        fields: list[Any] = [None] * width
-        guesses = [TypeGuess() for _ in names]
+        new_columns = NewColumns(names)
     else:
         fields = SheetResource(columns).match_headers(names)
+        cleaners = [(i, f) for i, f in enumerate(fields) if f is not None]
         skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
         if skipped:
             warnings.append(
@@ -204,23 +166,27 @@ def analyse(
     stats = RowStats()
     sample: list[list[str]] = []
     count = 0
-    for cells in data_rows(records, width, stats, on_error):
-        count += 1
+    rows = data_rows(records, width, stats, on_error)
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
         if len(sample) < PREVIEW_ROWS:
-            sample.append(list(cells))
+            sample.extend(list(r) for r in batch[: PREVIEW_ROWS - len(sample)])
         if new_sheet:
-            for guess, cell in zip(guesses, cells, strict=True):
-                if cell:
-                    guess.feed(cell)
+            cleaned = new_columns.clean(batch, stats.escaped)
         else:
-            for f, cell in zip(fields, cells, strict=True):
-                if f is not None and cell:
-                    try:
-                        f.widget.clean(cell)
-                    except values.InvalidValue as exc:
-                        on_error(count + 1, f.column_name, exc.message)
-        if not count % 5000:
-            progress(table.position, table.size)
+            cleaned, bad = clean_columns(batch, cleaners, first_row=count + 2)
+            batch_errors.extend(bad)
+        if batch_errors:
+            error_count += len(batch_errors)
+            batch_errors.sort(key=operator.itemgetter("row"))  # stable: columns stay in order
+            errors.extend(batch_errors[: MAX_LISTED_ERRORS - len(errors)])
+            batch_errors.clear()
+        if keep is not None and keep.active:
+            if error_count or (new_sheet and new_columns.invalid):
+                keep.discard()  # the import will be refused: nothing to keep
+            else:
+                keep.write(encode_rows(len(batch), cleaned))
+        count += len(batch)
+        progress(table.position, table.size)
     if not new_sheet and not any(fields):
         # Said after reading the whole file: a broken file is reported as broken.
         raise FileRefused(
@@ -228,17 +194,25 @@ def analyse(
             + ", ".join(f"“{n}”" for n in names[:10])
             + ") is the name of a column of this sheet."
         )
-    for index in stats.escaped:
-        if new_sheet:
-            guesses[index].force_text()
     warnings.extend(_row_warnings(stats))
 
     if new_sheet:
-        targets = [{"name": n, "type": g.type} for n, g in zip(names, guesses, strict=True)]
-        resource = SheetResource({"id": str(i), **t} for i, t in enumerate(targets))
-        fields = list(resource.fields.values())
+        targets = new_columns.targets(stats.escaped)
+        fields = list(SheetResource(targets).fields.values())
+        cache_columns = fingerprint((t["id"], t["type"]) for t in targets)
     else:
         targets = [{"id": f.attribute} if f is not None else None for f in fields]
+        cache_columns = fingerprint(
+            (f.attribute, f.widget.column_type) if f is not None else None for f in fields
+        )
+    cache = None
+    if keep is not None:
+        if keep.active and new_sheet and not new_columns.kept_as_typed():
+            # Rare: a column turned text after some of its values were kept
+            # as numbers or checkboxes: keep the rows again, typed.
+            keep.restart()
+            _keep_again(table, width, list(enumerate(fields)), keep, progress)
+        cache = keep.finish(cache_columns)
     mapping = []
     for index, (name, f) in enumerate(zip(names, fields, strict=True)):
         mapping.append(
@@ -268,7 +242,33 @@ def analyse(
         "error_count": error_count,
         "targets": targets,
         "width": width,
+        "cache": cache,
     }
+
+
+def _keep_again(
+    table: Table,
+    width: int,
+    cleaners: list[tuple[int, Any]],
+    keep: RowCache,
+    progress: Callable[[int, int], None],
+) -> None:
+    """A second pass over a file already found valid: its rows, cleaned by
+    the final columns, into `keep` (the bar stays full; the job is alive)."""
+
+    problems: list[tuple] = []  # none: the first pass found none
+    records = table.records()
+    next(records, None)  # the header
+    rows = data_rows(records, width, RowStats(), lambda *problem: problems.append(problem))
+    count = 0
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+        cleaned, bad = clean_columns(batch, cleaners, first_row=count + 2)
+        if bad or problems:
+            keep.discard()
+            return
+        keep.write(encode_rows(len(batch), cleaned))
+        count += len(batch)
+        progress(table.size, table.size)
 
 
 def _preview_cell(f: Any, cell: str) -> str:

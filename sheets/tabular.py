@@ -355,7 +355,10 @@ def _xlsx_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return xlsx_unescape(value)
+        text = xlsx_unescape(value)
+        if "\x00" in text:  # an `_x0000_` escape: no cell, nor the database, holds one
+            raise FileRefused("A cell of the workbook holds a NUL character, which no cell may.")
+        return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -6,12 +6,14 @@ version bumped once, one change-log entry and one broadcast, a `sheet.reset`
 event that tells open tabs to fetch the snapshot (a 100,000-row event would
 not fit a socket frame, nor belong in the change log). Values are cleaned by
 the sheet's Resource (sheets/resources.py), i.e. sheets/values.py; one bad
-value refuses the whole import and nothing is written.
+value refuses the whole import and nothing is written. Rows the preview
+already cleaned and encoded (sheets/import_cache.py) are written as they are,
+if the columns they were cleaned for are still those of the sheet.
 """
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from sheets import selectors, values
+from sheets.import_cache import CachedRows, fingerprint
 from sheets.models import Column, ImportJob, Sheet
 from sheets.resources import SheetResource
-from sheets.services.bulk import row_writer
+from sheets.services.bulk import encode_rows, row_writer
 from sheets.services.columns import _clean_column_name, _clean_column_type
-from sheets.services.core import ORDER_GAP, OpError, _run_op
+from sheets.services.core import ORDER_GAP, OpError, _run_op, parse_uuid
 from sheets.services.sheets import _clean_title
 
 BATCH_ROWS = 2000
@@ -34,22 +37,24 @@ MODES = ("append", "replace")
 
 
 def _column_specs(columns: Any) -> list[dict | None]:
-    """Per position in a row: {"id"} an existing column, {"name", "type"} a new one, or None."""
+    """Per position in a row: {"id"} an existing column, {"name", "type"} a
+    new one (with "new_id" when the preview chose its id), or None."""
     if not isinstance(columns, list) or not columns:
         raise OpError("invalid_columns", "columns must be a non-empty list.")
     specs: list[dict | None] = []
     for spec in columns:
         if spec is None:
             specs.append(None)
-        elif isinstance(spec, dict) and "id" in spec:
-            specs.append({"id": str(spec["id"])})
-        elif isinstance(spec, dict):
+        elif isinstance(spec, dict) and "name" in spec:
             specs.append(
                 {
                     "name": _clean_column_name(spec.get("name")),
                     "type": _clean_column_type(spec.get("type", "text")),
+                    "new_id": parse_uuid(spec["id"], "column id") if "id" in spec else uuid.uuid4(),
                 }
             )
+        elif isinstance(spec, dict) and "id" in spec:
+            specs.append({"id": str(spec["id"])})
         else:
             raise OpError("invalid_columns", "Each column is {id}, {name, type} or null.")
     if all(s is None for s in specs):
@@ -81,7 +86,7 @@ def _resolve_columns(locked: Sheet, specs: list[dict | None]) -> list[Column | N
         if spec is not None and "id" not in spec:
             last += ORDER_GAP
             created[index] = Column(
-                id=uuid.uuid4(), sheet=locked, name=spec["name"], type=spec["type"], position=last
+                id=spec["new_id"], sheet=locked, name=spec["name"], type=spec["type"], position=last
             )
     Column.objects.bulk_create(created.values())
     return [
@@ -97,6 +102,7 @@ def sheet_import(
     mode: str,
     columns: Any,
     rows: Iterable[list[str]],
+    cached: CachedRows | None = None,
     client_id: str = "",
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
@@ -105,7 +111,9 @@ def sheet_import(
 
     `columns` says where each position of a row goes (see `_column_specs`);
     `rows` are lists of strings as read from a file (row 1 is the file's
-    header, so the first row here is row 2 in errors). Answers like every op,
+    header, so the first row here is row 2 in errors). With `cached` (the
+    preview's rows, already cleaned and encoded) `rows` is not read at all,
+    unless the columns changed since the preview. Answers like every op,
     plus "rows" (how many were written)."""
     if mode not in MODES:
         raise OpError("invalid_mode", "Choose whether to append rows or replace all rows.")
@@ -113,64 +121,94 @@ def sheet_import(
 
     def apply(locked: Sheet) -> dict:
         targets = _resolve_columns(locked, specs)
-        resource = SheetResource(c for c in targets if c is not None)
-        cleaners = [
-            (index, resource.fields[str(c.id)]) for index, c in enumerate(targets) if c is not None
-        ]
+        now = fingerprint(None if c is None else (c.id, c.type) for c in targets)
+        if cached is not None and cached.matches(now):
+            # Cleaned for exactly these columns, and the sheet is locked: as they are.
+            batches = ((len(b), b) for b in cached.batches(BATCH_ROWS))
+        else:
+            resource = SheetResource(c for c in targets if c is not None)
+            cleaners = [
+                (index, resource.fields[str(c.id)])
+                for index, c in enumerate(targets)
+                if c is not None
+            ]
+            batches = _cleaned_batches(rows, cleaners)
         if mode == "replace":
             locked.rows.all().delete()
             start, present = 0.0, 0
         else:
             start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
             present = locked.rows.count()
-        count = _write_rows(locked, rows, cleaners, start, present, progress)
+        count = _write_rows(locked, batches, start, present, progress)
         body = {"reason": "import", "mode": mode, "rows": count}
         return {"event": ("sheet.reset", body), "rows": count}
 
     return _run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
 
 
-def _write_rows(locked, rows, cleaners, start, present, progress) -> int:
-    """Clean and insert the rows, `BATCH_ROWS` at a time; OpError if any value
-    does not clean (after checking every row, so every error is counted)."""
+Batches = Iterator[tuple[int, list[str] | None]]
+
+
+def _write_rows(
+    locked: Sheet,
+    batches: Batches,
+    start: float,
+    present: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Insert the batches' encoded rows (a batch of None: only counted) and
+    hold the row limit."""
     limit = settings.MAX_ROWS_PER_SHEET - present
-    errors: list[dict] = []
-    error_count = 0
     count = 0
-    rows = iter(rows)
     with row_writer(locked.id) as write:
-        while batch := list(itertools.islice(rows, BATCH_ROWS)):
-            if count + len(batch) > limit:
+        for size, encoded in batches:
+            if count + size > limit:
                 raise OpError(
                     "too_many_rows",
                     f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET:,} rows.",
                 )
-            cells, bad = _clean_batch(batch, cleaners, first_row=count + 2)
-            if bad:
-                error_count += len(bad)
-                errors.extend(bad[: MAX_ERRORS - len(errors)])
-            elif not error_count:  # after a bad value nothing is kept: stop writing, keep checking
-                write(cells, start + ORDER_GAP * (count + 1))
-            count += len(batch)
+            if encoded is not None:
+                write(encoded, start + ORDER_GAP * (count + 1))
+            count += size
             if progress is not None:
                 progress(count)
-        if error_count:
-            raise OpError(
-                "invalid_values",
-                f"{error_count:,} value(s) do not fit their column; nothing was imported.",
-                status=422,
-                errors=errors,
-                count=error_count,
-            )
     return count
 
 
-def _clean_batch(batch: list[list[str]], cleaners, first_row: int) -> tuple[list[dict], list]:
-    """The stored cells of each row of a batch, column by column: each
-    column is cleaned at once by its Resource field's widget (sheets/values.py
-    underneath); only a column with a bad value is gone through again value
-    by value, for the errors."""
-    cells: list[dict] = [{} for _ in batch]
+def _cleaned_batches(rows: Iterable[list[str]], cleaners: list[tuple[int, Any]]) -> Batches:
+    """(size, encoded rows) per `BATCH_ROWS` rows. After a bad value nothing
+    is kept (size, None) but every row is still checked, so every error is
+    counted: OpError at the end."""
+    errors: list[dict] = []
+    error_count = 0
+    count = 0
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+        cleaned, bad = clean_columns(batch, cleaners, first_row=count + 2)
+        count += len(batch)
+        if bad:
+            error_count += len(bad)
+            errors.extend(bad[: MAX_ERRORS - len(errors)])
+        yield len(batch), None if error_count else encode_rows(len(batch), cleaned)
+    if error_count:
+        raise OpError(
+            "invalid_values",
+            f"{error_count:,} value(s) do not fit their column; nothing was imported.",
+            status=422,
+            errors=errors,
+            count=error_count,
+        )
+
+
+def clean_columns(
+    batch: list[list[str]], cleaners: list[tuple[int, Any]], first_row: int
+) -> tuple[list[tuple[str, str, list[Any]]], list[dict]]:
+    """The stored values of a batch of rows, column by column: (column id,
+    type, each row's stored value or values.EMPTY) per (position, Resource
+    field) of `cleaners`, and the errors. Each column is cleaned at once by its
+    field's widget (sheets/values.py underneath); only a column with a bad
+    value is gone through again value by value, for the errors."""
+    out: list[tuple[str, str, list[Any]]] = []
     errors: list[dict] = []
     empty = values.EMPTY
     for index, field in cleaners:
@@ -187,11 +225,8 @@ def _clean_batch(batch: list[list[str]], cleaners, first_row: int) -> tuple[list
                     stored.append(empty)
                     message = getattr(exc, "message", str(exc))
                     errors.append({"row": number, "column": field.column_name, "message": message})
-        key = field.attribute
-        for row_cells, value in zip(cells, stored, strict=True):
-            if value is not empty:
-                row_cells[key] = value
-    return cells, errors
+        out.append((field.attribute, field.widget.column_type, stored))
+    return out, errors
 
 
 def sheet_import_new(
@@ -200,6 +235,7 @@ def sheet_import_new(
     title: Any,
     columns: Any,
     rows: Iterable[list[str]],
+    cached: CachedRows | None = None,
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Sheet, dict]:
@@ -214,13 +250,14 @@ def sheet_import_new(
             mode="append",
             columns=columns,
             rows=rows,
+            cached=cached,
             op_id=op_id,
             progress=progress,
         )
     return sheet, result
 
 
-# --- Import jobs: the user's two actions. The runner is sheets/imports.py.
+# --- Import jobs: the user's two actions. The runner is sheets/import_jobs.py.
 
 
 def import_job_create(

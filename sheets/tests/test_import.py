@@ -337,8 +337,10 @@ def test_a_threaded_import_reports_progress_until_done(settings, tmp_path, clien
     job = _wait(client, job, "done", seen=seen)
     assert seen == sorted(seen), f"the progress went back: {seen}"
     assert job.result["rows"] == 30_000
+    assert job.result["from_cache"] is True  # the rows the preview kept
     assert job.sheet.rows.count() == 30_000
     assert not (tmp_path / f"{job.id}.csv").exists()
+    assert not (tmp_path / f"{job.id}.csv.rows").exists()
 
 
 def _wait(client, job, status: str, seconds: float = 60, seen=None) -> ImportJob:
