@@ -51,27 +51,8 @@ def _chunks(sheet: Sheet) -> Iterator[list[dict]]:
     and a decode call per row cost more than the decoding itself."""
     rows = sheet.rows.order_by("order").annotate(text=Cast("values", TextField()))
     texts = rows.values_list("text", flat=True).iterator(chunk_size=CHUNK_ROWS)
-    batches = iter(lambda: list(itertools.islice(texts, ROWS_PER_WRITE)), [])
-    if connections[rows.db].vendor == "postgresql":
-        batches = _read_ahead(batches)
-    for batch in batches:
+    while batch := list(itertools.islice(texts, ROWS_PER_WRITE)):
         yield json.loads("[" + ",".join(batch) + "]")
-
-
-def _read_ahead(batches: Iterator[list]) -> Iterator[list]:
-    """`batches`, the next one fetched by a helper thread while the caller
-    renders this one: PostgreSQL then formats rows on another core meanwhile.
-    The first is fetched here, so the query runs on this thread's connection;
-    the helper only reads on from that cursor, never while this thread does."""
-    first = next(batches, None)
-    if first is None:
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as reader:
-        batch = first
-        while batch is not None:
-            ahead = reader.submit(next, batches, None)
-            yield batch
-            batch = ahead.result()
 
 
 def csv_chunks(sheet: Sheet) -> Iterator[bytes]:
