@@ -65,6 +65,21 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, dict]]:
+    """Every group message the services hand to the channel layer (for tests
+    of what a write broadcasts; the socket tests use the real layer)."""
+    from sheets import realtime
+
+    messages: list[tuple[str, dict]] = []
+
+    def record(group, event, close_code=None, **extra):
+        messages.append((group, {"event": event, "close_code": close_code, **extra}))
+
+    monkeypatch.setattr(realtime, "_group_send", record)
+    return messages
+
+
 # --- Users and clients
 
 

@@ -22,18 +22,6 @@ def labels(response) -> dict[str, str]:
     return {field: text.strip().rstrip(":") for field, text in found}
 
 
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, dict]]:
-    """Every group message handed to the channel layer."""
-    messages: list[tuple[str, dict]] = []
-
-    def record(group, event, close_code=None, **extra):
-        messages.append((group, {"event": event, "close_code": close_code, **extra}))
-
-    monkeypatch.setattr(realtime, "_group_send", record)
-    return messages
-
-
 # --- Sign-up
 
 

@@ -2,20 +2,8 @@
 
 import pytest
 
-from sheets import realtime, services
+from sheets import services
 from sheets.tests.helpers import col_ids, new_id
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, dict]]:
-    """Every group message the services hand to the channel layer."""
-    messages: list[tuple[str, dict]] = []
-
-    def record(group, event, close_code=None, **extra):
-        messages.append((group, {"event": event, "close_code": close_code, **extra}))
-
-    monkeypatch.setattr(realtime, "_group_send", record)
-    return messages
 
 
 @pytest.fixture
