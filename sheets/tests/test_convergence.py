@@ -217,6 +217,16 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
             if fate < 0.25:
                 tab.receive(event)  # duplicated
 
+    def send(tab: Tab, service, fields: dict, who) -> None:
+        op_id = str(uuid.uuid4())
+        for _ in range(2 if rng.random() < 0.2 else 1):  # duplicate sends
+            try:
+                answer = service(sheet=sheet, user=who, client_id="c", op_id=op_id, **fields)
+            except services.OpError:
+                return  # refused whole: nothing changed
+            if answer.get("event"):
+                tab.receive(answer["event"])  # the answer goes through the same pipeline
+
     for _ in range(steps):
         tab = rng.choice(clients)
         action = rng.random()
@@ -226,14 +236,9 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
             continue
         service, fields = random_op(rng, tab)
         who = rng.choice([user, other_user])
-        op_id = str(uuid.uuid4())
-        for _ in range(2 if rng.random() < 0.2 else 1):  # duplicate sends
-            try:
-                answer = service(sheet=sheet, user=who, client_id="c", op_id=op_id, **fields)
-            except services.OpError:
-                break  # refused whole: nothing changed
-            if answer.get("event"):
-                tab.receive(answer["event"])  # the answer goes through the same pipeline
+        send(tab, service, fields, who)
+        if service is services.sheet_undo and rng.random() < 0.4:
+            send(tab, services.sheet_redo, {}, who)  # the same user changes their mind
         pump(rng.choice(clients), faulty=True)
 
     # Quiescence: the last messages arrive (or not), then a heartbeat per tab.
