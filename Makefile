@@ -42,7 +42,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check .
 
 jstest: frontend/node_modules/.installed
-	cd frontend && node --test test/
+	cd frontend && node --test test/*.test.js
 
 # SQLite + the in-memory channel layer.
 unit: $(VENV)/.dev-installed

@@ -14,7 +14,8 @@ export class SheetModel {
     this._rowIdx = null;
     this._colIdx = null;
     // An event placed a row or column after one this tab does not show (it is
-    // deleting it): the position is a guess until the next snapshot.
+    // deleting it), or a row or column this tab hid came back (an undo of the
+    // delete): what it shows is a guess until the next snapshot.
     this.misplaced = false;
     this._resetDirty();
   }
@@ -64,7 +65,7 @@ export class SheetModel {
       case 'rows.deleted': this._removeRows(new Set(e.rows || [])); break;
       case 'columns.inserted':
         for (const spec of e.columns || []) {
-          if (this._isGoing(spec.id)) continue;
+          if (this._hides(spec.id)) continue;
           const existing = this.column(spec.id);
           if (existing) this.columns.splice(this.colIndexOf(spec.id), 1);
           this._colIdx = null;
@@ -111,7 +112,7 @@ export class SheetModel {
       chain = [];
     };
     for (const s of specs) {
-      if (this._isGoing(s.id)) continue; // this tab is deleting it already
+      if (this._hides(s.id)) continue; // this tab is deleting it already
       const record = { id: s.id, values: { ...(s.values || {}) } };
       if (chain.length && s.after === chain[chain.length - 1].id) chain.push(record);
       else { flush(); chain = [record]; chainAfter = s.after ?? null; }
@@ -156,6 +157,9 @@ export class SheetModel {
 
   /** Hook: a row or column this tab is deleting (its delete op is in flight). */
   _isGoing() { return false; }
+
+  /** Hook: an event brings a row or column this tab is deleting; true: leave it out. */
+  _hides() { return false; }
 
   /** Hook: rows or columns matching `match(rowId, colId)` went away. */
   _forget() {}

@@ -55,6 +55,9 @@ export class SheetPipeline extends SheetModel {
     this.ops = new Map(); // opId -> {kind, keys: Set, failed, message, seq, body, aside?, made?, deleting?}
     this.deletingRows = new Set();
     this.deletingCols = new Set();
+    // Ids this tab left out for its own pending delete although the server still
+    // or again had them (an undo may restore them before the delete's answer comes).
+    this.hidden = new Set();
     this.lastRejection = null; // {count, message, what?: 'change', plain?: true} (cells unless said; plain: the message alone)
     this.resetSeen = false; // a sheet.reset (an import) was applied: only a snapshot shows the sheet now
   }
@@ -162,8 +165,8 @@ export class SheetPipeline extends SheetModel {
     for (const r of oldRows) {
       if (r.local && this.rowIndexOf(r.id) < 0) this._placeRows([r], r.localAfter);
     }
-    if (this.deletingCols.size) this.columns = this.columns.filter((c) => !this.deletingCols.has(c.id));
-    if (this.deletingRows.size) this.rows = this.rows.filter((r) => !this.deletingRows.has(r.id));
+    if (this.deletingCols.size) this.columns = this.columns.filter((c) => !this._hides(c.id));
+    if (this.deletingRows.size) this.rows = this.rows.filter((r) => !this._hides(r.id));
     this._structure();
     this.lastSeq = snap.version;
     this.misplaced = false;
@@ -225,6 +228,12 @@ export class SheetPipeline extends SheetModel {
   }
 
   _isGoing(id) { return this.deletingRows.has(id) || this.deletingCols.has(id); }
+
+  _hides(id) {
+    if (!this._isGoing(id)) return false;
+    this.hidden.add(id);
+    return true;
+  }
 
   // --- Conflicts: another user's committed value overwrote what this tab just committed.
   /** [cellKey, shown value] of the cells of a remote cells event that overwrite this tab's recent writes. */
@@ -327,7 +336,12 @@ export class SheetPipeline extends SheetModel {
       const thing = this.row(id) || this.column(id);
       if (thing && thing.local === opId) { delete thing.local; delete thing.localAfter; }
     }
-    for (const id of op.deleting || []) { this.deletingRows.delete(id); this.deletingCols.delete(id); }
+    for (const id of op.deleting || []) {
+      this.deletingRows.delete(id);
+      this.deletingCols.delete(id);
+      // It was hidden while the server had it: only a snapshot tells whether it is back.
+      if (this.hidden.delete(id)) this.misplaced = true;
+    }
     this.ops.delete(opId);
     this._dirty.status = true;
   }

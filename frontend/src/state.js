@@ -149,6 +149,7 @@ export class SheetState extends SheetPipeline {
         const ids = Array.isArray(body.rows) ? body.rows : [];
         rec.deleting = ids;
         for (const id of ids) this.deletingRows.add(id);
+        for (const id of ids) if (this.rowIndexOf(id) >= 0) this.hidden.add(id);
         this._removeRows(new Set(ids));
         break;
       }
@@ -165,6 +166,7 @@ export class SheetState extends SheetPipeline {
         const ids = Array.isArray(body.columns) ? body.columns : [];
         rec.deleting = ids;
         for (const id of ids) this.deletingCols.add(id);
+        for (const id of ids) if (this.colIndexOf(id) >= 0) this.hidden.add(id);
         this._removeColumns(new Set(ids));
         break;
       }
@@ -317,7 +319,7 @@ export class SheetState extends SheetPipeline {
         if (cols.size) this._removeColumns(cols);
       }
       if (rec.deleting && rec.deleting.length) reload = true;
-      for (const id of rec.deleting || []) { this.deletingRows.delete(id); this.deletingCols.delete(id); }
+      for (const id of rec.deleting || []) { this.deletingRows.delete(id); this.deletingCols.delete(id); this.hidden.delete(id); }
       if (rec.aside) this.asideOps -= 1;
       this.ops.delete(opId);
       this._dirty.status = true;

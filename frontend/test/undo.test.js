@@ -222,3 +222,25 @@ test('the toolbar buttons name the shortcut of the platform', () => {
   redoButton.listeners[0][1]();
   assert.deepEqual(calls, ['undo', 'redo']);
 });
+
+test('a column this tab was deleting, brought back by an undo meanwhile, is fetched again', () => {
+  // The delete's answer was lost; the server applied it (seq 11) and another
+  // tab of the same user undid it (seq 12) before this tab heard either.
+  const s = loaded();
+  const del = s.deleteColumns([C2]);
+  s.loadSnapshot({ ...snapshot(11), columns: [snapshot().columns[0]] });
+  assert.equal(s.receive(event(12, 'columns.inserted', {
+    columns: [{ id: C2, name: 'Amount', type: 'number', after: C1 }],
+    values: [{ row: R1, col: C2, value: 1 }],
+  }, { kind: 'undo' })), null);
+  assert.equal(s.colIndexOf(C2), -1); // still hidden: this tab's own delete is pending
+  const replay = { ...answerOf(del, 11, 'columns.deleted', { columns: [C2] }, undefined), replayed: true };
+  assert.deepEqual(s.applyAnswer(del.opId, replay, 200), { reload: true });
+});
+
+test('a row this tab deleted itself, with nothing coming back, needs no snapshot', () => {
+  const s = loaded();
+  const del = s.deleteRows([R2]);
+  assert.equal(s.applyAnswer(del.opId, answerOf(del, 11, 'rows.deleted', { rows: [R2] }, undefined), 200), null);
+  assert.equal(s.rowIndexOf(R2), -1);
+});
