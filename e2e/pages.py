@@ -370,8 +370,7 @@ class SheetPage:
 
     def insert_row_below(self, row: int) -> None:
         """Context menu on the row: "Insert row below"."""
-        self.cell(row, 0).click(button="right")
-        self.page.get_by_role("menuitem", name="Insert row below").click()
+        self.menu_command(row, 0, "Insert row below")
 
     def menu_command(self, row: int, col: int, name: str) -> None:
         """Right-click the cell and pick `name` from the grid's context menu."""

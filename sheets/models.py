@@ -88,7 +88,7 @@ class Change(models.Model):
     # Reverted already, or its revert was refused: off the user's undo/redo stack.
     reverted = models.BooleanField(default=False)
     # The op_id of an undo/redo refused on this change, so its retry gets the same answer.
-    refused_op = models.UUIDField(null=True, blank=True)
+    refused_op = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

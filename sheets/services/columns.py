@@ -6,7 +6,7 @@ from django.conf import settings
 
 from sheets import values
 from sheets.models import Column, ColumnType, Row, Sheet
-from sheets.services.core import ORDER_GAP, OpError, _id_list, _run_op, parse_uuid
+from sheets.services.core import ORDER_GAP, OpError, _id_list, _run_op, parse_uuid, same_value
 
 
 def _clean_column_name(name: Any) -> str:
@@ -201,7 +201,7 @@ def _convert_column(
             continue
         if new is values.EMPTY:
             new = None
-        if new != old or type(new) is not type(old):
+        if not same_value(new, old):
             if new is None:
                 row.values.pop(key)
             else:

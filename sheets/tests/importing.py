@@ -94,3 +94,20 @@ def typed_columns(sheet: Sheet, user, types: dict[str, str]) -> None:
             name=name,
             type=column_type,
         )
+
+
+def retype(sheet: Sheet, user, name: str, column_type: str) -> None:
+    """Change the type of the sheet's column called `name`, as a user would."""
+    import uuid
+
+    from sheets import services
+
+    column = sheet.columns.get(name=name)
+    services.column_update(
+        sheet=sheet,
+        user=user,
+        client_id="",
+        op_id=str(uuid.uuid4()),
+        column=str(column.id),
+        type=column_type,
+    )

@@ -19,6 +19,7 @@ from sheets.tests.importing import (  # noqa: F401 (fixtures)
     import_new,
     inline_imports,
     last_job,
+    retype,
     state,
     typed_columns,
     upload,
@@ -28,15 +29,6 @@ pytestmark = pytest.mark.django_db
 
 TYPES = {"Item": "text", "Amount": "number", "Due": "date", "Paid": "checkbox"}
 CSV = b"item,AMOUNT,Due,Paid\nRent,900,2027-01-31,true\nFood,12.5,,false\n"
-
-
-@pytest.fixture
-def sent(monkeypatch) -> list[tuple[str, dict]]:
-    messages: list[tuple[str, dict]] = []
-    monkeypatch.setattr(
-        realtime, "_group_send", lambda group, event, **extra: messages.append((group, event))
-    )
-    return messages
 
 
 @pytest.fixture
@@ -91,7 +83,7 @@ def test_append_maps_headers_to_columns_and_adds_rows(
     assert change.payload["type"] == "sheet.reset"
     assert change.payload["rows"] == 2
     assert str(change.op_id) == str(job.id)
-    events = [e for g, e in sent if g == realtime.sheet_group(sheet.id)]
+    events = [m["event"] for g, m in sent if g == realtime.sheet_group(sheet.id)]
     assert [(e["type"], e["seq"], e["mode"]) for e in events] == [
         ("sheet.reset", sheet.version, "append")
     ]
@@ -171,15 +163,7 @@ def test_a_second_confirm_of_the_same_job_is_a_no_op(auth_client, user, typed):
 def test_columns_changed_between_preview_and_confirm_fail_cleanly(auth_client, user, typed):
     upload(auth_client, CSV, sheet=typed)
     job = last_job(user)
-    amount = typed.columns.get(name="Amount")
-    services.column_update(
-        sheet=typed,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        column=str(amount.id),
-        type="date",
-    )
+    retype(typed, user, "Amount", "date")
     before = state(typed)
     response = confirm(auth_client, job, "append")
     job.refresh_from_db()

@@ -20,6 +20,7 @@ from sheets.tests.importing import (  # noqa: F401 (fixtures)
     grid,
     inline_imports,
     last_job,
+    retype,
     state,
     typed_columns,
     upload,
@@ -184,15 +185,7 @@ def test_encoded_rows_are_what_json_writes():
 def test_a_column_retyped_after_the_preview_reads_the_file_again(auth_client, user, typed):
     job = preview(auth_client, user, b"Item,Amount\nRent,900\nFood,12.5\n", sheet=typed)
     assert job.preview["cache"]["rows"] == 2
-    amount = typed.columns.get(name="Amount")
-    services.column_update(
-        sheet=typed,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        column=str(amount.id),
-        type="text",
-    )
+    retype(typed, user, "Amount", "text")
     job = finish(auth_client, job, "replace")
     assert job.status == "done", job.error
     assert job.result["from_cache"] is False
@@ -204,15 +197,7 @@ def test_a_value_that_no_longer_fits_its_retyped_column_refuses_the_import(
     auth_client, user, typed
 ):
     job = preview(auth_client, user, b"Item,Amount\nRent,900\n", sheet=typed)
-    amount = typed.columns.get(name="Amount")
-    services.column_update(
-        sheet=typed,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        column=str(amount.id),
-        type="checkbox",
-    )
+    retype(typed, user, "Amount", "checkbox")
     before = state(typed)
     job = finish(auth_client, job, "replace")
     assert job.status == "failed"
