@@ -77,37 +77,29 @@ def state(sheet: Sheet) -> dict:
     }
 
 
-def typed_columns(sheet: Sheet, user, types: dict[str, str]) -> None:
-    """Rename and retype the default sheet's first columns: {name: type}."""
+def _update_column(sheet: Sheet, user, column, **fields: str) -> None:
+    """A column's name and/or type changed through the service, as a user would."""
     import uuid
 
     from sheets import services
 
-    columns = list(sheet.columns.order_by("position"))
-    for column, (name, column_type) in zip(columns, types.items(), strict=False):
-        services.column_update(
-            sheet=sheet,
-            user=user,
-            client_id="",
-            op_id=str(uuid.uuid4()),
-            column=str(column.id),
-            name=name,
-            type=column_type,
-        )
-
-
-def retype(sheet: Sheet, user, name: str, column_type: str) -> None:
-    """Change the type of the sheet's column called `name`, as a user would."""
-    import uuid
-
-    from sheets import services
-
-    column = sheet.columns.get(name=name)
     services.column_update(
         sheet=sheet,
         user=user,
         client_id="",
         op_id=str(uuid.uuid4()),
         column=str(column.id),
-        type=column_type,
+        **fields,
     )
+
+
+def typed_columns(sheet: Sheet, user, types: dict[str, str]) -> None:
+    """Rename and retype the default sheet's first columns: {name: type}."""
+    columns = list(sheet.columns.order_by("position"))
+    for column, (name, column_type) in zip(columns, types.items(), strict=False):
+        _update_column(sheet, user, column, name=name, type=column_type)
+
+
+def retype(sheet: Sheet, user, name: str, column_type: str) -> None:
+    """Change the type of the sheet's column called `name`."""
+    _update_column(sheet, user, sheet.columns.get(name=name), type=column_type)
