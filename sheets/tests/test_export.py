@@ -10,7 +10,7 @@ import uuid
 import openpyxl
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import connections
+from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient
 
@@ -180,16 +180,35 @@ def test_csv_is_streamed_in_chunks_from_an_iterator(
 ):
     sheet = make_sheet(title="Long")
     columns = [{"id": str(c.id)} for c in sheet.columns.order_by("position")]
-    rows = ([f"r{i}", str(i), "x" * 20, "", "y"] for i in range(5000))
+    count = 2 * exports.CHUNK_ROWS + 7  # several fetches, the last one short
+    rows = ([f"r{i}", str(i), "x" * 20, "", "y"] for i in range(count))
     services.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
     chunks = exports.csv_chunks(sheet)
     with django_assert_max_num_queries(1):  # the header needs the columns only
         first = next(chunks)
     assert first == "\ufeffA,B,C,D,E\r\n".encode()
     rest = list(chunks)
-    assert len(rest) >= 5000 // exports.ROWS_PER_WRITE
+    assert len(rest) >= count // exports.ROWS_PER_WRITE
     assert max(len(c) for c in rest) < 64 * 1024
-    assert b"".join(rest).count(b"\r\n") == 5000
+    lines = b"".join(rest).split(b"\r\n")
+    assert len(lines) == count + 1 and lines[-1] == b""
+    assert [line.split(b",")[1] for line in lines[:-1]] == [str(i).encode() for i in range(count)]
+
+
+def test_an_export_stopped_early_leaves_the_connection_as_it_was(user, make_sheet):
+    """A download cancelled half-way: the read-ahead stops, the cursor and
+    (on PostgreSQL) the transaction around it close, the connection goes on."""
+    sheet = make_sheet(title="Cancelled")
+    columns = [{"id": str(c.id)} for c in sheet.columns.order_by("position")]
+    rows = ([f"r{i}", "", "", "", ""] for i in range(exports.CHUNK_ROWS + 1))
+    services.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
+    depth = len(connection.atomic_blocks)
+    chunks = exports.csv_chunks(sheet)
+    next(chunks), next(chunks)
+    assert len(connection.atomic_blocks) == depth + (connection.vendor == "postgresql")
+    chunks.close()
+    assert len(connection.atomic_blocks) == depth
+    assert sheet.rows.count() == exports.CHUNK_ROWS + 1
 
 
 @pytest.mark.django_db(transaction=True)
