@@ -361,8 +361,13 @@ def main() -> None:
     stack.start()
     print(f"Gridroom (nginx → gunicorn + 2 daphne, PostgreSQL, Redis) on {stack.base_url}/")
     print("Ctrl-C stops everything.", flush=True)
+    # SIGTERM stops everything as Ctrl-C does (by default it would end this
+    # process alone and leave the stack running).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
     finally:
         stack.stop()
 
