@@ -168,7 +168,7 @@ def step_export_xlsx(args) -> dict:
     sheet = Sheet.objects.get(pk=args.sheet)
     start_rss = current_rss_mib()
     started = time.perf_counter()
-    size = sum(len(c) for c in exports.xlsx_chunks(sheet)())
+    size = sum(len(c) for c in exports.xlsx_chunks(sheet))
     return {
         "seconds": time.perf_counter() - started,
         "bytes": size,

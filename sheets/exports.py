@@ -185,8 +185,10 @@ def _finish(iterator) -> None:
         connections.close_all()  # this thread's connections only
 
 
-def xlsx_chunks(sheet: Sheet) -> Callable[[], Iterator[bytes]]:
-    """The workbook is written first (in the calling thread, so a failure is
-    a proper error page), then streamed from its temporary file."""
-    file = xlsx_file(sheet)
-    return lambda: _file_chunks(file)
+def xlsx_chunks(sheet: Sheet) -> Iterator[bytes]:
+    """The workbook, written once the download is under way: the empty first
+    chunk sends the headers, so the browser lists the download at once
+    instead of showing nothing for the seconds a large sheet takes. Then the
+    file, from its temporary copy."""
+    yield b""
+    yield from _file_chunks(xlsx_file(sheet))

@@ -213,11 +213,9 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
     """Anyone who may read the sheet may export it."""
     sheet = _sheet(request, sheet_id)
     if fmt == "xlsx":
-        chunks = exports.xlsx_chunks(sheet)
-        content_type = exports.XLSX_TYPE
+        chunks, content_type = exports.xlsx_chunks, exports.XLSX_TYPE
     else:
-        chunks = lambda: exports.csv_chunks(sheet)  # noqa: E731
-        content_type = exports.CSV_TYPE
+        chunks, content_type = exports.csv_chunks, exports.CSV_TYPE
     return exports.download(
-        request, chunks, content_type=content_type, name=exports.filename(sheet, fmt)
+        request, lambda: chunks(sheet), content_type=content_type, name=exports.filename(sheet, fmt)
     )

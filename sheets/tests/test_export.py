@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient
+from django.test.utils import CaptureQueriesContext
 
 from sheets import exports, services
 from sheets.models import Role
@@ -112,6 +113,17 @@ def test_xlsx_has_native_numbers_dates_and_booleans(auth_client, filled):
     assert rows[0] == ("Item", "Amount", "Due", "Paid", "E")
     assert rows[1][:4] == ("Rent", 900, datetime.datetime(2027, 1, 31), True)
     assert rows[2][:4] == ("Food, drink", -12.5, datetime.datetime(2027, 2, 28), False)
+
+
+def test_the_xlsx_download_starts_before_the_workbook_is_written(auth_client, filled):
+    """The browser lists the download at once: the view answers without reading
+    a row, and the first chunk, which sends the headers, comes before the workbook."""
+    with CaptureQueriesContext(connection) as seen:
+        response = auth_client.get(f"/sheets/{filled.id}/export.xlsx")
+        content = iter(response.streaming_content)
+        assert next(content) == b""
+    assert not [q for q in seen.captured_queries if "sheets_row" in q["sql"]]
+    assert read_xlsx(b"".join(content))[1][0] == "Rent"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
