@@ -61,8 +61,12 @@ def _cells(sheet: Sheet, keys: list[str]) -> Iterator[list[list]]:
     rows = sheet.rows.order_by("order")
     on_postgresql = connection.vendor == "postgresql"
     if on_postgresql:
-        picked = ", ".join(['"values" -> %s'] * len(keys))
-        texts = rows.annotate(text=RawSQL(f"jsonb_build_array({picked})::text", keys))
+        # A function takes at most 100 arguments: arrays of 100 cells, joined.
+        arrays = " || ".join(
+            "jsonb_build_array(" + ", ".join(['"values" -> %s'] * len(keys[i : i + 100])) + ")"
+            for i in range(0, max(len(keys), 1), 100)
+        )
+        texts = rows.annotate(text=RawSQL(f"({arrays})::text", keys))
     else:
         texts = rows.annotate(text=Cast("values", TextField()))
     sql, params = texts.values_list("text").query.sql_with_params()

@@ -10,6 +10,7 @@ import uuid
 import openpyxl
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection, connections
 from django.http import StreamingHttpResponse
 from django.test import AsyncClient
@@ -19,6 +20,7 @@ from sheets import exports, services
 from sheets.models import Role
 from sheets.resources import SheetResource
 from sheets.tabular import xlsx_unescape
+from sheets.tests.helpers import col_ids, new_id, row_ids, update
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     columns_of,
     confirm,
@@ -205,6 +207,26 @@ def test_csv_is_streamed_in_chunks_from_an_iterator(
     lines = b"".join(rest).split(b"\r\n")
     assert len(lines) == count + 1 and lines[-1] == b""
     assert [line.split(b",")[1] for line in lines[:-1]] == [str(i).encode() for i in range(count)]
+
+
+def test_a_sheet_with_more_columns_than_a_function_takes_exports_whole(auth_client, user, sheet):
+    """PostgreSQL functions take at most 100 arguments; a sheet may have 200 columns."""
+    count = settings.MAX_COLUMNS_PER_SHEET
+    last = str(sheet.columns.order_by("-position").first().id)
+    specs = []
+    for i in range(5, count):
+        specs.append({"id": new_id(), "name": f"C{i}", "after": last})
+        last = specs[-1]["id"]
+    services.columns_insert(sheet=sheet, user=user, client_id="", op_id=new_id(), columns=specs)
+    ids = col_ids(sheet)
+    row = row_ids(sheet)[0]
+    changes = [{"row": row, "col": ids[i], "value": f"v{i}"} for i in (0, 99, 100, 150, count - 1)]
+    update(sheet, user, changes)
+    rows = read_csv(download(auth_client, sheet, "csv"))
+    assert len(rows[0]) == count and rows[0][-1] == f"C{count - 1}"
+    assert [i for i, v in enumerate(rows[1]) if v] == [0, 99, 100, 150, count - 1]
+    assert rows[1][150] == "v150"
+    assert read_xlsx(download(auth_client, sheet, "xlsx"))[1][count - 1] == f"v{count - 1}"
 
 
 def test_an_export_stopped_early_leaves_the_connection_as_it_was(user, make_sheet):
