@@ -35,9 +35,24 @@ def update(sheet, user, changes, op_id=None, client_id="tab-1"):
     )
 
 
+def fill_column(sheet, user, col: str, texts: list[str]) -> list[str]:
+    """Type `texts` into column `col` of the sheet's first rows; their row ids."""
+    rows = row_ids(sheet)[: len(texts)]
+    update(
+        sheet, user, [{"row": r, "col": col, "value": t} for r, t in zip(rows, texts, strict=True)]
+    )
+    return rows
+
+
 def insert_rows(sheet, user, rows, op_id=None):
     return services.rows_insert(
         sheet=sheet, user=user, client_id="tab-1", op_id=op_id or new_id(), rows=rows
+    )
+
+
+def insert_columns(sheet, user, columns, op_id=None):
+    return services.columns_insert(
+        sheet=sheet, user=user, client_id="tab-1", op_id=op_id or new_id(), columns=columns
     )
 
 

@@ -103,3 +103,8 @@ def typed_columns(sheet: Sheet, user, types: dict[str, str]) -> None:
 def retype(sheet: Sheet, user, name: str, column_type: str) -> None:
     """Change the type of the sheet's column called `name`."""
     _update_column(sheet, user, sheet.columns.get(name=name), type=column_type)
+
+
+def rename(sheet: Sheet, user, name: str, new_name: str) -> None:
+    """Rename the sheet's column called `name`."""
+    _update_column(sheet, user, sheet.columns.get(name=name), name=new_name)

@@ -20,13 +20,14 @@ from sheets import exports, services
 from sheets.models import Role
 from sheets.resources import SheetResource
 from sheets.tabular import xlsx_unescape
-from sheets.tests.helpers import col_ids, new_id, row_ids, update
+from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids, update
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     columns_of,
     confirm,
     grid,
     inline_imports,
     last_job,
+    rename,
     typed_columns,
     upload,
 )
@@ -130,15 +131,7 @@ def test_the_xlsx_download_starts_before_the_workbook_is_written(auth_client, fi
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_every_formula_prefix_is_escaped_but_numbers_are_not(auth_client, user, filled, fmt):
-    item = filled.columns.get(name="Item")
-    services.column_update(
-        sheet=filled,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        column=str(item.id),
-        name="=Item",
-    )
+    rename(filled, user, "Item", "=Item")
     data = download(auth_client, filled, fmt)
     if fmt == "csv":
         rows = read_csv(data)
@@ -217,7 +210,7 @@ def test_a_sheet_with_more_columns_than_a_function_takes_exports_whole(auth_clie
     for i in range(5, count):
         specs.append({"id": new_id(), "name": f"C{i}", "after": last})
         last = specs[-1]["id"]
-    services.columns_insert(sheet=sheet, user=user, client_id="", op_id=new_id(), columns=specs)
+    insert_columns(sheet, user, specs)
     ids = col_ids(sheet)
     row = row_ids(sheet)[0]
     changes = [{"row": row, "col": ids[i], "value": f"v{i}"} for i in (0, 99, 100, 150, count - 1)]

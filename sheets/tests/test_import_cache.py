@@ -72,6 +72,17 @@ def finish(client, job: ImportJob, mode: str | None = None) -> ImportJob:
     return job
 
 
+def finish_refused(client, job: ImportJob, mode: str, sheet: Sheet) -> ImportJob:
+    """Confirm an import that must fail: nothing of the sheet changes (rows,
+    columns, version, change log) and the upload and its row cache are gone."""
+    before = state(sheet)
+    job = finish(client, job, mode)
+    assert job.status == "failed"
+    assert state(sheet) == before
+    assert files_of(job) == [False, False]
+    return job
+
+
 def stored(sheet: Sheet) -> list[tuple[float, list]]:
     """Each row's order and its cells by column position, exactly as stored."""
     ids = [str(i) for i in sheet.columns.order_by("position").values_list("id", flat=True)]
@@ -198,12 +209,8 @@ def test_a_value_that_no_longer_fits_its_retyped_column_refuses_the_import(
 ):
     job = preview(auth_client, user, b"Item,Amount\nRent,900\n", sheet=typed)
     retype(typed, user, "Amount", "checkbox")
-    before = state(typed)
-    job = finish(auth_client, job, "replace")
-    assert job.status == "failed"
+    job = finish_refused(auth_client, job, "replace", typed)
     assert "do not fit their column" in job.error and "“900” is not true or false" in job.error
-    assert state(typed) == before  # rows, columns, version, change log
-    assert files_of(job) == [False, False]
 
 
 def test_a_column_deleted_after_the_preview_refuses_the_import(auth_client, user, typed):
@@ -215,12 +222,8 @@ def test_a_column_deleted_after_the_preview_refuses_the_import(auth_client, user
         op_id=str(uuid.uuid4()),
         columns=[str(typed.columns.get(name="Amount").id)],
     )
-    before = state(typed)
-    job = finish(auth_client, job, "append")
-    assert job.status == "failed"
+    job = finish_refused(auth_client, job, "append", typed)
     assert "no longer exists" in job.error
-    assert state(typed) == before
-    assert files_of(job) == [False, False]
 
 
 def test_reading_again_with_another_delimiter_never_uses_the_old_rows(auth_client, user):
@@ -296,12 +299,8 @@ def test_both_files_go_when_the_job_fails(auth_client, user, typed, settings):
     job = preview(auth_client, user, b"Item\na\nb\n", sheet=typed)
     assert files_of(job) == [True, True]
     settings.MAX_ROWS_PER_SHEET = services.DEFAULT_ROWS + 1
-    before = state(typed)
-    job = finish(auth_client, job, "append")
-    assert job.status == "failed"
+    job = finish_refused(auth_client, job, "append", typed)
     assert "at most" in job.error
-    assert state(typed) == before
-    assert files_of(job) == [False, False]
 
 
 def test_both_files_go_when_the_file_is_refused(auth_client, user, typed):

@@ -7,7 +7,17 @@ import pytest
 from sheets import selectors, services
 from sheets.models import Column, Row
 from sheets.services import OpError
-from sheets.tests.helpers import cell, col_ids, insert_rows, new_id, row_ids, update, version
+from sheets.tests.helpers import (
+    cell,
+    col_ids,
+    fill_column,
+    insert_columns,
+    insert_rows,
+    new_id,
+    row_ids,
+    update,
+    version,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +28,10 @@ pytestmark = pytest.mark.django_db
 def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
     before = col_ids(sheet)
     left, middle = new_id(), new_id()
-    answer = services.columns_insert(
-        sheet=sheet,
-        user=user,
-        client_id="t",
-        op_id=new_id(),
-        columns=[
+    answer = insert_columns(
+        sheet,
+        user,
+        [
             {"id": left, "name": "First", "type": "number", "after": None},
             {"id": middle, "name": "Mid", "type": "date", "after": before[1]},
         ],
@@ -48,44 +56,28 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
 )
 def test_malformed_column_insert_is_400(sheet, user, spec, error):
     with pytest.raises(OpError) as info:
-        services.columns_insert(
-            sheet=sheet, user=user, client_id="t", op_id=new_id(), columns=[spec]
-        )
+        insert_columns(sheet, user, [spec])
     assert (info.value.status, info.value.error) == (400, error)
 
 
 def test_column_id_taken_or_repeated_is_409(sheet, user):
     taken = col_ids(sheet)[0]
     with pytest.raises(OpError) as info:
-        services.columns_insert(
-            sheet=sheet,
-            user=user,
-            client_id="t",
-            op_id=new_id(),
-            columns=[{"id": taken, "name": "N"}],
-        )
+        insert_columns(sheet, user, [{"id": taken, "name": "N"}])
     assert (info.value.status, info.value.error) == (409, "id_taken")
     twice = new_id()
     with pytest.raises(OpError) as info:
-        services.columns_insert(
-            sheet=sheet,
-            user=user,
-            client_id="t",
-            op_id=new_id(),
-            columns=[{"id": twice, "name": "N"}, {"id": twice, "name": "M"}],
-        )
+        insert_columns(sheet, user, [{"id": twice, "name": "N"}, {"id": twice, "name": "M"}])
     assert (info.value.status, info.value.error) == (409, "duplicate_id")
 
 
 def test_column_insert_after_a_missing_column_is_409_and_writes_nothing(sheet, user):
     first = new_id()
     with pytest.raises(OpError) as info:
-        services.columns_insert(
-            sheet=sheet,
-            user=user,
-            client_id="t",
-            op_id=new_id(),
-            columns=[{"id": first, "name": "A"}, {"id": new_id(), "name": "B", "after": new_id()}],
+        insert_columns(
+            sheet,
+            user,
+            [{"id": first, "name": "A"}, {"id": new_id(), "name": "B", "after": new_id()}],
         )
     assert info.value.status == 409
     assert not Column.objects.filter(pk=first).exists()
@@ -144,17 +136,8 @@ def test_update_of_a_missing_column_is_409(sheet, user):
 
 
 def test_type_change_converts_every_value(sheet, user):
-    rows = row_ids(sheet)
     col = col_ids(sheet)[0]
-    update(
-        sheet,
-        user,
-        [
-            {"row": rows[0], "col": col, "value": "12"},
-            {"row": rows[1], "col": col, "value": " 2.5 "},
-            {"row": rows[2], "col": col, "value": "   "},
-        ],
-    )
+    rows = fill_column(sheet, user, col, ["12", " 2.5 ", "   "])
     answer = services.column_update(
         sheet=sheet, user=user, client_id="t", op_id=new_id(), column=col, type="number"
     )
@@ -167,17 +150,8 @@ def test_type_change_converts_every_value(sheet, user):
 
 
 def test_type_change_that_does_not_convert_is_422_and_changes_nothing(sheet, user):
-    rows = row_ids(sheet)
     col = col_ids(sheet)[0]
-    update(
-        sheet,
-        user,
-        [
-            {"row": rows[0], "col": col, "value": "12"},
-            {"row": rows[1], "col": col, "value": "abc"},
-            {"row": rows[2], "col": col, "value": "x1"},
-        ],
-    )
+    rows = fill_column(sheet, user, col, ["12", "abc", "x1"])
     before = version(sheet)
     with pytest.raises(OpError) as info:
         services.column_update(

@@ -7,7 +7,7 @@ import pytest
 from sheets import services
 from sheets.models import Change, Column, Row
 from sheets.services import OpError
-from sheets.tests.helpers import col_ids, insert_rows, new_id, row_ids, version
+from sheets.tests.helpers import col_ids, insert_columns, insert_rows, new_id, row_ids, version
 
 pytestmark = pytest.mark.django_db
 
@@ -152,13 +152,7 @@ def test_sheet_column_limit_is_enforced(sheet, user, settings):
     settings.MAX_COLUMNS_PER_SHEET = len(services.DEFAULT_COLUMNS)
     extra = new_id()
     with pytest.raises(OpError) as info:
-        services.columns_insert(
-            sheet=sheet,
-            user=user,
-            client_id="t",
-            op_id=new_id(),
-            columns=[{"id": extra, "name": "F"}],
-        )
+        insert_columns(sheet, user, [{"id": extra, "name": "F"}])
     assert info.value.error == "too_many_columns"
     assert not Column.objects.filter(pk=extra).exists()
 

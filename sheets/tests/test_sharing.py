@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
-from sheets.tests.helpers import new_id
+from sheets.tests.helpers import new_id, update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,13 +155,7 @@ def test_transfer_makes_the_old_owner_an_editor(shared_sheet, user, editor):
 
 def test_history_panel_lists_who_did_what(shared_sheet, editor, client_for):
     row, col = first_cell(shared_sheet)
-    services.cells_update(
-        sheet=shared_sheet,
-        user=editor,
-        client_id="t",
-        op_id=new_id(),
-        changes=[{"row": row, "col": col, "value": "<b>x</b>"}],
-    )
+    update(shared_sheet, editor, [{"row": row, "col": col, "value": "<b>x</b>"}])
     page = (
         client_for(editor)
         .get(f"/sheets/{shared_sheet.id}/history/", HTTP_HX_REQUEST="true")
@@ -319,13 +313,7 @@ async def test_profile_change_refreshes_collaborators_presence(
 
 def test_snapshot_rows_as_arrays_follow_the_column_order(sheet, user, client_for):
     row, col = first_cell(sheet)
-    services.cells_update(
-        sheet=sheet,
-        user=user,
-        client_id="t",
-        op_id=new_id(),
-        changes=[{"row": row, "col": col, "value": 5}],
-    )
+    update(sheet, user, [{"row": row, "col": col, "value": 5}])
     client = client_for(user)
     plain = client.get(f"/api/sheets/{sheet.id}/").json()
     arrays = client.get(f"/api/sheets/{sheet.id}/?rows=arrays").json()

@@ -10,7 +10,7 @@ import pytest
 from sheets import services
 from sheets.models import Change, Row, Sheet
 from sheets.services import OpError
-from sheets.tests.helpers import col_ids, new_id, row_ids
+from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -242,13 +242,7 @@ def test_undo_of_a_row_delete_restores_rows_values_and_places(sheet, user):
 def test_undo_of_a_column_insert_and_its_redo(sheet, user):
     cols = col_ids(sheet)
     new = new_id()
-    services.columns_insert(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=new_id(),
-        columns=[{"id": new, "after": cols[0], "name": "Extra", "type": "number"}],
-    )
+    insert_columns(sheet, user, [{"id": new, "after": cols[0], "name": "Extra", "type": "number"}])
     answer = undo(sheet, user)
     assert answer["event"]["type"] == "columns.deleted"
     assert col_ids(sheet) == cols
@@ -262,13 +256,7 @@ def test_undo_of_a_column_insert_and_its_redo(sheet, user):
 
 def test_undo_of_a_column_insert_someone_typed_into_is_refused(shared_sheet, user, other_user):
     new = new_id()
-    services.columns_insert(
-        sheet=shared_sheet,
-        user=user,
-        client_id="",
-        op_id=new_id(),
-        columns=[{"id": new, "after": None, "name": "Extra"}],
-    )
+    insert_columns(shared_sheet, user, [{"id": new, "after": None, "name": "Extra"}])
     set_cell(shared_sheet, other_user, row_ids(shared_sheet)[0], new, "bob's")
     with pytest.raises(OpError) as exc:
         undo(shared_sheet, user)
