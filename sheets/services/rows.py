@@ -17,7 +17,7 @@ from sheets.services.core import (
 )
 
 
-def _order_keys(locked: Sheet, after_id: str | None, count: int) -> list[float]:
+def order_keys(locked: Sheet, after_id: str | None, count: int) -> list[float]:
     """`count` increasing order keys just after row `after_id` (None: at the top),
     without touching other rows: evenly spaced up to the next row."""
     if after_id is None:
@@ -43,7 +43,7 @@ def _order_keys(locked: Sheet, after_id: str | None, count: int) -> list[float]:
         # Float precision ran out between two neighbours (many inserts at one
         # spot): renumber once. Rare, and clients place rows by `after`, not key.
         _renumber_rows(locked)
-        return _order_keys(locked, after_id, count)
+        return order_keys(locked, after_id, count)
     return [low + step * (i + 1) for i in range(count)]
 
 
@@ -105,7 +105,7 @@ def rows_insert(
         errors: list[dict] = []
         inserted = []
         for chain in _chains(specs):
-            keys = _order_keys(locked, chain[0][1], len(chain))
+            keys = order_keys(locked, chain[0][1], len(chain))
             new_rows = []
             for (row_id, after, raw), key in zip(chain, keys, strict=True):
                 row = Row(id=row_id, sheet=locked, order=key)

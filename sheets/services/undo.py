@@ -25,7 +25,7 @@ from sheets.services.core import (
     parse_uuid,
     same_value,
 )
-from sheets.services.rows import delete_rows
+from sheets.services.rows import delete_rows, order_keys
 
 # How far back a refusal looks for who changed what (newest first).
 _BLAME_SCAN = 500
@@ -183,6 +183,19 @@ def _revert_rows_insert(locked: Sheet, spec: dict) -> tuple[str, dict, dict]:
     return "rows.deleted", {"rows": deleted}, inverse
 
 
+def _restore_before_holder(locked: Sheet, row: Row) -> None:
+    """A row inserted since the delete took this row's old order key (a
+    delete, then an insert at that spot: the new key is the same midpoint).
+    Two rows on one key would sit in either order, and tabs could differ from
+    the database: the restored row goes just before the row holding its key,
+    right after the row that was before it."""
+    before = (
+        locked.rows.filter(order__lt=row.order).order_by("-order").values_list("id", flat=True)
+    ).first()
+    row.order = order_keys(locked, None if before is None else str(before), 1)[0]
+    row.save(force_insert=True)
+
+
 def _revert_rows_delete(locked: Sheet, spec: dict) -> tuple[str, dict, dict]:
     restore = sorted(spec["rows"], key=lambda r: r["order"])
     ids = [r["id"] for r in restore]
@@ -203,7 +216,12 @@ def _revert_rows_delete(locked: Sheet, spec: dict) -> tuple[str, dict, dict]:
         )
         for r in restore
     ]
-    Row.objects.bulk_create(new_rows, batch_size=1000)
+    orders = [r.order for r in new_rows]
+    taken = set(locked.rows.filter(order__in=orders).values_list("order", flat=True))
+    Row.objects.bulk_create([r for r in new_rows if r.order not in taken], batch_size=1000)
+    for row in new_rows:
+        if row.order in taken:
+            _restore_before_holder(locked, row)
     # Tabs place rows by the row before them: read it off the order keys.
     restored = {str(r.id): r for r in new_rows}
     after: dict[str, str | None] = {}

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sheets import realtime, selectors, services
@@ -183,6 +183,9 @@ def random_op(rng: random.Random, tab: Tab) -> tuple:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**32 - 1), tabs=st.integers(2, 4), steps=st.integers(5, 40))
+# Found this way: an undone row delete tied its old order key with a row
+# inserted at that spot since, and tabs placed the two the other way round.
+@example(seed=2493, tabs=4, steps=15)
 def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed, tabs, steps):
     rng = random.Random(seed)
     sheet = make_sheet(title=f"prop {seed}")

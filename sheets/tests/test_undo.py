@@ -236,6 +236,34 @@ def test_undo_of_a_row_delete_restores_rows_values_and_places(sheet, user):
     assert row_ids(sheet) == [r for r in rows if r not in (rows[1], rows[3])]
 
 
+def test_undone_row_delete_goes_before_a_row_inserted_on_its_old_key(
+    shared_sheet, user, other_user
+):
+    """Delete the row between A and C, insert one after A (its key is the
+    same midpoint the deleted row had), undo the delete: the rows must not
+    share a key, and tabs place the restored row where the database has it."""
+    rows = row_ids(shared_sheet)
+    old_key = Row.objects.get(id=rows[1]).order
+    services.rows_delete(
+        sheet=shared_sheet, user=user, client_id="", op_id=new_id(), rows=[rows[1]]
+    )
+    newcomer = new_id()
+    services.rows_insert(
+        sheet=shared_sheet,
+        user=other_user,
+        client_id="",
+        op_id=new_id(),
+        rows=[{"id": newcomer, "after": rows[0]}],
+    )
+    assert Row.objects.get(id=newcomer).order == old_key
+
+    answer = undo(shared_sheet, user)
+    assert answer["event"]["rows"] == [{"id": rows[1], "after": rows[0], "values": {}}]
+    assert row_ids(shared_sheet) == [rows[0], rows[1], newcomer, *rows[2:]]
+    orders = list(shared_sheet.rows.values_list("order", flat=True))
+    assert len(set(orders)) == len(orders)
+
+
 # --- Columns
 
 
