@@ -151,8 +151,9 @@ def new_sheet_title(filename: str) -> str:
     return (Path(filename).stem.strip() or "Imported sheet")[:200]
 
 
-def _table(job: ImportJob, delimiter: str | None) -> Table:
-    return open_table(Path(job.file_path), filename=job.filename, delimiter=delimiter)
+def _table(job: ImportJob, delimiter: str | None, decimal_mark: str | None) -> Table:
+    path = Path(job.file_path)
+    return open_table(path, filename=job.filename, delimiter=delimiter, decimal_mark=decimal_mark)
 
 
 def _analyse_job(job_id: Any) -> None:
@@ -163,7 +164,8 @@ def _analyse_job(job_id: Any) -> None:
     try:
         # Opening it drops the rows kept by an earlier reading (another delimiter).
         with RowCache(cache_path(job.file_path)) as keep:
-            table = _table(job, job.options.get("delimiter") or None)
+            options = job.options
+            table = _table(job, options.get("delimiter"), options.get("decimal_mark"))
             columns = None if job.options.get("new") else list(job.sheet.columns.all())
             preview = analyse(
                 table,
@@ -200,6 +202,7 @@ def _import_job(job_id: Any) -> None:
                 columns=preview["targets"],
                 rows=rows,
                 cached=cached,
+                decimal_mark=preview.get("decimal_mark", "."),
                 op_id=str(job.id),
                 progress=progress,
             )
@@ -212,6 +215,7 @@ def _import_job(job_id: Any) -> None:
                 columns=preview["targets"],
                 rows=rows,
                 cached=cached,
+                decimal_mark=preview.get("decimal_mark", "."),
                 op_id=str(job.id),
                 progress=progress,
             )
@@ -243,7 +247,7 @@ def _file_rows(job: ImportJob, preview: dict) -> Iterator[list[str]]:
     def refuse(number: int, column: str, message: str) -> None:
         raise FileRefused(f"Row {number}: {message}")
 
-    records = _table(job, preview["delimiter"] or None).records()
+    records = _table(job, preview["delimiter"], preview.get("decimal_mark")).records()
     next(records, None)  # the header, read by the preview
     yield from data_rows(records, preview["width"], RowStats(), refuse)
 

@@ -2,6 +2,7 @@
 file being previewed (sheets/imports.py), and those values' stored forms
 under the types guessed so far, for the preview's row cache."""
 
+import functools
 import uuid
 from typing import Any
 
@@ -17,9 +18,11 @@ class TypeGuess:
     most one of number, date and checkbox, so a column's guess only ever goes
     from that one type to text."""
 
-    def __init__(self) -> None:
+    def __init__(self, decimal_mark: str = ".") -> None:
         self.candidates = {"number", "date", "checkbox"}
         self.seen = False
+        number = values.NUMBER_CLEANERS[decimal_mark]
+        self.as_type = {**_AS_TYPE, "number": functools.partial(_numbers, clean=number)}
 
     def clean_column(self, texts: list[str]) -> tuple[str, list[Any] | None] | None:
         """Feed one batch of the column: (the type guessed so far, each
@@ -30,7 +33,7 @@ class TypeGuess:
         self.seen = True
         for kind in ("number", "date", "checkbox"):
             if kind in self.candidates:
-                stored = _AS_TYPE[kind](texts)
+                stored = self.as_type[kind](texts)
                 if stored is not None:
                     self.candidates = {kind}
                     return kind, stored
@@ -52,24 +55,24 @@ class TypeGuess:
         return "text"
 
 
-def _plain_number(text: str) -> int | float | None:
+def _plain_number(text: str, clean: Any) -> int | float | None:
     """The number a non-empty `text` writes plainly (no `+`, no leading `.`,
     no spaces around, no leading zero: 007 is a code), else None."""
     digits = text[1:] if text[:1] == "-" else text
-    if len(digits) > 1 and digits[0] == "0" and digits[1] != ".":
+    if len(digits) > 1 and digits[0] == "0" and digits[1] not in ".,":
         return None
     if text.strip() != text or text[:1] in ("+", "."):
         return None
     try:
-        return values.clean_number(text)
+        return clean(text)
     except values.InvalidValue:
         return None
 
 
-def _numbers(texts: list[str]) -> list[Any] | None:
+def _numbers(texts: list[str], clean: Any = values.clean_number) -> list[Any] | None:
     out: list[Any] = []
     for text in texts:
-        number = _plain_number(text) if text else values.EMPTY
+        number = _plain_number(text, clean) if text else values.EMPTY
         if number is None:
             return None
         out.append(number)
@@ -99,6 +102,7 @@ def _checkboxes(texts: list[str]) -> list[Any] | None:
 
 
 _AS_TYPE = {"number": _numbers, "date": _dates, "checkbox": _checkboxes}
+
 # How each type's stored values are written: a date is its text.
 _ENCODED_AS = {"text": "text", "date": "text", "number": "number", "checkbox": "checkbox"}
 
@@ -108,10 +112,10 @@ class NewColumns:
     so the kept rows can be keyed by them, and their types, guessed batch by
     batch; each batch's values are stored under the types guessed so far."""
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], decimal_mark: str = ".") -> None:
         self.names = names
         self.ids = [str(uuid.uuid4()) for _ in names]
-        self.guesses = [TypeGuess() for _ in names]
+        self.guesses = [TypeGuess(decimal_mark) for _ in names]
         # Per column, how the values kept so far were written (_ENCODED_AS).
         self.kept_as: list[set[str]] = [set() for _ in names]
         # A value no column takes: nothing to keep; the import will refuse it.

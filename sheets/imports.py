@@ -22,7 +22,8 @@ from sheets.models import Column
 from sheets.resources import SheetResource, header_key, unescape_formula
 from sheets.services.bulk import encode_rows
 from sheets.services.imports import BATCH_ROWS, clean_columns
-from sheets.tabular import DELIMITERS, FileRefused, Table
+from sheets.sniff import DECIMAL_MARKS, DELIMITERS
+from sheets.tabular import FileRefused, Table
 
 PREVIEW_ROWS = 10
 MAX_LISTED_ERRORS = 500
@@ -152,9 +153,9 @@ def analyse(
         batch_errors.append({"row": number, "column": column, "message": message})
 
     if new_sheet:
-        new_columns = NewColumns(names)
+        new_columns = NewColumns(names, table.decimal_mark)
     else:
-        fields = SheetResource(columns).match_headers(names)
+        fields = SheetResource(columns, decimal_mark=table.decimal_mark).match_headers(names)
         cleaners = [(i, f) for i, f in enumerate(fields) if f is not None]
         skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
         if skipped:
@@ -195,10 +196,12 @@ def analyse(
             + ") is the name of a column of this sheet."
         )
     warnings.extend(_row_warnings(stats))
+    if table.decimal_mark == "," and table.decimal_sniffed:
+        warnings.append("Numbers are written with a decimal comma (1.234,5): read as numbers.")
 
     if new_sheet:
         targets = new_columns.targets(stats.escaped)
-        fields = list(SheetResource(targets).fields.values())
+        fields = list(SheetResource(targets, decimal_mark=table.decimal_mark).fields.values())
         cache_columns = fingerprint((t["id"], t["type"]) for t in targets)
     else:
         targets = [{"id": f.attribute} if f is not None else None for f in fields]
@@ -231,6 +234,9 @@ def analyse(
         "delimiter": table.delimiter,
         "delimiter_name": DELIMITERS.get(table.delimiter, ""),
         "sniffed": table.sniffed,
+        "decimal_mark": table.decimal_mark,
+        "decimal_mark_name": DECIMAL_MARKS[table.decimal_mark],
+        "decimal_sniffed": table.decimal_sniffed,
         "warnings": table.warnings + warnings,
         "mapping": mapping,
         "columns": [m["column"] for m in landed],

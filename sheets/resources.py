@@ -93,6 +93,11 @@ class NumberWidget(CellWidget):
 
     column_type = "number"
 
+    def __init__(self, decimal_mark: str = ".") -> None:
+        super().__init__()
+        # Imported from a file that writes 1.234,5 (sheets/sniff.py): read so.
+        self.cleaner = values.NUMBER_CLEANERS[decimal_mark]
+
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if value is None:
             return ""
@@ -159,14 +164,19 @@ class SheetResource(resources.Resource):
     """The Resource of one sheet's columns, in display order. An instance is a
     plain dict of cells (`Row.values`): `Field.get_value` reads dict keys."""
 
-    def __init__(self, columns: Iterable[Any]) -> None:
+    def __init__(self, columns: Iterable[Any], *, decimal_mark: str = ".") -> None:
+        """`decimal_mark`: how the file being imported writes numbers."""
         super().__init__()
         self.fields = {}
         for column in columns:
             key = str(column.id) if hasattr(column, "id") else str(column["id"])
             name = column.name if hasattr(column, "name") else column["name"]
             column_type = column.type if hasattr(column, "type") else column["type"]
-            self.fields[key] = Field(attribute=key, column_name=name, widget=WIDGETS[column_type]())
+            if column_type == "number":
+                widget = NumberWidget(decimal_mark)
+            else:
+                widget = WIDGETS[column_type]()
+            self.fields[key] = Field(attribute=key, column_name=name, widget=widget)
 
     def get_export_order(self) -> tuple[str, ...]:
         return tuple(self.fields)

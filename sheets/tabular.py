@@ -1,8 +1,9 @@
 """Reading an uploaded CSV or XLSX file: hostile or broken files are refused,
 merely messy ones are read anyway, and what was worked around is said.
 
-`open_table(path, filename=..., delimiter=None)` looks at the file (kind,
-encoding, delimiter) and returns a `Table`; `Table.records()` yields its
+`open_table(path, filename=..., delimiter=None, decimal_mark=None)` looks at
+the file (kind, encoding, delimiter, decimal mark: sheets/sniff.py) and
+returns a `Table`; `Table.records()` yields its
 records as lists of strings, header first, enforcing the limits as it goes.
 A refusal raises `FileRefused` with a message for the page; nothing is ever
 written by this module.
@@ -15,7 +16,6 @@ import io
 import itertools
 import re
 import zipfile
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +24,16 @@ from typing import Any
 from django.conf import settings
 
 from sheets import values
+from sheets.sniff import (
+    DECIMAL_MARKS,
+    DELIMITERS,
+    sample_records,
+    sniff_decimal_mark,
+    sniff_delimiter,
+)
 
 SAMPLE_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # A file whose sample has more control characters than this is not text.
 MAX_CONTROL_RATIO = 0.01
 _CONTROL = frozenset(chr(c) for c in itertools.chain(range(0, 9), range(11, 13), range(14, 32)))
@@ -69,6 +75,8 @@ class Table:
     codec: str = ""
     delimiter: str = ""
     sniffed: bool = False
+    decimal_mark: str = "."  # how the file writes numbers: 1.5 or 1,5 (then 1.234,5)
+    decimal_sniffed: bool = False
     warnings: list[str] = field(default_factory=list)
     size: int = 0
     # Bytes read so far by records() (CSV): the progress of a pass over the file.
@@ -119,7 +127,9 @@ class Table:
             book.close()
 
 
-def open_table(path: Path, *, filename: str, delimiter: str | None = None) -> Table:
+def open_table(
+    path: Path, *, filename: str, delimiter: str | None = None, decimal_mark: str | None = None
+) -> Table:
     """Look at the file and decide how to read it, or refuse it."""
     size = path.stat().st_size
     if size > settings.MAX_UPLOAD_BYTES:
@@ -134,7 +144,7 @@ def open_table(path: Path, *, filename: str, delimiter: str | None = None) -> Ta
         return _open_xlsx(path, size)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise FileRefused("The file is not a valid XLSX workbook.")
-    return _open_csv(path, size, head, delimiter)
+    return _open_csv(path, size, head, delimiter, decimal_mark)
 
 
 def _mib(n: int) -> str:
@@ -144,7 +154,9 @@ def _mib(n: int) -> str:
 # --- CSV: encoding, binary data, delimiter.
 
 
-def _open_csv(path: Path, size: int, head: bytes, delimiter: str | None) -> Table:
+def _open_csv(
+    path: Path, size: int, head: bytes, delimiter: str | None, decimal_mark: str | None
+) -> Table:
     table = Table(path=path, kind="csv", size=size)
     codec, label = _unicode_by_bom(head)
     if codec is None:
@@ -167,6 +179,18 @@ def _open_csv(path: Path, size: int, head: bytes, delimiter: str | None) -> Tabl
     else:
         table.delimiter = sniff_delimiter(sample, truncated=size > len(head)) or ","
         table.sniffed = True
+    if decimal_mark:
+        if decimal_mark not in DECIMAL_MARKS:
+            raise FileRefused("Choose point or comma as the decimal mark.")
+        table.decimal_mark = decimal_mark
+    else:
+        table.decimal_sniffed = True
+        if table.delimiter != ",":  # a comma-separated file writes 1.5
+            try:
+                records = sample_records(sample, table.delimiter, truncated=size > len(head))
+            except csv.Error:
+                records = []  # the reading will say what is wrong
+            table.decimal_mark = sniff_decimal_mark(records)
     return table
 
 
@@ -246,30 +270,6 @@ def _validate_bytes(path: Path, codec: str) -> None:
                 raise FileRefused("The file contains NUL bytes: it is binary data, not text.")
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
-
-
-def sniff_delimiter(sample: str, *, truncated: bool = False) -> str | None:
-    """The delimiter that splits the sample's records most consistently into
-    the most fields (csv.Sniffer guesses wrong on short or ragged files)."""
-    if truncated and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    best, best_score = None, (0.0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-            rows = [r for r in itertools.islice(reader, 200) if any(r)]
-        except csv.Error:
-            continue
-        if not rows:
-            continue
-        counts = Counter(len(r) for r in rows)
-        width, freq = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if width < 2:
-            continue
-        score = (freq / len(rows), width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
 
 
 def _csv_error(message: str, number: int) -> str:

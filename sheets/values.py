@@ -15,6 +15,8 @@ EMPTY = object()  # the cell is cleared
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# A number where the decimal mark is a comma and dots group thousands: 1.234,5
+_COMMA_NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _TRUE = {"true", "yes", "y", "1", "x", "✓"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -83,6 +85,20 @@ def clean_number(value: Any) -> Any:
     return number
 
 
+def clean_decimal_comma_number(value: Any) -> Any:
+    """`clean_number` for a file written with a decimal comma (1.234,5 is
+    1234.5). There a decimal point is no number: 1.5 is refused, 1.234 is 1234."""
+    if not isinstance(value, str):
+        return clean_number(value)
+    text = value.strip()
+    if text and not _COMMA_NUMBER_RE.match(text):
+        raise InvalidValue(
+            "not_a_number",
+            f"“{_describe(value)}” is not a number written with a decimal comma (like 1.234,5).",
+        )
+    return clean_number(text.replace(".", "").replace(",", "."))
+
+
 def clean_date(value: Any) -> Any:
     if not isinstance(value, str):
         raise InvalidValue("not_a_date", "A date cell takes a date as YYYY-MM-DD.")
@@ -119,6 +135,10 @@ CLEANERS = {
     "date": clean_date,
     "checkbox": clean_checkbox,
 }
+
+
+# A file's number cleaner by its decimal mark (sheets/import_types.py finds it).
+NUMBER_CLEANERS = {".": clean_number, ",": clean_decimal_comma_number}
 
 
 def clean(column_type: str, value: Any) -> Any:

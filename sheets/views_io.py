@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from sheets import exports, import_jobs, selectors, services
 from sheets.models import ImportJob
-from sheets.tabular import DELIMITERS
+from sheets.sniff import DELIMITERS
 from sheets.views import _sheet
 
 # How long a request waits for a quick job before answering with progress:
@@ -29,6 +29,7 @@ POLLING = (
     ImportJob.Status.RUNNING,
 )
 DELIMITER_CHOICES = [(name, name.capitalize()) for name in DELIMITERS.values()]
+DECIMAL_MARK_CHOICES = [("point", "Point (1234.5)"), ("comma", "Comma (1.234,5)")]
 
 
 class _UploadLimit(FileUploadHandler):
@@ -65,7 +66,12 @@ def _upload_page(request: HttpRequest, sheet, *, error: str = "", status: int = 
 
 def _form_context(sheet) -> dict:
     url = reverse("sheet_import", args=[sheet.id]) if sheet else reverse("import_new")
-    return {"sheet": sheet, "upload_url": url, "delimiters": DELIMITER_CHOICES}
+    return {
+        "sheet": sheet,
+        "upload_url": url,
+        "delimiters": DELIMITER_CHOICES,
+        "decimal_marks": DECIMAL_MARK_CHOICES,
+    }
 
 
 @csrf_exempt
@@ -110,6 +116,7 @@ def _upload(request: HttpRequest, sheet, limit: _UploadLimit) -> HttpResponse:
             sheet=sheet,
             upload=upload,
             delimiter=request.POST.get("delimiter", ""),
+            decimal_mark=request.POST.get("decimal_mark", ""),
         )
     except services.OpError as exc:
         return _upload_page(request, sheet, error=exc.message, status=exc.status)
@@ -191,11 +198,14 @@ def import_confirm(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_POST
 def import_reread(request: HttpRequest, job_id) -> HttpResponse:
-    """The same upload previewed again with another delimiter."""
+    """The same upload previewed again with another delimiter or decimal mark."""
     job = _job(request, job_id)
     try:
         again = services.import_job_reread(
-            job=job, user=request.user, delimiter=request.POST.get("delimiter", "")
+            job=job,
+            user=request.user,
+            delimiter=request.POST.get("delimiter", ""),
+            decimal_mark=request.POST.get("decimal_mark", ""),
         )
     except services.OpError as exc:
         return _job_panel(request, job, error=exc.message, status=exc.status)

@@ -30,6 +30,7 @@ from sheets.services.bulk import encode_rows, row_writer
 from sheets.services.columns import _clean_column_name, _clean_column_type
 from sheets.services.core import ORDER_GAP, OpError, _run_op, parse_uuid
 from sheets.services.sheets import _clean_title
+from sheets.sniff import DECIMAL_MARKS, DELIMITERS
 
 BATCH_ROWS = 2000
 MAX_ERRORS = 100
@@ -103,6 +104,7 @@ def sheet_import(
     columns: Any,
     rows: Iterable[list[str]],
     cached: CachedRows | None = None,
+    decimal_mark: str = ".",
     client_id: str = "",
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
@@ -113,7 +115,8 @@ def sheet_import(
     `rows` are lists of strings as read from a file (row 1 is the file's
     header, so the first row here is row 2 in errors). With `cached` (the
     preview's rows, already cleaned and encoded) `rows` is not read at all,
-    unless the columns changed since the preview. Answers like every op,
+    unless the columns changed since the preview; `decimal_mark` says how
+    its numbers are written (sheets/sniff.py). Answers like every op,
     plus "rows" (how many were written)."""
     if mode not in MODES:
         raise OpError("invalid_mode", "Choose whether to append rows or replace all rows.")
@@ -126,7 +129,8 @@ def sheet_import(
             # Cleaned for exactly these columns, and the sheet is locked: as they are.
             batches = ((len(b), b) for b in cached.batches(BATCH_ROWS))
         else:
-            resource = SheetResource(c for c in targets if c is not None)
+            landing = (c for c in targets if c is not None)
+            resource = SheetResource(landing, decimal_mark=decimal_mark)
             cleaners = [
                 (index, resource.fields[str(c.id)])
                 for index, c in enumerate(targets)
@@ -236,6 +240,7 @@ def sheet_import_new(
     columns: Any,
     rows: Iterable[list[str]],
     cached: CachedRows | None = None,
+    decimal_mark: str = ".",
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Sheet, dict]:
@@ -251,6 +256,7 @@ def sheet_import_new(
             columns=columns,
             rows=rows,
             cached=cached,
+            decimal_mark=decimal_mark,
             op_id=op_id,
             progress=progress,
         )
@@ -261,12 +267,19 @@ def sheet_import_new(
 
 
 def import_job_create(
-    *, user, sheet: Sheet | None, upload: UploadedFile, delimiter: str = ""
+    *,
+    user,
+    sheet: Sheet | None,
+    upload: UploadedFile,
+    delimiter: str = "",
+    decimal_mark: str = "",
 ) -> ImportJob:
-    """Keep an uploaded file for preview. `sheet` None: a new sheet."""
+    """Keep an uploaded file for preview. `sheet` None: a new sheet. The
+    delimiter and decimal mark are named as the form names them ("" to
+    detect)."""
     if sheet is not None and not selectors.can_write(sheet=sheet, user=user):
         raise OpError("forbidden", "You may only view this sheet.", status=403)
-    delimiter = _delimiter(delimiter)
+    options = _reading_options(delimiter, decimal_mark)
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise OpError("too_large", _too_large(upload.size), status=413)
     name = Path(upload.name or "upload").name[:200] or "upload"
@@ -283,19 +296,27 @@ def import_job_create(
         sheet=sheet,
         filename=name,
         file_path=str(path),
-        options={"delimiter": delimiter, "new": sheet is None},
+        options={**options, "new": sheet is None},
     )
 
 
-def _delimiter(name: Any) -> str:
-    """The delimiter a form names ("comma", ...), or "" to detect it."""
-    from sheets.tabular import DELIMITERS
+def _reading_options(delimiter: Any, decimal_mark: Any) -> dict:
+    """The delimiter and decimal mark a form names ("comma", ...) as
+    characters, "" for one to detect."""
+    return {
+        "delimiter": _by_name(delimiter, DELIMITERS, "Choose comma, semicolon, tab or pipe."),
+        "decimal_mark": _by_name(
+            decimal_mark, DECIMAL_MARKS, "Choose point or comma as the decimal mark."
+        ),
+    }
 
+
+def _by_name(name: Any, choices: dict[str, str], message: str) -> str:
     if not name:
         return ""
-    by_name = {n: d for d, n in DELIMITERS.items()}
+    by_name = {n: c for c, n in choices.items()}
     if name not in by_name:
-        raise OpError("invalid_delimiter", "Choose comma, semicolon, tab or pipe.")
+        raise OpError("invalid_choice", message)
     return by_name[name]
 
 
@@ -304,11 +325,11 @@ def _too_large(size: int) -> str:
     return f"The file is {size / 2**20:,.1f} MiB; the limit is {limit / 2**20:,.1f} MiB."
 
 
-def import_job_reread(*, job: ImportJob, user, delimiter: str) -> bool:
-    """Preview the same upload again with another delimiter."""
+def import_job_reread(*, job: ImportJob, user, delimiter: str, decimal_mark: str = "") -> bool:
+    """Preview the same upload again with another delimiter or decimal mark."""
     if job.user_id != user.id:
         raise OpError("not_found", "Import not found.", status=404)
-    options = {**job.options, "delimiter": _delimiter(delimiter)}
+    options = {**job.options, **_reading_options(delimiter, decimal_mark)}
     return bool(
         ImportJob.objects.filter(
             id=job.id, status__in=[ImportJob.Status.READY, ImportJob.Status.REFUSED]

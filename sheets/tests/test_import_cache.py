@@ -233,7 +233,9 @@ def test_reading_again_with_another_delimiter_never_uses_the_old_rows(auth_clien
     old = cache_path(job.file_path)
     kept = old.with_name("old-rows")
     shutil.copy(old, kept)
-    auth_client.post(f"/imports/{job.id}/reread/", {"delimiter": "semicolon"})
+    # 2,3 as text: with semicolons it would be read as a decimal comma.
+    reread = {"delimiter": "semicolon", "decimal_mark": "point"}
+    auth_client.post(f"/imports/{job.id}/reread/", reread)
     job.refresh_from_db()
     assert job.status == "ready"
     assert job.preview["columns"] == ["a", "b,c"]

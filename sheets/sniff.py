@@ -1,0 +1,63 @@
+"""How a CSV file is written, guessed from a sample of its start: its
+delimiter and its decimal mark. Both are shown in the preview and can be
+chosen instead (sheets/tabular.py reads the file with them)."""
+
+import csv
+import io
+import itertools
+import re
+from collections import Counter
+
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DECIMAL_MARKS = {".": "point", ",": "comma"}
+SAMPLE_RECORDS = 200
+
+
+def sample_records(sample: str, delimiter: str, *, truncated: bool) -> list[list[str]]:
+    """The sample's first non-empty records; a last record the sample cut off
+    is left out. csv.Error if the sample does not parse."""
+    if truncated and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    return [r for r in itertools.islice(reader, SAMPLE_RECORDS) if any(r)]
+
+
+def sniff_delimiter(sample: str, *, truncated: bool = False) -> str | None:
+    """The delimiter that splits the sample's records most consistently into
+    the most fields (csv.Sniffer guesses wrong on short or ragged files)."""
+    best, best_score = None, (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = sample_records(sample, delimiter, truncated=truncated)
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        counts = Counter(len(r) for r in rows)
+        width, freq = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if width < 2:
+            continue
+        score = (freq / len(rows), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+_POINT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.234: either mark
+
+
+def sniff_decimal_mark(records: list[list[str]]) -> str:
+    """ "," when the records' numbers are written with a decimal comma (some
+    1,5 or 1.234,5 and no 1.5), else ".". Only asked of a file whose
+    delimiter is not a comma: in a comma-separated file, a quoted "1,234" is
+    a thousand and more."""
+    comma = point = 0
+    for record in records:
+        for cell in record:
+            if _COMMA_DECIMAL.match(cell):
+                comma += 1
+            elif _POINT_DECIMAL.match(cell) and not _THOUSANDS.match(cell):
+                point += 1
+    return "," if comma > point else "."
