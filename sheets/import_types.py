@@ -102,7 +102,6 @@ def _checkboxes(texts: list[str]) -> list[Any] | None:
 
 
 _AS_TYPE = {"number": _numbers, "date": _dates, "checkbox": _checkboxes}
-
 # How each type's stored values are written: a date is its text.
 _ENCODED_AS = {"text": "text", "date": "text", "number": "number", "checkbox": "checkbox"}
 
