@@ -10,7 +10,7 @@ import pytest
 from sheets import services
 from sheets.models import Change, Row, Sheet
 from sheets.services import OpError
-from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids
+from sheets.tests.helpers import col_ids, insert_columns, insert_rows, new_id, row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -183,13 +183,7 @@ def test_undo_of_a_row_insert_removes_it_and_redo_brings_it_back(sheet, user):
     before = grid(sheet)
     first, col = row_ids(sheet)[0], col_ids(sheet)[0]
     new = new_id()
-    services.rows_insert(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=new_id(),
-        rows=[{"id": new, "after": first, "values": {col: "typed"}}],
-    )
+    insert_rows(sheet, user, [{"id": new, "after": first, "values": {col: "typed"}}])
     after = grid(sheet)
     answer = undo(sheet, user)
     assert answer["event"]["type"] == "rows.deleted"
@@ -204,9 +198,7 @@ def test_undo_of_a_row_insert_removes_it_and_redo_brings_it_back(sheet, user):
 
 def test_undo_of_a_row_insert_someone_typed_into_is_refused(shared_sheet, user, other_user):
     new, col = new_id(), col_ids(shared_sheet)[0]
-    services.rows_insert(
-        sheet=shared_sheet, user=user, client_id="", op_id=new_id(), rows=[{"id": new}]
-    )
+    insert_rows(shared_sheet, user, [{"id": new}])
     set_cell(shared_sheet, other_user, new, col, "bob was here")
     with pytest.raises(OpError) as exc:
         undo(shared_sheet, user)
@@ -248,13 +240,7 @@ def test_undone_row_delete_goes_before_a_row_inserted_on_its_old_key(
         sheet=shared_sheet, user=user, client_id="", op_id=new_id(), rows=[rows[1]]
     )
     newcomer = new_id()
-    services.rows_insert(
-        sheet=shared_sheet,
-        user=other_user,
-        client_id="",
-        op_id=new_id(),
-        rows=[{"id": newcomer, "after": rows[0]}],
-    )
+    insert_rows(shared_sheet, other_user, [{"id": newcomer, "after": rows[0]}])
     assert Row.objects.get(id=newcomer).order == old_key
 
     answer = undo(shared_sheet, user)
