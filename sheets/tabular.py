@@ -3,8 +3,8 @@ merely messy ones are read anyway, and what was worked around is said.
 
 `open_table(path, filename=..., delimiter=None, decimal_mark=None)` looks at
 the file (kind, encoding, delimiter, decimal mark: sheets/sniff.py) and
-returns a `Table`; `Table.records()` yields its
-records as lists of strings, header first, enforcing the limits as it goes.
+returns a `Table`; `Table.records()` yields its records as lists of strings,
+header first, enforcing the limits as it goes.
 A refusal raises `FileRefused` with a message for the page; nothing is ever
 written by this module.
 """
@@ -151,7 +151,7 @@ def _mib(n: int) -> str:
     return f"{n / (1024 * 1024):,.1f} MiB"
 
 
-# --- CSV: encoding, binary data, delimiter.
+# --- CSV: encoding, binary data, delimiter, decimal mark.
 
 
 def _open_csv(

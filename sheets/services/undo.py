@@ -222,18 +222,17 @@ def _revert_rows_delete(locked: Sheet, spec: dict) -> tuple[str, dict, dict]:
     for row in new_rows:
         if row.order in taken:
             _restore_before_holder(locked, row)
-    # Tabs place rows by the row before them: read it off the order keys.
+    # Tabs place rows by the row before them, in turn: read both off the
+    # order keys as stored (a renumbering may have moved them all).
     restored = {str(r.id): r for r in new_rows}
-    after: dict[str, str | None] = {}
+    inserted = []
     previous = None
     for row_id in locked.rows.order_by("order", "id").values_list("id", flat=True).iterator(5000):
-        if str(row_id) in restored:
-            after[str(row_id)] = previous
-        previous = str(row_id)
-    inserted = [
-        {"id": row_id, "after": after[row_id], "values": restored[row_id].values}
-        for row_id in sorted(restored, key=lambda i: restored[i].order)
-    ]
+        row_id = str(row_id)
+        if row_id in restored:
+            inserted.append({"id": row_id, "after": previous, "values": restored[row_id].values})
+        previous = row_id
+
     inverse = {
         "kind": "rows_insert",
         "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
