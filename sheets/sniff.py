@@ -8,6 +8,8 @@ import itertools
 import re
 from collections import Counter
 
+from sheets import values
+
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 DECIMAL_MARKS = {".": "point", ",": "comma"}
 SAMPLE_RECORDS = 200
@@ -43,21 +45,19 @@ def sniff_delimiter(sample: str, *, truncated: bool = False) -> str | None:
     return best
 
 
-_COMMA_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
 _POINT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.234: either mark
 
 
 def sniff_decimal_mark(records: list[list[str]]) -> str:
-    """ "," when the records' numbers are written with a decimal comma (some
-    1,5 or 1.234,5 and no 1.5), else ".". Only asked of a file whose
-    delimiter is not a comma: in a comma-separated file, a quoted "1,234" is
-    a thousand and more."""
+    """The comma when more of the records' numbers are written with a decimal
+    comma (1,5 or 1.234,5) than with a decimal point (1.5; 12 and 1.234 could
+    be either), else the point. Only asked of a file whose delimiter is not a comma: in a
+    comma-separated file, a quoted "1,234" is a thousand and more."""
     comma = point = 0
     for record in records:
         for cell in record:
-            if _COMMA_DECIMAL.match(cell):
-                comma += 1
-            elif _POINT_DECIMAL.match(cell) and not _THOUSANDS.match(cell):
+            if values.COMMA_NUMBER_RE.match(cell):
+                comma += "," in cell  # 12 and 1.234 fit either mark
+            elif _POINT_DECIMAL.match(cell):
                 point += 1
     return "," if comma > point else "."

@@ -16,7 +16,7 @@ EMPTY = object()  # the cell is cleared
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # A number where the decimal mark is a comma and dots group thousands: 1.234,5
-_COMMA_NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+COMMA_NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _TRUE = {"true", "yes", "y", "1", "x", "✓"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -91,7 +91,7 @@ def clean_decimal_comma_number(value: Any) -> Any:
     if not isinstance(value, str):
         return clean_number(value)
     text = value.strip()
-    if text and not _COMMA_NUMBER_RE.match(text):
+    if text and not COMMA_NUMBER_RE.match(text):
         raise InvalidValue(
             "not_a_number",
             f"“{_describe(value)}” is not a number written with a decimal comma (like 1.234,5).",
