@@ -51,8 +51,8 @@ _POINT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
 def sniff_decimal_mark(records: list[list[str]]) -> str:
     """The comma when more of the records' numbers are written with a decimal
     comma (1,5 or 1.234,5) than with a decimal point (1.5; 12 and 1.234 could
-    be either), else the point. Only asked of a file whose delimiter is not a comma: in a
-    comma-separated file, a quoted "1,234" is a thousand and more."""
+    be either), else the point. Only asked of a file whose delimiter is not a
+    comma: in a comma-separated file, a quoted "1,234" is a thousand and more."""
     comma = point = 0
     for record in records:
         for cell in record:
