@@ -5,7 +5,7 @@ PostgreSQL's COPY of the same file as the floor.
     scripts/with_services.bash .venv/bin/python bench/import_export.py    (PostgreSQL, + COPY)
 
 Options: --rows 100000 --columns 20. Each step runs in a process of its own
-through the code the pages use (services, sheets/import_jobs.py, sheets/exports.py);
+through the code the pages use (sheets/io/: writer.py, jobs.py, export.py);
 its peak memory is that process's max RSS, and "growth" is the peak minus the
 RSS it had just before the step began (Django loaded, the database open).
 """
@@ -68,7 +68,7 @@ def current_rss_mib() -> float:
 # --- Steps, each in a child process.
 
 
-def _django() -> None:
+def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
     import django
 
@@ -91,14 +91,14 @@ def step_preview(args) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.files import File
 
-    from sheets import import_jobs, services
+    from sheets.io import jobs, writer
 
     user = get_user_model().objects.get(pk=args.user)
     start_rss = current_rss_mib()
     started = time.perf_counter()
     with open(args.file, "rb") as f:
-        job = services.import_job_create(user=user, sheet=None, upload=File(f, name="bench.csv"))
-    import_jobs.run_job(job.id)
+        job = writer.import_job_create(user=user, sheet=None, upload=File(f, name="bench.csv"))
+    jobs.run_job(job.id)
     seconds = time.perf_counter() - started
     job.refresh_from_db()
     assert job.status == "ready", job.error
@@ -113,14 +113,14 @@ def step_preview(args) -> dict:
 
 
 def step_import(args) -> dict:
-    from sheets import import_jobs, services
+    from sheets.io import jobs, writer
     from sheets.models import ImportJob
 
     job = ImportJob.objects.select_related("user").get(pk=args.job)
     start_rss = current_rss_mib()
     started = time.perf_counter()
-    assert services.import_job_confirm(job=job, user=job.user, mode=None)
-    import_jobs.run_job(job.id)
+    assert writer.import_job_confirm(job=job, user=job.user, mode=None)
+    jobs.run_job(job.id)
     seconds = time.perf_counter() - started
     job.refresh_from_db()
     assert job.status == "done", job.error
@@ -135,13 +135,13 @@ def step_import(args) -> dict:
 
 
 def step_export_csv(args) -> dict:
-    from sheets import exports
+    from sheets.io import export
     from sheets.models import Sheet
 
     sheet = Sheet.objects.get(pk=args.sheet)
     start_rss = current_rss_mib()
     started = time.perf_counter()
-    chunks = exports.csv_chunks(sheet)
+    chunks = export.csv_chunks(sheet)
     size = len(next(chunks))
     first = time.perf_counter() - started
     growth = []
@@ -162,13 +162,13 @@ def step_export_csv(args) -> dict:
 
 
 def step_export_xlsx(args) -> dict:
-    from sheets import exports
+    from sheets.io import export
     from sheets.models import Sheet
 
     sheet = Sheet.objects.get(pk=args.sheet)
     start_rss = current_rss_mib()
     started = time.perf_counter()
-    size = sum(len(c) for c in exports.xlsx_chunks(sheet))
+    size = sum(len(c) for c in export.xlsx_chunks(sheet))
     return {
         "seconds": time.perf_counter() - started,
         "bytes": size,
@@ -190,7 +190,7 @@ def step_copy(args) -> dict:
     with open(args.file, newline="") as f:
         header = next(csv.reader(f))
     columns = ", ".join(f"c{i} text" for i in range(len(header)))
-    with psycopg.connect(_conninfo(settings.DATABASES["default"])) as conn:
+    with psycopg.connect(conninfo(settings.DATABASES["default"])) as conn:
         conn.execute(f"CREATE TABLE floor ({columns})")
         conn.execute(
             "CREATE TABLE floor_rows (id uuid PRIMARY KEY, sheet_id bigint, "
@@ -238,7 +238,7 @@ def step_copy(args) -> dict:
     return {"seconds": copied, "store_seconds": stored, "json_seconds": sent, "peak": rss_mib()}
 
 
-def _conninfo(db: dict, **override) -> str:
+def conninfo(db: dict, **override) -> str:
     """libpq connection string of a Django database dict (host may be in OPTIONS)."""
     import psycopg
 
@@ -265,7 +265,7 @@ STEPS = {
 
 
 def child(args) -> None:
-    _django()
+    setup_django()
     cpu = time.process_time()
     result = STEPS[args.step](args)
     # CPU seconds of this process (the database server's are not in it): a
@@ -297,7 +297,7 @@ def _postgres_database(env: dict) -> tuple[str, str] | None:
 
     db = dj_database_url.parse(url)
     name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = _conninfo(db, dbname="postgres")
+    admin = conninfo(db, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     path = url.split("?", 1)
@@ -310,7 +310,7 @@ def _drop_database(name: str) -> None:
     import psycopg
 
     db = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(_conninfo(db, dbname="postgres"), autocommit=True) as conn:
+    with psycopg.connect(conninfo(db, dbname="postgres"), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 # As in import_export.py: this folder must not shadow django-import-export.
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
-from bench.import_export import _conninfo, _django, make_csv  # noqa: E402
+from bench.import_export import conninfo, make_csv, setup_django  # noqa: E402
 
 KINDS = ["text", "number", "date", "checkbox", "text"]  # make_csv's columns, as stored
 
@@ -44,7 +44,8 @@ def stored(kind: str, text: str):
 def copy_text(path: Path, keys: list[str] | None) -> bytes:
     """COPY's text format of the import's rows: id, sheet 1, order, cells (JSON
     keyed by `keys`; None: no cells)."""
-    from sheets.services.bulk import encode_rows, new_row_ids
+    from sheets.io.bulk import new_row_ids
+    from sheets.io.cleaning import encode_rows
 
     with path.open(newline="") as f:
         rows = list(csv.reader(f))[1:]
@@ -73,22 +74,22 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("needs PostgreSQL: run it under scripts/with_services.bash")
-    _django()
+    setup_django()
     import dj_database_url
     import psycopg
 
     db = dj_database_url.parse(os.environ["DATABASE_URL"])
     name = f"floors_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_conninfo(db, dbname="postgres"), autocommit=True) as admin:
+    with psycopg.connect(conninfo(db, dbname="postgres"), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
         with tempfile.TemporaryDirectory(prefix="gridroom-bench-") as tmp:
             path = Path(tmp) / "bench.csv"
             make_csv(path, args.rows, args.columns)
-            with psycopg.connect(_conninfo(db, dbname=name)) as conn:
+            with psycopg.connect(conninfo(db, dbname=name)) as conn:
                 run(conn, path, args)
     finally:
-        with psycopg.connect(_conninfo(db, dbname="postgres"), autocommit=True) as admin:
+        with psycopg.connect(conninfo(db, dbname="postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name}")
 
 

@@ -12,9 +12,10 @@ from django.contrib import admin, messages
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from sheets import exports, selectors, services
+from sheets import selectors, services
+from sheets.io import export
+from sheets.io.resources import escape_formula
 from sheets.models import Change, ImportJob, Row, Sheet
-from sheets.resources import escape_formula
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -98,11 +99,11 @@ class SheetAdmin(ExportAdmin):
             self.message_user(request, "Select exactly one sheet.", messages.WARNING)
             return None
         sheet = queryset.get()
-        return exports.download(
+        return export.download(
             request,
-            lambda: exports.csv_chunks(sheet),
-            content_type=exports.CSV_TYPE,
-            name=exports.filename(sheet, "csv"),
+            lambda: export.csv_chunks(sheet),
+            content_type=export.CSV_TYPE,
+            name=export.filename(sheet, "csv"),
         )
 
 

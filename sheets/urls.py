@@ -1,6 +1,7 @@
 from django.urls import path
 
-from sheets import api, views, views_io, views_sharing
+from sheets import api, views, views_sharing
+from sheets.io import views as io_views
 
 urlpatterns = [
     path("sheets/", views.sheet_list, name="sheet_list"),
@@ -22,20 +23,20 @@ urlpatterns = [
 ]
 # Import and export (docs/import-export.md).
 urlpatterns += [
-    path("sheets/import/", views_io.import_new, name="import_new"),
-    path("sheets/<int:sheet_id>/import/", views_io.import_into, name="sheet_import"),
-    path("imports/<uuid:job_id>/", views_io.import_job, name="import_job"),
-    path("imports/<uuid:job_id>/confirm/", views_io.import_confirm, name="import_confirm"),
-    path("imports/<uuid:job_id>/reread/", views_io.import_reread, name="import_reread"),
+    path("sheets/import/", io_views.import_new, name="import_new"),
+    path("sheets/<int:sheet_id>/import/", io_views.import_into, name="sheet_import"),
+    path("imports/<uuid:job_id>/", io_views.import_job, name="import_job"),
+    path("imports/<uuid:job_id>/confirm/", io_views.import_confirm, name="import_confirm"),
+    path("imports/<uuid:job_id>/reread/", io_views.import_reread, name="import_reread"),
     path(
         "sheets/<int:sheet_id>/export.csv",
-        views_io.sheet_export,
+        io_views.sheet_export,
         {"fmt": "csv"},
         name="sheet_export_csv",
     ),
     path(
         "sheets/<int:sheet_id>/export.xlsx",
-        views_io.sheet_export,
+        io_views.sheet_export,
         {"fmt": "xlsx"},
         name="sheet_export_xlsx",
     ),

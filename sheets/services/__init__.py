@@ -1,15 +1,12 @@
-"""Every write to a sheet. Views, consumers, commands, the admin and the import call these."""
+"""Every write to a sheet. Views, consumers, commands and the admin call these.
+
+An import's writes are sheets/io/writer.py, a service of its own built on this
+package's op runner (it imports this package, so this package does not
+re-export it)."""
 
 from sheets.services.cells import cells_update
 from sheets.services.columns import column_update, columns_delete, columns_insert
 from sheets.services.core import OpError, parse_uuid
-from sheets.services.imports import (
-    import_job_confirm,
-    import_job_create,
-    import_job_reread,
-    sheet_import,
-    sheet_import_new,
-)
 from sheets.services.retention import change_log_prune
 from sheets.services.rows import rows_delete, rows_insert
 from sheets.services.sharing import share_remove, sheet_share, sheet_transfer
@@ -31,16 +28,11 @@ __all__ = [
     "column_update",
     "columns_delete",
     "columns_insert",
-    "import_job_confirm",
-    "import_job_create",
-    "import_job_reread",
     "parse_uuid",
     "rows_delete",
     "rows_insert",
     "sheet_create",
     "sheet_delete",
-    "sheet_import",
-    "sheet_import_new",
     "sheet_redo",
     "sheet_rename",
     "sheet_share",

@@ -16,10 +16,11 @@ from django.http import StreamingHttpResponse
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
-from sheets import exports, services
+from sheets import services
+from sheets.io import export, writer
+from sheets.io.reading import xlsx_unescape
+from sheets.io.resources import SheetResource
 from sheets.models import Role
-from sheets.resources import SheetResource
-from sheets.tabular import xlsx_unescape
 from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids, update
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     columns_of,
@@ -110,7 +111,7 @@ def test_csv_has_names_then_values_in_column_order(auth_client, filled):
 
 def test_xlsx_has_native_numbers_dates_and_booleans(auth_client, filled):
     response = auth_client.get(f"/sheets/{filled.id}/export.xlsx")
-    assert response["Content-Type"] == exports.XLSX_TYPE
+    assert response["Content-Type"] == export.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="budget.xlsx"'
     rows = read_xlsx(b"".join(response.streaming_content))
     assert rows[0] == ("Item", "Amount", "Due", "Paid", "E")
@@ -187,15 +188,15 @@ def test_csv_is_streamed_in_chunks_from_an_iterator(
 ):
     sheet = make_sheet(title="Long")
     columns = [{"id": str(c.id)} for c in sheet.columns.order_by("position")]
-    count = 2 * exports.CHUNK_ROWS + 7  # several fetches, the last one short
+    count = 2 * export.CHUNK_ROWS + 7  # several fetches, the last one short
     rows = ([f"r{i}", str(i), "x" * 20, "", "y"] for i in range(count))
-    services.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
-    chunks = exports.csv_chunks(sheet)
+    writer.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
+    chunks = export.csv_chunks(sheet)
     with django_assert_max_num_queries(1):  # the header needs the columns only
         first = next(chunks)
     assert first == "\ufeffA,B,C,D,E\r\n".encode()
     rest = list(chunks)
-    assert len(rest) >= count // exports.ROWS_PER_WRITE
+    assert len(rest) >= count // export.ROWS_PER_WRITE
     assert max(len(c) for c in rest) < 64 * 1024
     lines = b"".join(rest).split(b"\r\n")
     assert len(lines) == count + 1 and lines[-1] == b""
@@ -227,15 +228,15 @@ def test_an_export_stopped_early_leaves_the_connection_as_it_was(user, make_shee
     (on PostgreSQL) the transaction around it close, the connection goes on."""
     sheet = make_sheet(title="Cancelled")
     columns = [{"id": str(c.id)} for c in sheet.columns.order_by("position")]
-    rows = ([f"r{i}", "", "", "", ""] for i in range(exports.CHUNK_ROWS + 1))
-    services.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
+    rows = ([f"r{i}", "", "", "", ""] for i in range(export.CHUNK_ROWS + 1))
+    writer.sheet_import(sheet=sheet, user=user, mode="replace", columns=columns, rows=rows)
     depth = len(connection.atomic_blocks)
-    chunks = exports.csv_chunks(sheet)
+    chunks = export.csv_chunks(sheet)
     next(chunks), next(chunks)
     assert len(connection.atomic_blocks) == depth + (connection.vendor == "postgresql")
     chunks.close()
     assert len(connection.atomic_blocks) == depth
-    assert sheet.rows.count() == exports.CHUNK_ROWS + 1
+    assert sheet.rows.count() == export.CHUNK_ROWS + 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,14 +270,14 @@ def test_the_library_export_agrees_with_ours(filled):
     """The same Resource: django-import-export's own `export()` gives the same rows."""
     resource = SheetResource(filled.columns.order_by("position"))
     dataset = resource.export(filled.rows.order_by("order").values_list("values", flat=True))
-    ours = read_csv(b"".join(exports.csv_chunks(filled)))
+    ours = read_csv(b"".join(export.csv_chunks(filled)))
     assert [list(dataset.headers)] + [[str(v) for v in r] for r in dataset] == ours
 
 
 @pytest.mark.parametrize("native", [False, True])
 def test_bulk_rendering_is_the_widgets_render(native):
     """`render_column` (the bulk export) gives what `render` gives value by value."""
-    from sheets.resources import WIDGETS
+    from sheets.io.resources import WIDGETS
 
     samples = {
         "text": ["plain", "=1", "+1", "-1", "@a", "\tx", "\rx", "'=x", "", None],

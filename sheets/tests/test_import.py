@@ -9,7 +9,8 @@ import uuid
 import pytest
 from django.core.management import call_command
 
-from sheets import import_jobs, realtime, selectors, services
+from sheets import realtime, selectors, services
+from sheets.io import jobs, writer
 from sheets.models import Change, ImportJob, Role, Sheet
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     HX,
@@ -191,7 +192,7 @@ def test_a_bad_value_refuses_the_whole_import(
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(services.OpError) as refused,
     ):
-        services.sheet_import(
+        writer.sheet_import(
             sheet=typed, user=user, mode="replace", columns=columns, rows=with_a_bad_one()
         )
     assert refused.value.details["errors"] == [
@@ -204,7 +205,7 @@ def test_a_bad_value_refuses_the_whole_import(
 def test_a_failed_new_sheet_import_leaves_no_sheet(user):
     count = Sheet.objects.count()
     with pytest.raises(services.OpError):
-        services.sheet_import_new(
+        writer.sheet_import_new(
             owner=user,
             title="New",
             columns=[{"name": "n", "type": "number"}],
@@ -218,7 +219,7 @@ def test_the_row_limit_holds_for_appends(user, typed, settings):
     before = state(typed)
     columns = [{"id": str(typed.columns.get(name="Item").id)}]
     with pytest.raises(services.OpError, match="at most 3 rows"):
-        services.sheet_import(
+        writer.sheet_import(
             sheet=typed, user=user, mode="append", columns=columns, rows=[["a"]] * 3
         )
     assert state(typed) == before
@@ -363,9 +364,7 @@ def test_a_job_whose_runner_died_says_so(auth_client, user, typed):
     upload(auth_client, CSV, sheet=typed)
     job = last_job(user)
     ImportJob.objects.filter(pk=job.pk).update(status="running")
-    ImportJob.objects.filter(pk=job.pk).update(
-        updated_at=job.updated_at - import_jobs.STALE_AFTER * 2
-    )
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=job.updated_at - jobs.STALE_AFTER * 2)
     body = auth_client.get(f"/imports/{job.id}/", **HX).content.decode()
     assert "stopped before it finished" in body
     job.refresh_from_db()
@@ -373,7 +372,7 @@ def test_a_job_whose_runner_died_says_so(auth_client, user, typed):
 
 
 def test_imported_rows_get_increasing_uuid7_ids():
-    from sheets.services.bulk import new_row_ids
+    from sheets.io.bulk import new_row_ids
 
     ids = new_row_ids(5000) + new_row_ids(10)
     parsed = [uuid.UUID(i) for i in ids]

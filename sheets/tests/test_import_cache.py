@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sheets import import_jobs, services
-from sheets.import_cache import cache_path
+from sheets import services
+from sheets.io import jobs
+from sheets.io.cleaning import encode_rows
+from sheets.io.preview_cache import cache_path
 from sheets.models import ImportJob, Sheet
-from sheets.services.bulk import encode_rows
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     columns_of,
     confirm,
@@ -317,15 +318,13 @@ def test_both_files_go_when_the_file_is_refused(auth_client, user, typed):
 def test_old_and_dead_jobs_lose_both_files(auth_client, user, typed):
     old = preview(auth_client, user, b"Item\na\n", sheet=typed)
     ImportJob.objects.filter(pk=old.pk).update(updated_at=old.updated_at - timedelta(hours=48))
-    import_jobs.sweep()
+    jobs.sweep()
     assert not ImportJob.objects.filter(pk=old.pk).exists()
     assert files_of(old) == [False, False]
 
     dead = preview(auth_client, user, b"Item\na\n", sheet=typed)
     ImportJob.objects.filter(pk=dead.pk).update(status="running")
-    ImportJob.objects.filter(pk=dead.pk).update(
-        updated_at=dead.updated_at - import_jobs.STALE_AFTER * 2
-    )
+    ImportJob.objects.filter(pk=dead.pk).update(updated_at=dead.updated_at - jobs.STALE_AFTER * 2)
     dead.refresh_from_db()
-    assert import_jobs.expire_stale(dead).status == "failed"
+    assert jobs.expire_stale(dead).status == "failed"
     assert files_of(dead) == [False, False]

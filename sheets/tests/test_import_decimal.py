@@ -5,8 +5,8 @@ between values. The decimal mark is sniffed, shown and can be chosen."""
 import pytest
 
 from sheets import values
+from sheets.io.sniffing import sniff_decimal_mark
 from sheets.models import ImportJob
-from sheets.sniff import sniff_decimal_mark
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     HX,
     columns_of,

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from sheets import import_jobs
+from sheets.io import jobs
 from sheets.models import ImportJob
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 .values_list("id", flat=True)
             )
             for job_id in waiting:
-                import_jobs.run_job(job_id)  # claims the job first: workers may run side by side
+                jobs.run_job(job_id)  # claims the job first: workers may run side by side
             if once:
                 return
             if not waiting:

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 
 from sheets import values
-from sheets.sniff import (
+from sheets.io.sniffing import (
     DECIMAL_MARKS,
     DELIMITERS,
     sample_records,

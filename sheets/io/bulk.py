@@ -10,48 +10,16 @@ or from the preview's row cache (sheets/import_cache.py).
 """
 
 import contextlib
-import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from django.db import connection
 
-from sheets import values
 from sheets.models import Row
 from sheets.services.core import ORDER_GAP
 
-_encode_text = json.encoder.encode_basestring  # json's own (in C) for ensure_ascii=False
-# Each type's stored values as json writes them: numbers are int or float (json
-# uses their repr), text and dates str, checkboxes bool.
-_ENCODERS = {
-    "text": _encode_text,
-    "date": _encode_text,
-    "number": repr,
-    "checkbox": {True: "true", False: "false"}.__getitem__,
-}
 _VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
-
-
-def encode_rows(count: int, columns: Iterable[tuple[str, str, list[Any]]]) -> list[str]:
-    """The `Row.values` JSON of `count` rows, given their cells column by
-    column: (column id, column type, each row's stored value or values.EMPTY).
-    The one encoding of imported rows: the preview's row cache and the import
-    both use it, so a cached row is exactly the text the import would write.
-
-    The text is what `json.dumps(cells, ensure_ascii=False, separators=(",",
-    ":"))` gives for a row's cells as a dict, put together column by column
-    from json's own encoders: faster than building 100,000 dicts to encode."""
-    pieces = []
-    empty = values.EMPTY
-    for key, column_type, stored in columns:
-        prefix = _encode_text(key) + ":"
-        encode = _ENCODERS[column_type]
-        pieces.append([None if v is empty else prefix + encode(v) for v in stored])
-    if not pieces:
-        return ["{}"] * count
-    return ["{" + ",".join(filter(None, row)) + "}" for row in zip(*pieces, strict=True)]
 
 
 def new_row_ids(count: int) -> list[str]:

@@ -5,7 +5,7 @@ done, or ends refused/failed. `run_job(job_id)` does whatever the job waits
 for; `start(job)` hands it to the configured runner: a thread of the serving
 process (the default), the request itself (tests), or `manage.py
 run_import_jobs` (a worker). Only the import touches the sheet, through
-`services.sheet_import` (one op); this module keeps the job's own record.
+`writer.sheet_import` (one op); this module keeps the job's own record.
 Progress goes through the cache, so another request (or process, with Redis)
 sees it while the import's transaction is still open.
 
@@ -27,10 +27,11 @@ from django.db import connections
 from django.utils import timezone
 
 from sheets import services
-from sheets.import_cache import RowCache, cache_path, open_cached
-from sheets.imports import RowStats, analyse, data_rows
+from sheets.io import writer
+from sheets.io.preview import RowStats, analyse, data_rows
+from sheets.io.preview_cache import RowCache, cache_path, open_cached
+from sheets.io.reading import FileRefused, Table, open_table
 from sheets.models import ImportJob
-from sheets.tabular import FileRefused, Table, open_table
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _import_job(job_id: Any) -> None:
     rows = _file_rows(job, preview)
     try:
         if job.options.get("new"):
-            sheet, result = services.sheet_import_new(
+            sheet, result = writer.sheet_import_new(
                 owner=job.user,
                 title=new_sheet_title(job.filename),
                 columns=preview["targets"],
@@ -208,7 +209,7 @@ def _import_job(job_id: Any) -> None:
             )
         else:
             sheet = job.sheet
-            result = services.sheet_import(
+            result = writer.sheet_import(
                 sheet=sheet,
                 user=job.user,
                 mode=job.options.get("mode"),

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheets import values
-from sheets.import_cache import RowCache, fingerprint
-from sheets.import_types import NewColumns
+from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
+from sheets.io.inference import NewColumns
+from sheets.io.preview_cache import RowCache, fingerprint
+from sheets.io.reading import FileRefused, Table
+from sheets.io.resources import SheetResource, header_key, unescape_formula
+from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
 from sheets.models import Column
-from sheets.resources import SheetResource, header_key, unescape_formula
-from sheets.services.bulk import encode_rows
-from sheets.services.imports import BATCH_ROWS, clean_columns
-from sheets.sniff import DECIMAL_MARKS, DELIMITERS
-from sheets.tabular import FileRefused, Table
 
 PREVIEW_ROWS = 10
 MAX_LISTED_ERRORS = 500

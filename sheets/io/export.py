@@ -31,8 +31,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from sheets.io.resources import SheetResource
 from sheets.models import Sheet
-from sheets.resources import SheetResource
 
 CHUNK_ROWS = 5000
 ROWS_PER_WRITE = 500

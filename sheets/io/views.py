@@ -12,9 +12,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from sheets import exports, import_jobs, selectors, services
+from sheets import selectors, services
+from sheets.io import export, jobs, writer
+from sheets.io.sniffing import DELIMITERS
 from sheets.models import ImportJob
-from sheets.sniff import DELIMITERS
 from sheets.views import _sheet
 
 # How long a request waits for a quick job before answering with progress:
@@ -109,9 +110,9 @@ def _upload(request: HttpRequest, sheet, limit: _UploadLimit) -> HttpResponse:
         return _upload_page(request, sheet, error=too_big, status=413)
     if upload is None:
         return _upload_page(request, sheet, error="Choose a file to import.", status=400)
-    import_jobs.sweep()
+    jobs.sweep()
     try:
-        job = services.import_job_create(
+        job = writer.import_job_create(
             user=request.user,
             sheet=sheet,
             upload=upload,
@@ -128,7 +129,7 @@ def _upload(request: HttpRequest, sheet, limit: _UploadLimit) -> HttpResponse:
 
 def _start(job: ImportJob, wait: float = PREVIEW_WAIT_SECONDS) -> None:
     """Start the job and give it `wait` seconds to finish before answering."""
-    thread = import_jobs.start(job)
+    thread = jobs.start(job)
     if thread is not None:
         thread.join(wait)
     job.refresh_from_db()
@@ -138,18 +139,18 @@ def _job(request: HttpRequest, job_id) -> ImportJob:
     job = ImportJob.objects.select_related("sheet").filter(id=job_id, user=request.user).first()
     if job is None:
         raise Http404("Import not found")
-    return import_jobs.expire_stale(job)
+    return jobs.expire_stale(job)
 
 
 def _job_panel(request: HttpRequest, job: ImportJob, *, error: str = "", status: int = 200):
-    done, total = import_jobs.job_progress(job)
+    done, total = jobs.job_progress(job)
     new_sheet = bool(job.options.get("new"))
     importing = job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
     context = _form_context(None if new_sheet else job.sheet) | {
         "job": job,
         "preview": job.preview,
         "new_sheet": new_sheet,
-        "new_title": import_jobs.new_sheet_title(job.filename),
+        "new_title": jobs.new_sheet_title(job.filename),
         "polling": job.status in POLLING,
         "importing": importing,
         "done": done,
@@ -178,7 +179,7 @@ def import_confirm(request: HttpRequest, job_id) -> HttpResponse:
     """Run the previewed import. Tied to one job: a second confirm is a no-op."""
     job = _job(request, job_id)
     try:
-        queued = services.import_job_confirm(
+        queued = writer.import_job_confirm(
             job=job, user=request.user, mode=request.POST.get("mode")
         )
     except services.OpError as exc:
@@ -201,7 +202,7 @@ def import_reread(request: HttpRequest, job_id) -> HttpResponse:
     """The same upload previewed again with another delimiter or decimal mark."""
     job = _job(request, job_id)
     try:
-        again = services.import_job_reread(
+        again = writer.import_job_reread(
             job=job,
             user=request.user,
             delimiter=request.POST.get("delimiter", ""),
@@ -223,9 +224,9 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
     """Anyone who may read the sheet may export it."""
     sheet = _sheet(request, sheet_id)
     if fmt == "xlsx":
-        chunks, content_type = exports.xlsx_chunks, exports.XLSX_TYPE
+        chunks, content_type = export.xlsx_chunks, export.XLSX_TYPE
     else:
-        chunks, content_type = exports.csv_chunks, exports.CSV_TYPE
-    return exports.download(
-        request, lambda: chunks(sheet), content_type=content_type, name=exports.filename(sheet, fmt)
+        chunks, content_type = export.csv_chunks, export.CSV_TYPE
+    return export.download(
+        request, lambda: chunks(sheet), content_type=content_type, name=export.filename(sheet, fmt)
     )

@@ -22,17 +22,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
-from sheets import selectors, values
-from sheets.import_cache import CachedRows, fingerprint
+from sheets import selectors
+from sheets.io.bulk import row_writer
+from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
+from sheets.io.preview_cache import CachedRows, fingerprint
+from sheets.io.resources import SheetResource
+from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
 from sheets.models import Column, ImportJob, Sheet
-from sheets.resources import SheetResource
-from sheets.services.bulk import encode_rows, row_writer
 from sheets.services.columns import _clean_column_name, _clean_column_type
 from sheets.services.core import ORDER_GAP, OpError, _run_op, parse_uuid
 from sheets.services.sheets import _clean_title
-from sheets.sniff import DECIMAL_MARKS, DELIMITERS
 
-BATCH_ROWS = 2000
 MAX_ERRORS = 100
 MODES = ("append", "replace")
 
@@ -202,35 +202,6 @@ def _cleaned_batches(rows: Iterable[list[str]], cleaners: list[tuple[int, Any]])
             errors=errors,
             count=error_count,
         )
-
-
-def clean_columns(
-    batch: list[list[str]], cleaners: list[tuple[int, Any]], first_row: int
-) -> tuple[list[tuple[str, str, list[Any]]], list[dict]]:
-    """The stored values of a batch of rows, column by column: (column id,
-    type, each row's stored value or values.EMPTY) per (position, Resource
-    field) of `cleaners`, and the errors. Each column is cleaned at once by its
-    field's widget (sheets/values.py underneath); only a column with a bad
-    value is gone through again value by value, for the errors."""
-    out: list[tuple[str, str, list[Any]]] = []
-    errors: list[dict] = []
-    empty = values.EMPTY
-    for index, field in cleaners:
-        column = [row[index] for row in batch]
-        clean = field.widget.cleaner
-        try:
-            stored = field.widget.clean_column(column)
-        except ValueError:
-            stored = []
-            for number, value in enumerate(column, first_row):
-                try:
-                    stored.append(clean(value))
-                except ValueError as exc:
-                    stored.append(empty)
-                    message = getattr(exc, "message", str(exc))
-                    errors.append({"row": number, "column": field.column_name, "message": message})
-        out.append((field.attribute, field.widget.column_type, stored))
-    return out, errors
 
 
 def sheet_import_new(
