@@ -135,4 +135,4 @@ class ImportJobAdmin(ReadOnlyAdmin):
     search_fields = ("filename", "user__username")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # jobs and their files are swept by sheets/import_jobs.py
+        return False  # jobs and their files are swept by sheets/io/jobs.py

@@ -153,7 +153,7 @@ class ImportJob(models.Model):
     file_path = models.CharField(max_length=500, blank=True)
     # {"delimiter": "" (sniff) or one of , ; tab |, "mode": append/replace/new}
     options = models.JSONField(default=dict)
-    # What analysis found (sheets/imports.py `analyse`): shown, then followed by the import.
+    # What analysis found (sheets/io/preview.py `analyse`): shown, then followed by the import.
     preview = models.JSONField(default=dict)
     progress = models.IntegerField(default=0)
     total = models.IntegerField(default=0)

@@ -137,7 +137,7 @@ CLEANERS = {
 }
 
 
-# A file's number cleaner by its decimal mark (sheets/import_types.py finds it).
+# A file's number cleaner by its decimal mark (sheets/io/inference.py finds it).
 NUMBER_CLEANERS = {".": clean_number, ",": clean_decimal_comma_number}
 
 

@@ -5,8 +5,8 @@ The ORM's bulk_create spends more time building 100,000 `Row` instances and
 their SQL than the database spends storing them. Here rows go out as plain
 tuples: one COPY for the whole import on PostgreSQL (the server stores one
 batch while Python prepares the next), an executemany per batch elsewhere.
-Their cells arrive already JSON-encoded (`encode_rows`), either just cleaned
-or from the preview's row cache (sheets/import_cache.py).
+Their cells arrive already JSON-encoded (sheets/io/cleaning.py `encode_rows`),
+either just cleaned or from the preview's row cache (sheets/io/preview_cache.py).
 """
 
 import contextlib

@@ -1,6 +1,6 @@
 """Exports of a sheet: CSV streamed chunk by chunk, XLSX in openpyxl's
 write-only mode. Both map and convert through the sheet's Resource
-(sheets/resources.py), so headers are column names, values are in column
+(sheets/io/resources.py), so headers are column names, values are in column
 order, numbers stay numbers, dates are ISO 8601 and text that a spreadsheet
 app would run as a formula is escaped with a leading `'`.
 
@@ -138,7 +138,7 @@ _XLSX_ESCAPE = re.compile(r"[\x01-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
 
 def xlsx_escape(text: str) -> str:
     """OOXML's own escape for such characters, `_xHHHH_`, as Excel writes it
-    (sheets.tabular reads it back): a CR or a control character survives."""
+    (sheets/io/table.py reads it back): a CR or a control character survives."""
     if _XLSX_ESCAPE.search(text) is None:
         return text
     return _XLSX_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)

@@ -1,5 +1,5 @@
 """What a new sheet's columns hold: their types, guessed from the values of a
-file being previewed (sheets/imports.py), and those values' stored forms
+file being previewed (sheets/io/preview.py), and those values' stored forms
 under the types guessed so far, for the preview's row cache."""
 
 import functools

@@ -10,7 +10,7 @@ Progress goes through the cache, so another request (or process, with Redis)
 sees it while the import's transaction is still open.
 
 The preview leaves the file's rows, cleaned and encoded, beside the upload
-(sheets/import_cache.py); the import writes those as they are when it can,
+(sheets/io/preview_cache.py); the import writes those as they are when it can,
 and reads the upload again when it cannot. Both files go when the job ends.
 """
 
@@ -30,7 +30,8 @@ from sheets import services
 from sheets.io import writer
 from sheets.io.preview import RowStats, analyse, data_rows
 from sheets.io.preview_cache import RowCache, cache_path, open_cached
-from sheets.io.reading import FileRefused, Table, open_table
+from sheets.io.reading import open_table
+from sheets.io.table import FileRefused, Table
 from sheets.models import ImportJob
 
 log = logging.getLogger(__name__)

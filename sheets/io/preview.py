@@ -1,12 +1,12 @@
 """What a file holds and how it will land: the preview of an import.
 
-`analyse(table, columns=...)` reads a whole file once (sheets/tabular.py does
+`analyse(table, columns=...)` reads a whole file once (sheets/io/reading.py does
 the reading) and says how its headers map to the sheet's columns (or which
-columns a new sheet gets, with their types: sheets/import_types.py), what was
+columns a new sheet gets, with their types: sheets/io/inference.py), what was
 fixed, the first rows as they will land, and every row-level error. A file
 without errors also leaves its rows, cleaned and encoded, for the import
-(sheets/import_cache.py). `data_rows` is the same row normalisation for an
-import that has to read the file again. Jobs and runners: sheets/import_jobs.py.
+(sheets/io/preview_cache.py). `data_rows` is the same row normalisation for an
+import that has to read the file again. Jobs and runners: sheets/io/jobs.py.
 """
 
 import itertools
@@ -19,9 +19,9 @@ from sheets import values
 from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.inference import NewColumns
 from sheets.io.preview_cache import RowCache, fingerprint
-from sheets.io.reading import FileRefused, Table
 from sheets.io.resources import SheetResource, header_key, unescape_formula
 from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
+from sheets.io.table import FileRefused, Table
 from sheets.models import Column
 
 PREVIEW_ROWS = 10
@@ -132,7 +132,7 @@ def analyse(
     first rows as they will land, every row error. Raises FileRefused.
 
     With `keep`, a file without errors also leaves its rows there, cleaned
-    and encoded for the import (sheets/import_cache.py); the preview's
+    and encoded for the import (sheets/io/preview_cache.py); the preview's
     "cache" describes them. A new sheet's columns get their ids here, so
     those rows can be keyed by them."""
     records = table.records()

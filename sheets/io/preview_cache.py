@@ -3,11 +3,11 @@ once, kept beside the upload, so the import streams them into the table
 instead of reading and validating the whole file a second time.
 
 The file holds one row per line: exactly the `Row.values` text the import
-would write (services/bulk.py `encode_rows`). What those rows depend on, the
+would write (sheets/io/cleaning.py `encode_rows`). What those rows depend on, the
 target columns' ids and types, is kept in the job's preview (`"cache"`),
 with the file's size and CRC-32. The import uses the file only if it is still
 the one the preview wrote and the columns are unchanged (checked under the
-sheet's lock, services/imports.py); otherwise it reads the upload again, as
+sheet's lock, sheets/io/writer.py); otherwise it reads the upload again, as
 if there were no cache. Jobs remove the file with the upload.
 """
 

@@ -6,7 +6,7 @@ sheet: one `Field` per column, `attribute` = the column id (a key of
 `Row.values`), `column_name` = the column's name, and a widget per column type
 whose `clean` is `sheets.values.clean` and whose `render` is the export form.
 Import and export both map and convert through it; the bulk loops in
-`sheets/services/imports.py` and `sheets/exports.py` call the fields' widgets
+`sheets/io/writer.py` and `sheets/io/export.py` call the fields' widgets
 directly instead of the library's per-row machinery (docs/import-export.md).
 """
 
@@ -95,7 +95,7 @@ class NumberWidget(CellWidget):
 
     def __init__(self, decimal_mark: str = ".") -> None:
         super().__init__()
-        # Imported from a file that writes 1.234,5 (sheets/sniff.py): read so.
+        # Imported from a file that writes 1.234,5 (sheets/io/sniffing.py): read so.
         self.cleaner = values.NUMBER_CLEANERS[decimal_mark]
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
@@ -201,7 +201,7 @@ class SheetResource(resources.Resource):
 
     def export_keys(self) -> list[str]:
         """The cell keys (column ids) of the export, in column order: what each
-        row's cell list holds (sheets/exports.py), position by position."""
+        row's cell list holds (sheets/io/export.py), position by position."""
         return [f.attribute for f in self.get_export_fields()]
 
     def rows_renderer(

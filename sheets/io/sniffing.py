@@ -1,6 +1,6 @@
 """How a CSV file is written, guessed from a sample of its start: its
 delimiter and its decimal mark. Both are shown in the preview and can be
-chosen instead (sheets/tabular.py reads the file with them)."""
+chosen instead (sheets/io/reading.py reads the file with them)."""
 
 import csv
 import io

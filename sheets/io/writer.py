@@ -5,9 +5,9 @@ user actions on an import job (upload, confirm) that lead to it.
 version bumped once, one change-log entry and one broadcast, a `sheet.reset`
 event that tells open tabs to fetch the snapshot (a 100,000-row event would
 not fit a socket frame, nor belong in the change log). Values are cleaned by
-the sheet's Resource (sheets/resources.py), i.e. sheets/values.py; one bad
+the sheet's Resource (sheets/io/resources.py), i.e. sheets/values.py; one bad
 value refuses the whole import and nothing is written. Rows the preview
-already cleaned and encoded (sheets/import_cache.py) are written as they are,
+already cleaned and encoded (sheets/io/preview_cache.py) are written as they are,
 if the columns they were cleaned for are still those of the sheet.
 """
 
@@ -116,7 +116,7 @@ def sheet_import(
     header, so the first row here is row 2 in errors). With `cached` (the
     preview's rows, already cleaned and encoded) `rows` is not read at all,
     unless the columns changed since the preview; `decimal_mark` says how
-    its numbers are written (sheets/sniff.py). Answers like every op,
+    its numbers are written (sheets/io/sniffing.py). Answers like every op,
     plus "rows" (how many were written)."""
     if mode not in MODES:
         raise OpError("invalid_mode", "Choose whether to append rows or replace all rows.")
@@ -234,7 +234,7 @@ def sheet_import_new(
     return sheet, result
 
 
-# --- Import jobs: the user's two actions. The runner is sheets/import_jobs.py.
+# --- Import jobs: the user's two actions. The runner is sheets/io/jobs.py.
 
 
 def import_job_create(

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from sheets import services
 from sheets.io import export, writer
-from sheets.io.reading import xlsx_unescape
 from sheets.io.resources import SheetResource
+from sheets.io.table import xlsx_unescape
 from sheets.models import Role
 from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids, update
 from sheets.tests.importing import (  # noqa: F401 (fixtures)

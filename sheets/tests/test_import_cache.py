@@ -1,6 +1,6 @@
 """The preview's row cache: the file is read and validated once, the import
 writes the rows the preview kept, and anything that changed since the preview
-sends the import back to reading the file (sheets/import_cache.py)."""
+sends the import back to reading the file (sheets/io/preview_cache.py)."""
 
 import json
 import shutil
