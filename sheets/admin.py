@@ -2,7 +2,7 @@
 
 Sheets, rows, the change log and import jobs can be exported (django-import-
 export's ExportMixin, CSV/XLSX/…); none can be imported here: an import must
-go through `services.sheet_import` (one op, validated, broadcast), which the
+go through `sheets.io.writer.sheet_import` (one op, validated, broadcast), which the
 library's admin import would bypass. Every exported text is formula-escaped.
 """
 
