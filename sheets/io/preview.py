@@ -136,37 +136,19 @@ def analyse(
     "cache" describes them. A new sheet's columns get their ids here, so
     those rows can be keyed by them."""
     records = table.records()
-    header = next(records, None)
-    if header is None:
-        raise FileRefused("The file is empty.")
-    names, warnings = normalise_headers(header)
-    if not names:
-        raise FileRefused("The first row, the header, is empty.")
+    names, warnings = _header(records)
     width = len(names)
     new_sheet = columns is None
-    errors: list[dict] = []
-    error_count = 0
-    batch_errors: list[dict] = []
-
-    def on_error(number: int, column: str, message: str) -> None:
-        batch_errors.append({"row": number, "column": column, "message": message})
-
+    errors = _Errors()
     if new_sheet:
         new_columns = NewColumns(names, table.decimal_mark)
     else:
-        fields = SheetResource(columns, decimal_mark=table.decimal_mark).match_headers(names)
+        fields = _match_headers(names, columns, table.decimal_mark, warnings)
         cleaners = [(i, f) for i, f in enumerate(fields) if f is not None]
-        skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
-        if skipped:
-            warnings.append(
-                "Not columns of this sheet, so not imported: "
-                + ", ".join(f"“{n}”" for n in skipped)
-                + "."
-            )
     stats = RowStats()
     sample: list[list[str]] = []
     count = 0
-    rows = data_rows(records, width, stats, on_error)
+    rows = data_rows(records, width, stats, errors.add)
     while batch := list(itertools.islice(rows, BATCH_ROWS)):
         if len(sample) < PREVIEW_ROWS:
             sample.extend(list(r) for r in batch[: PREVIEW_ROWS - len(sample)])
@@ -174,14 +156,10 @@ def analyse(
             cleaned = new_columns.clean(batch, stats.escaped)
         else:
             cleaned, bad = clean_columns(batch, cleaners, first_row=count + 2)
-            batch_errors.extend(bad)
-        if batch_errors:
-            error_count += len(batch_errors)
-            batch_errors.sort(key=operator.itemgetter("row"))  # stable: columns stay in order
-            errors.extend(batch_errors[: MAX_LISTED_ERRORS - len(errors)])
-            batch_errors.clear()
+            errors.batch.extend(bad)
+        errors.end_batch()
         if keep is not None and keep.active:
-            if error_count or (new_sheet and new_columns.invalid):
+            if errors.count or (new_sheet and new_columns.invalid):
                 keep.discard()  # the import will be refused: nothing to keep
             else:
                 keep.write(encode_rows(len(batch), cleaned))
@@ -189,18 +167,13 @@ def analyse(
         progress(table.position, table.size)
     if not new_sheet and not any(fields):
         # Said after reading the whole file: a broken file is reported as broken.
-        raise FileRefused(
-            "None of the file's headers ("
-            + ", ".join(f"“{n}”" for n in names[:10])
-            + ") is the name of a column of this sheet."
-        )
+        raise FileRefused(_no_column_matches(names))
     warnings.extend(_row_warnings(stats))
     if table.decimal_mark == "," and table.decimal_sniffed:
         warnings.append("Numbers are written with a decimal comma (1.234,5): read as numbers.")
 
     if new_sheet:
-        targets = new_columns.targets(stats.escaped)
-        fields = list(SheetResource(targets, decimal_mark=table.decimal_mark).fields.values())
+        targets, fields = _new_targets(new_columns, stats, table.decimal_mark)
         cache_columns = fingerprint((t["id"], t["type"]) for t in targets)
     else:
         targets = [{"id": f.attribute} if f is not None else None for f in fields]
@@ -215,18 +188,93 @@ def analyse(
             keep.restart()
             _keep_again(table, width, list(enumerate(fields)), keep, progress)
         cache = keep.finish(cache_columns)
-    mapping = []
-    for index, (name, f) in enumerate(zip(names, fields, strict=True)):
-        mapping.append(
-            {
-                "header": name,
-                "column": f.column_name if f is not None else None,
-                "type": f.widget.column_type if f is not None else None,
-                "new": new_sheet,
-                "index": index,
-            }
+    return _preview(table, names, fields, new_sheet=new_sheet, warnings=warnings) | {
+        "rows": _sample_rows(fields, sample),
+        "row_count": count,
+        "errors": errors.listed,
+        "error_count": errors.count,
+        "targets": targets,
+        "width": width,
+        "cache": cache,
+    }
+
+
+def _new_targets(
+    new_columns: NewColumns, stats: RowStats, decimal_mark: str
+) -> tuple[list[dict], list[Any]]:
+    """A new sheet's columns as the import creates them, and their fields."""
+    targets = new_columns.targets(stats.escaped)
+    return targets, list(SheetResource(targets, decimal_mark=decimal_mark).fields.values())
+
+
+def _no_column_matches(names: list[str]) -> str:
+    return (
+        "None of the file's headers ("
+        + ", ".join(f"“{n}”" for n in names[:10])
+        + ") is the name of a column of this sheet."
+    )
+
+
+class _Errors:
+    """Row errors: every one counted, the first MAX_LISTED_ERRORS listed, in
+    row order within each batch."""
+
+    def __init__(self) -> None:
+        self.listed: list[dict] = []
+        self.count = 0
+        self.batch: list[dict] = []
+
+    def add(self, number: int, column: str, message: str) -> None:
+        self.batch.append({"row": number, "column": column, "message": message})
+
+    def end_batch(self) -> None:
+        if self.batch:
+            self.count += len(self.batch)
+            self.batch.sort(key=operator.itemgetter("row"))  # stable: columns stay in order
+            self.listed.extend(self.batch[: MAX_LISTED_ERRORS - len(self.listed)])
+            self.batch.clear()
+
+
+def _header(records: Iterator[list[str]]) -> tuple[list[str], list[str]]:
+    """The column names the header row gives, and the warnings about them."""
+    header = next(records, None)
+    if header is None:
+        raise FileRefused("The file is empty.")
+    names, warnings = normalise_headers(header)
+    if not names:
+        raise FileRefused("The first row, the header, is empty.")
+    return names, warnings
+
+
+def _match_headers(
+    names: list[str], columns: list[Column], decimal_mark: str, warnings: list[str]
+) -> list[Any]:
+    """The sheet's field for each header (None: no such column, said in `warnings`)."""
+    fields = SheetResource(columns, decimal_mark=decimal_mark).match_headers(names)
+    skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
+    if skipped:
+        warnings.append(
+            "Not columns of this sheet, so not imported: "
+            + ", ".join(f"“{n}”" for n in skipped)
+            + "."
         )
-    landed = [m for m in mapping if m["column"] is not None]
+    return fields
+
+
+def _preview(
+    table: Table, names: list[str], fields: list[Any], *, new_sheet: bool, warnings: list[str]
+) -> dict:
+    """How the file was read and where each of its columns goes."""
+    mapping = [
+        {
+            "header": name,
+            "column": f.column_name if f is not None else None,
+            "type": f.widget.column_type if f is not None else None,
+            "new": new_sheet,
+            "index": index,
+        }
+        for index, (name, f) in enumerate(zip(names, fields, strict=True))
+    ]
     return {
         "kind": table.kind,
         "encoding": table.encoding,
@@ -238,17 +286,14 @@ def analyse(
         "decimal_sniffed": table.decimal_sniffed,
         "warnings": table.warnings + warnings,
         "mapping": mapping,
-        "columns": [m["column"] for m in landed],
-        "rows": [
-            [_preview_cell(fields[m["index"]], r[m["index"]]) for m in landed] for r in sample
-        ],
-        "row_count": count,
-        "errors": errors,
-        "error_count": error_count,
-        "targets": targets,
-        "width": width,
-        "cache": cache,
+        "columns": [m["column"] for m in mapping if m["column"] is not None],
     }
+
+
+def _sample_rows(fields: list[Any], sample: list[list[str]]) -> list[list[str]]:
+    """The first rows as they will land: the values of the imported columns, cleaned."""
+    landed = [i for i, f in enumerate(fields) if f is not None]
+    return [[_preview_cell(fields[i], row[i]) for i in landed] for row in sample]
 
 
 def _keep_again(
