@@ -5,6 +5,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from conftest import deadline
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
 from sheets.tests.helpers import new_id, update
@@ -202,13 +203,22 @@ async def test_never_shared_user_still_gets_4404(ws_connect, shared_sheet, stran
     assert await socket.receive_close() == 4404
 
 
-async def presence_ids(socket, wanted: set[int]) -> None:
-    while True:
-        message = await socket.receive_type(
-            "presence.changed", skip=("clock.tick", "sheet.heartbeat", "selection.changed", "hello")
-        )
-        if {u["id"] for u in message["users"]} == wanted:
-            return
+PRESENCE_SKIP = ("clock.tick", "sheet.heartbeat", "selection.changed", "hello")
+
+
+def user_ids(message: dict) -> set[int]:
+    return {u["id"] for u in message["users"]}
+
+
+async def presence_ids(socket, wanted: set[int], within: float = 5) -> None:
+    """Wait (at most `within` s in all) for a presence list of exactly `wanted`."""
+    await socket.receive_matching(
+        "presence.changed",
+        lambda message: user_ids(message) == wanted,
+        what=f"listing users {sorted(wanted)}",
+        within=within,
+        skip=PRESENCE_SKIP,
+    )
 
 
 async def test_presence_lists_each_user_once_and_drops_who_leaves(
@@ -234,20 +244,20 @@ async def test_vanished_socket_expires_from_presence(
     a = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
     b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
 
-    async def users_seen_by_a() -> set[int]:
-        """The next presence list a gets, answering heartbeats as a live tab does."""
-        while True:
-            message = await a.receive(within=5)
-            if message["type"] == "sheet.heartbeat":
-                await a.send_json({"type": "alive"})
-            elif message["type"] == "presence.changed":
-                return {u["id"] for u in message["users"]}
+    async def users_seen_by_a(wanted: set[int], within: float) -> None:
+        """Presence lists until one of exactly `wanted` (at most `within` s in
+        all), answering heartbeats as a live tab does."""
+        async with deadline(within, f"a's presence to list users {sorted(wanted)}"):
+            while True:
+                message = await a.receive()
+                if message["type"] == "sheet.heartbeat":
+                    await a.send_json({"type": "alive"})
+                elif message["type"] == "presence.changed" and user_ids(message) == wanted:
+                    return
 
-    while await users_seen_by_a() != {user.id, editor.id}:
-        pass
+    await users_seen_by_a({user.id, editor.id}, within=5)
     # b's tab goes silent (no "alive", no close): it drops out after the window.
-    while await users_seen_by_a() != {user.id}:
-        pass
+    await users_seen_by_a({user.id}, within=5)
     await a.disconnect()
     await b.disconnect()
 
@@ -302,11 +312,14 @@ async def test_profile_change_refreshes_collaborators_presence(
     await database_sync_to_async(profile_update)(
         user=editor, display_name="Beatrix", colour="#112233", time_zone="UTC"
     )
-    while True:
-        message = await a.receive_type("presence.changed", skip=("clock.tick", "sheet.heartbeat"))
-        names = {u["display_name"]: u["colour"] for u in message["users"]}
-        if names.get("Beatrix") == "#112233":
-            break
+    await a.receive_matching(
+        "presence.changed",
+        lambda message: any(
+            u["display_name"] == "Beatrix" and u["colour"] == "#112233" for u in message["users"]
+        ),
+        what="listing Beatrix in #112233",
+        skip=("clock.tick", "sheet.heartbeat"),
+    )
     await a.disconnect()
     await b.disconnect()
 
