@@ -5,8 +5,8 @@ import uuid
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from sheets import services
-from sheets.models import Row, Sheet
+from sheets import selectors, services
+from sheets.models import Change, Row, Sheet
 
 
 def new_id() -> str:
@@ -27,6 +27,16 @@ def cell(sheet: Sheet, row: str, col: str):
 
 def version(sheet: Sheet) -> int:
     return Sheet.objects.get(pk=sheet.pk).version
+
+
+def sheet_state(sheet: Sheet) -> dict:
+    """All a write could change (title, version, columns, rows, the change
+    log): equal before and after a refused call."""
+    fresh = Sheet.objects.get(pk=sheet.pk)
+    return {
+        "snapshot": selectors.sheet_snapshot(sheet=fresh),
+        "changes": Change.objects.filter(sheet=fresh).count(),
+    }
 
 
 def update(sheet, user, changes, op_id=None, client_id="tab-1"):

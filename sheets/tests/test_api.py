@@ -7,7 +7,7 @@ from django.test import Client
 
 from sheets import realtime
 from sheets.models import Change, Row, Sheet
-from sheets.tests.helpers import col_ids, new_id, row_ids
+from sheets.tests.helpers import cell, col_ids, new_id, row_ids, sheet_state
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +122,10 @@ def test_changes_since_needs_a_non_negative_integer(auth_client, sheet, query):
     ],
 )
 def test_anonymous_api_call_is_json_401_without_redirect(client, sheet, method, path):
+    before = sheet_state(sheet)
     response = call(client, method, path.format(id=sheet.id))
     assert_json_error(response, 401, "unauthenticated")
+    assert sheet_state(sheet) == before
 
 
 @pytest.mark.parametrize(
@@ -166,10 +168,12 @@ def test_csrf_token_header_lets_the_write_through(client_for, user, sheet):
     client = client_for(user, enforce_csrf_checks=True)
     client.get("/sheets/")  # sets the csrftoken cookie
     token = client.cookies["csrftoken"].value
-    response = post(
-        client, f"/api/sheets/{sheet.id}/cells", cells_body(sheet), HTTP_X_CSRFTOKEN=token
-    )
+    body = cells_body(sheet, "through")
+    response = post(client, f"/api/sheets/{sheet.id}/cells", body, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200
+    assert (response.json()["version"], response.json()["applied"]) == (1, True)
+    change = body["changes"][0]
+    assert cell(sheet, change["row"], change["col"]) == "through"
 
 
 @pytest.mark.parametrize(
@@ -178,9 +182,11 @@ def test_csrf_token_header_lets_the_write_through(client_for, user, sheet):
      ("get", "/api/sheets/{id}/cells"), ("put", "/api/sheets/{id}/rename")],
 )  # fmt: skip
 def test_wrong_method_is_405(auth_client, sheet, method, path):
+    before = sheet_state(sheet)
     response = getattr(auth_client, method)(path.format(id=sheet.id))
     assert_json_error(response, 405, "method_not_allowed")
     assert response.has_header("Allow")
+    assert sheet_state(sheet) == before
 
 
 # --- Malformed bodies
@@ -190,8 +196,10 @@ def test_wrong_method_is_405(auth_client, sheet, method, path):
     "body", ["{", "not json", b"\xff\xfe", "", "[1, 2]", "null", '"text"', "12"]
 )
 def test_body_that_is_not_a_json_object_is_400(auth_client, sheet, body):
+    before = sheet_state(sheet)
     response = post(auth_client, f"/api/sheets/{sheet.id}/cells", body)
     assert_json_error(response, 400, "invalid_json")
+    assert sheet_state(sheet) == before
 
 
 @pytest.mark.parametrize(
@@ -224,8 +232,10 @@ def test_wrong_types_are_400(auth_client, sheet, patch, error):
 
 @pytest.mark.parametrize("value", [{"a": 1}, [1]])
 def test_value_that_is_an_object_or_list_is_400(auth_client, sheet, value):
+    before = sheet_state(sheet)
     response = post(auth_client, f"/api/sheets/{sheet.id}/cells", cells_body(sheet, value))
     assert_json_error(response, 400, "invalid_change")
+    assert sheet_state(sheet) == before
 
 
 def test_unknown_row_and_column_ids_are_per_cell_errors(auth_client, sheet):
@@ -234,10 +244,13 @@ def test_unknown_row_and_column_ids_are_per_cell_errors(auth_client, sheet):
         {"row": new_id(), "col": col_ids(sheet)[0], "value": "a"},
         {"row": row_ids(sheet)[0], "col": new_id(), "value": "b"},
     ]
+    before = sheet_state(sheet)
     response = post(auth_client, f"/api/sheets/{sheet.id}/cells", body)
     assert response.status_code == 422
     answer = response.json()
     assert sorted(e["error"] for e in answer["errors"]) == ["column_not_found", "row_not_found"]
+    assert (answer["applied"], answer["event"]) == (False, None)
+    assert sheet_state(sheet) == before
 
 
 def test_all_invalid_cells_are_422_and_nothing_is_applied(auth_client, sheet, user):
@@ -271,9 +284,11 @@ def test_number_string_is_answered_with_the_committed_number(auth_client, sheet)
         f"/api/sheets/{sheet.id}/columns/update",
         {"op_id": new_id(), "column": col, "type": "number"},
     )
-    response = post(auth_client, f"/api/sheets/{sheet.id}/cells", cells_body(sheet, "12"))
+    body = cells_body(sheet, "12")
+    response = post(auth_client, f"/api/sheets/{sheet.id}/cells", body)
     assert response.status_code == 200
     assert response.json()["event"]["changes"][0]["value"] == 12
+    assert cell(sheet, body["changes"][0]["row"], col) == 12
 
 
 def test_body_over_the_upload_limit_is_413(auth_client, sheet, settings):
@@ -287,6 +302,7 @@ def test_body_over_the_limit_is_413_with_csrf_checks_on(client_for, user, sheet,
     client = client_for(user, enforce_csrf_checks=True)
     client.get("/sheets/")
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    before = sheet_state(sheet)
     response = post(
         client,
         f"/api/sheets/{sheet.id}/cells",
@@ -294,14 +310,17 @@ def test_body_over_the_limit_is_413_with_csrf_checks_on(client_for, user, sheet,
         HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
     )
     assert_json_error(response, 413, "too_large")
+    assert sheet_state(sheet) == before
 
 
 def test_too_many_changes_is_413(auth_client, sheet, settings):
     settings.MAX_CHANGES_PER_OP = 2
     body = cells_body(sheet)
     body["changes"] = body["changes"] * 3
+    before = sheet_state(sheet)
     response = post(auth_client, f"/api/sheets/{sheet.id}/cells", body)
     assert_json_error(response, 413, "too_many_changes")
+    assert sheet_state(sheet) == before
 
 
 # --- Answers
@@ -378,17 +397,20 @@ def test_every_op_endpoint_applies_its_op(auth_client, sheet):
 
 def test_taken_row_id_is_409(auth_client, sheet):
     taken = row_ids(sheet)[0]
+    before = sheet_state(sheet)
     response = post(
         auth_client,
         f"/api/sheets/{sheet.id}/rows/insert",
         {"op_id": new_id(), "rows": [{"id": taken, "after": None}]},
     )
     assert_json_error(response, 409, "id_taken")
+    assert sheet_state(sheet) == before
 
 
 def test_column_type_change_that_does_not_convert_is_422_with_values(auth_client, sheet):
     row, col = row_ids(sheet)[0], col_ids(sheet)[0]
     post(auth_client, f"/api/sheets/{sheet.id}/cells", cells_body(sheet, "abc"))
+    before = sheet_state(sheet)
     response = post(
         auth_client,
         f"/api/sheets/{sheet.id}/columns/update",
@@ -398,6 +420,7 @@ def test_column_type_change_that_does_not_convert_is_422_with_values(auth_client
     assert body["count"] == 1
     assert body["values"] == [{"row": row, "value": "abc", "message": "“abc” is not a number."}]
     assert Row.objects.get(pk=row).values == {col: "abc"}
+    assert sheet_state(sheet) == before
 
 
 def test_failed_rows_insert_writes_no_row(auth_client, sheet):

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from conftest import deadline
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
-from sheets.tests.helpers import new_id, update
+from sheets.tests.helpers import new_id, sheet_state, update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +56,7 @@ WRITE_OPS = {
     "rename": lambda row, col: {"title": "New title"},
 }
 EXPECTED = {"owner": 200, "editor": 200, "viewer": 403, "stranger": 404}
+REFUSALS = {403: "forbidden", 404: "not_found"}
 
 
 @pytest.mark.parametrize("op", sorted(WRITE_OPS))
@@ -67,14 +68,18 @@ def test_each_role_may_do_exactly_its_writes(
     row, col = first_cell(shared_sheet)
     body = {"client_id": "t", "op_id": new_id(), **WRITE_OPS[op](row, col)}
     version = shared_sheet.version
+    before = sheet_state(shared_sheet)
     answer = post_json(client_for(actor), f"/api/sheets/{shared_sheet.id}/{op}", body)
     assert answer.status_code == EXPECTED[who], answer.content
     shared_sheet.refresh_from_db()
     if EXPECTED[who] == 200:
         assert shared_sheet.version == version + 1
+        assert answer.json()["event"]["user"]["id"] == actor.id
+        assert Change.objects.get(sheet=shared_sheet).user_id == actor.id
     else:
-        assert answer.json()["error"] in ("forbidden", "not_found")
-        assert shared_sheet.version == version
+        assert answer.json()["error"] == REFUSALS[EXPECTED[who]]
+        assert answer.json()["message"]
+        assert sheet_state(shared_sheet) == before
         assert not Change.objects.filter(sheet=shared_sheet).exists()
 
 
@@ -84,11 +89,24 @@ def test_each_role_reads_only_what_it_may(
 ):
     actor = {"owner": user, "editor": editor, "viewer": viewer, "stranger": stranger}[who]
     client = client_for(actor)
-    expected = 404 if who == "stranger" else 200
-    assert client.get(f"/api/sheets/{shared_sheet.id}/").status_code == expected
-    assert client.get(f"/api/sheets/{shared_sheet.id}/changes?since=0").status_code == expected
-    assert client.get(f"/sheets/{shared_sheet.id}/").status_code == expected
-    assert client.get(f"/sheets/{shared_sheet.id}/history/").status_code == expected
+    row, col = first_cell(shared_sheet)
+    update(shared_sheet, user, [{"row": row, "col": col, "value": "x"}])
+    snapshot = client.get(f"/api/sheets/{shared_sheet.id}/")
+    changes = client.get(f"/api/sheets/{shared_sheet.id}/changes?since=0")
+    page = client.get(f"/sheets/{shared_sheet.id}/")
+    history = client.get(f"/sheets/{shared_sheet.id}/history/")
+    if who == "stranger":
+        for response in (snapshot, changes, page, history):
+            assert response.status_code == 404
+            assert b"Budget" not in response.content
+        assert snapshot.json()["error"] == changes.json()["error"] == "not_found"
+        return
+    for response in (snapshot, changes, page, history):
+        assert response.status_code == 200
+    assert (snapshot.json()["id"], snapshot.json()["version"]) == (shared_sheet.id, 1)
+    assert [c["seq"] for c in changes.json()["changes"]] == [1]
+    assert b"Budget" in page.content
+    assert "edited 1 cell" in history.content.decode()
 
 
 @pytest.mark.parametrize("who,allowed", [("owner", True), ("editor", False), ("viewer", False)])
@@ -107,8 +125,13 @@ def test_only_the_owner_shares_and_deletes(
 
 def test_stranger_cannot_even_see_the_share_panel(shared_sheet, stranger, client_for):
     client = client_for(stranger)
-    assert client.get(f"/sheets/{shared_sheet.id}/share/").status_code == 404
-    assert client.post(f"/sheets/{shared_sheet.id}/share/", {"who": "dan"}).status_code == 404
+    shares = list(SheetShare.objects.filter(sheet=shared_sheet).values_list("user", "role"))
+    panel = client.get(f"/sheets/{shared_sheet.id}/share/")
+    assert panel.status_code == 404
+    assert b"bea" not in panel.content and b"Budget" not in panel.content
+    answer = client.post(f"/sheets/{shared_sheet.id}/share/", {"who": "dan", "role": "editor"})
+    assert answer.status_code == 404
+    assert list(SheetShare.objects.filter(sheet=shared_sheet).values_list("user", "role")) == shares
 
 
 def test_shared_sheets_appear_in_the_list_marked_shared(shared_sheet, viewer, client_for):
