@@ -1,5 +1,7 @@
-"""Small helpers the sheet tests share: new ids and a sheet's ids in order."""
+"""Small helpers the sheet tests share: new ids, a sheet's ids in order, its
+state, and calls to the JSON API."""
 
+import json
 import uuid
 
 from channels.db import database_sync_to_async
@@ -72,3 +74,34 @@ def logged_in_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# --- The JSON API
+
+
+def post(client: Client, url: str, body, **extra):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", **extra)
+
+
+def call(client: Client, method: str, url: str, body=None):
+    """GET with no body, or POST a JSON body."""
+    if method == "get":
+        return client.get(url)
+    return post(client, url, body if body is not None else {})
+
+
+def cells_body(sheet: Sheet, value="x", **extra) -> dict:
+    change = {"row": row_ids(sheet)[0], "col": col_ids(sheet)[0], "value": value}
+    return {"client_id": "tab-1", "op_id": new_id(), "changes": [change], **extra}
+
+
+def assert_json_error(response, status: int, error: str | None = None) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert not response.has_header("Location")
+    body = response.json()
+    if error is not None:
+        assert body["error"] == error
+    assert body["message"]
+    return body
