@@ -1,10 +1,11 @@
 """Shared fixtures: users, logged-in clients, sheets, and sockets against the real ASGI app."""
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,24 @@ def communicator(
 SKIPPED_BY_DEFAULT = ("clock.tick", "sheet.heartbeat", "presence.changed")
 
 
+@contextlib.asynccontextmanager
+async def deadline(seconds: float, waiting_for: str) -> AsyncIterator[None]:
+    """A wait's own deadline: it fails after `seconds` in all, saying what it
+    waited for, however many other messages (heartbeats) kept the socket busy."""
+    timer = asyncio.timeout(seconds)
+    try:
+        async with timer:
+            yield
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        raise AssertionError(f"waited {seconds} s for {waiting_for}") from None
+
+
+def _anything(message: dict) -> bool:
+    return True
+
+
 def _short(message: dict) -> str:
     text = repr(message)
     return text if len(text) <= 300 else text[:300] + "…"
@@ -189,36 +208,60 @@ class Socket:
         await self.comm.send_to(text_data=text)
 
     async def receive(self, *, within: float = 5) -> dict:
-        return await self.comm.receive_json_from(timeout=within)
+        """The next message, whatever it is."""
+        try:
+            return await self.comm.receive_json_from(timeout=within)
+        except TimeoutError:
+            raise AssertionError(f"waited {within} s for a message") from None
 
-    async def _outputs(self, within: float):
+    async def _outputs(self, within: float, wanted: str):
         """Raw outputs until `within` seconds have passed in all (periodic
-        messages alone must not keep a wait alive)."""
-        deadline = asyncio.get_running_loop().time() + within
-        while True:
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0:
-                raise TimeoutError(f"nothing wanted arrived within {within} s")
-            yield await self.comm.receive_output(timeout=left)
+        messages alone must not keep a wait alive); then a failure that says
+        what was `wanted`."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + within
+        while (left := end - loop.time()) > 0:
+            try:
+                output = await self.comm.receive_output(timeout=left)
+            except TimeoutError:
+                break
+            yield output
+        raise AssertionError(f"waited {within} s for {wanted}")
 
     async def receive_type(
         self, wanted: str, *, within: float = 5, skip: tuple[str, ...] = SKIPPED_BY_DEFAULT
     ) -> dict:
         """The next message of type `wanted`, skipping periodic ones (clock
         ticks, heartbeats). Anything else first is a failure."""
-        async for output in self._outputs(within):
+        return await self.receive_matching(wanted, _anything, within=within, skip=skip)
+
+    async def receive_matching(
+        self,
+        wanted: str,
+        test: Callable[[dict], bool],
+        *,
+        what: str = "",
+        within: float = 5,
+        skip: tuple[str, ...] = SKIPPED_BY_DEFAULT,
+    ) -> dict:
+        """The first message of type `wanted` that passes `test` (`what` says
+        what it waits for), passing over those that do not and skipping
+        periodic ones, all within `within` seconds. Anything else is a failure."""
+        async for output in self._outputs(within, f"{wanted!r} {what}".rstrip()):
             assert output["type"] == "websocket.send", f"expected {wanted!r}, got {output!r}"
             message = json.loads(output["text"])
             if message["type"] == wanted:
-                return message
-            assert message["type"] in skip, f"expected {wanted!r}, got {_short(message)}"
+                if test(message):
+                    return message
+            else:
+                assert message["type"] in skip, f"expected {wanted!r}, got {_short(message)}"
         raise AssertionError("unreachable")
 
     async def receive_close(
         self, *, within: float = 5, skip: tuple[str, ...] = SKIPPED_BY_DEFAULT
     ) -> int:
         """Skip periodic messages until the server closes the socket; the close code."""
-        async for output in self._outputs(within):
+        async for output in self._outputs(within, "the socket to close"):
             if output["type"] == "websocket.close":
                 return output.get("code", 1000)
             message = json.loads(output["text"])
@@ -228,9 +271,10 @@ class Socket:
     async def assert_nothing_pending(self, *, skip: tuple[str, ...] = SKIPPED_BY_DEFAULT) -> None:
         """Nothing but periodic messages is waiting. A negative check: follow it
         with a positive one."""
-        while not await self.comm.receive_nothing(timeout=0.1):
-            message = await self.comm.receive_json_from()
-            assert message["type"] in skip, f"unexpected {_short(message)}"
+        async with deadline(5, "a quiet socket (periodic messages kept coming)"):
+            while not await self.comm.receive_nothing(timeout=0.1):
+                message = await self.comm.receive_json_from()
+                assert message["type"] in skip, f"unexpected {_short(message)}"
 
     async def ping(self, ping_id: Any = 1) -> None:
         """A round trip: proves the socket is open and everything before it was read."""

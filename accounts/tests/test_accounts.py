@@ -120,6 +120,8 @@ def test_api_after_logout_is_401(auth_client):
     response = auth_client.get("/api/initial_state")
     assert response.status_code == 401
     assert not response.has_header("Location")
+    assert response.json()["error"] == "unauthenticated"
+    assert response.json()["message"]
 
 
 # --- Profile
@@ -232,6 +234,7 @@ def test_profile_update_broadcasts_only_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.profile_update(user=user, display_name="Z", colour="#000000", time_zone="UTC")
     assert sent == []
+    assert callbacks, "nothing was left for the commit"
     for callback in callbacks:
         callback()
     assert [message["event"]["type"] for _, message in sent] == ["profile.updated"]

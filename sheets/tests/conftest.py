@@ -2,8 +2,9 @@
 
 import pytest
 
-from sheets import services
+from sheets import import_jobs, services
 from sheets.tests.helpers import col_ids, new_id
+from sheets.tests.importing import ProgressGate
 
 
 @pytest.fixture
@@ -15,3 +16,13 @@ def typed_sheet(sheet, user):
             sheet=sheet, user=user, client_id="", op_id=new_id(), column=col, type=column_type
         )
     return sheet
+
+
+@pytest.fixture
+def progress_gate(monkeypatch):
+    """The import thread waits at each progress report until the test says
+    `go_on` (see ProgressGate)."""
+    gate = ProgressGate(within=10)
+    monkeypatch.setattr(import_jobs, "set_progress", gate.hold(import_jobs.set_progress))
+    yield gate
+    gate.open()

@@ -1,12 +1,14 @@
-"""Small helpers the sheet tests share: new ids and a sheet's ids in order."""
+"""Small helpers the sheet tests share: new ids, a sheet's ids in order, its
+state, and calls to the JSON API."""
 
+import json
 import uuid
 
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from sheets import services
-from sheets.models import Row, Sheet
+from sheets import selectors, services
+from sheets.models import Change, Row, Sheet
 
 
 def new_id() -> str:
@@ -27,6 +29,16 @@ def cell(sheet: Sheet, row: str, col: str):
 
 def version(sheet: Sheet) -> int:
     return Sheet.objects.get(pk=sheet.pk).version
+
+
+def sheet_state(sheet: Sheet) -> dict:
+    """All a write could change (title, version, columns, rows, the change
+    log): equal before and after a refused call."""
+    fresh = Sheet.objects.get(pk=sheet.pk)
+    return {
+        "snapshot": selectors.sheet_snapshot(sheet=fresh),
+        "changes": Change.objects.filter(sheet=fresh).count(),
+    }
 
 
 def update(sheet, user, changes, op_id=None, client_id="tab-1"):
@@ -62,3 +74,34 @@ def logged_in_client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# --- The JSON API
+
+
+def post(client: Client, url: str, body, **extra):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post(url, data, content_type="application/json", **extra)
+
+
+def call(client: Client, method: str, url: str, body=None):
+    """GET with no body, or POST a JSON body."""
+    if method == "get":
+        return client.get(url)
+    return post(client, url, body if body is not None else {})
+
+
+def cells_body(sheet: Sheet, value="x", **extra) -> dict:
+    change = {"row": row_ids(sheet)[0], "col": col_ids(sheet)[0], "value": value}
+    return {"client_id": "tab-1", "op_id": new_id(), "changes": [change], **extra}
+
+
+def assert_json_error(response, status: int, error: str | None = None) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert not response.has_header("Location")
+    body = response.json()
+    if error is not None:
+        assert body["error"] == error
+    assert body["message"]
+    return body

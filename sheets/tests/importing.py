@@ -1,11 +1,14 @@
 """Helpers shared by the import and export tests: uploading real files through
 the pages, reading what a sheet holds, and proving that nothing changed."""
 
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sheets import import_jobs
 from sheets.models import Change, ImportJob, Sheet
 
 FILES = Path(__file__).parent / "files"
@@ -18,6 +21,49 @@ def inline_imports(settings, tmp_path):
     settings.IMPORT_RUNNER = "inline"
     settings.IMPORT_DIR = tmp_path / "imports"
     return settings
+
+
+class ProgressGate:
+    """Holds the import's thread at each progress report of the importing
+    phase until the test lets it go on, so a poll made in between sees that
+    report however fast the import runs. The reports still go through the
+    real `set_progress` (the cache the page reads)."""
+
+    def __init__(self, within: float):
+        self.within = within
+        self.thread: threading.Thread | None = None
+        self._reports: queue.Queue[int] = queue.Queue()
+        self._go_on = threading.Semaphore(0)
+        self._open = threading.Event()
+
+    def hold(self, report) -> Any:
+        def held(job_id: Any, phase: str, done: int, total: int) -> None:
+            report(job_id, phase, done, total)
+            if phase == import_jobs.IMPORTING and not self._open.is_set():
+                self.thread = threading.current_thread()
+                self._reports.put(done)
+                self._go_on.acquire(timeout=self.within)
+
+        return held
+
+    def next_report(self) -> int:
+        """The figure the import just reported; it waits until `go_on`."""
+        try:
+            return self._reports.get(timeout=self.within)
+        except queue.Empty:
+            raise AssertionError(
+                f"waited {self.within} s for the import to report progress"
+            ) from None
+
+    def go_on(self) -> None:
+        self._go_on.release()
+
+    def open(self) -> None:
+        """Hold nothing more (the test ended, passed or not)."""
+        self._open.set()
+        self._go_on.release()
+        if self.thread is not None:
+            self.thread.join(self.within)
 
 
 def file_bytes(name: str) -> bytes:

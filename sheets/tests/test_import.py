@@ -2,6 +2,7 @@
 one op (one transaction, one change-log entry, one broadcast), permissions,
 a failed import changing nothing, double confirms, and the job runners."""
 
+import itertools
 import re
 import time
 import uuid
@@ -307,7 +308,11 @@ def test_the_list_and_sheet_pages_offer_import_and_export(auth_client, sheet):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_threaded_import_reports_progress_until_done(settings, tmp_path, client_for, make_user):
+def test_a_threaded_import_reports_progress_until_done(
+    settings, tmp_path, client_for, make_user, progress_gate
+):
+    """The job page shows each figure the import thread reports: the thread
+    waits at each report until the page has been read (`progress_gate`)."""
     settings.IMPORT_RUNNER = "thread"
     settings.IMPORT_DIR = tmp_path
     owner = make_user("tess")
@@ -316,11 +321,20 @@ def test_a_threaded_import_reports_progress_until_done(settings, tmp_path, clien
     upload(client, data, name="big.csv")
     job = last_job(owner)
     job = _wait(client, job, "ready")
-    response = confirm(client, job)
+    response = confirm(client, job)  # answers while the thread waits at its first report
     assert response.status_code == 200
     seen: list[int] = []
-    job = _wait(client, job, "done", seen=seen)
-    assert seen == sorted(seen), f"the progress went back: {seen}"
+    while not seen or seen[-1] < 30_000:
+        reported = progress_gate.next_report()
+        page = client.get(f"/imports/{job.id}/", **HX).content.decode()
+        shown = [int(n) for n in re.findall(r"Importing… (\d+) of 30000 rows", page)]
+        assert shown == [reported], f"the import reported {reported}, the page shows {shown}"
+        assert 'hx-trigger="every 1s"' in page, "the page stopped polling before the end"
+        seen.append(reported)
+        progress_gate.go_on()
+    assert seen[0] == 0 and len(seen) > 2, f"too few reports: {seen}"
+    assert all(a < b for a, b in itertools.pairwise(seen)), f"the progress went back: {seen}"
+    job = _wait(client, job, "done")
     assert job.result["rows"] == 30_000
     assert job.result["from_cache"] is True  # the rows the preview kept
     assert job.sheet.rows.count() == 30_000
@@ -328,19 +342,17 @@ def test_a_threaded_import_reports_progress_until_done(settings, tmp_path, clien
     assert not (tmp_path / f"{job.id}.csv.rows").exists()
 
 
-def _wait(client, job, status: str, seconds: float = 60, seen=None) -> ImportJob:
+def _wait(client, job, status: str, seconds: float = 60) -> ImportJob:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         page = client.get(f"/imports/{job.id}/", **HX).content.decode()
-        if seen is not None:
-            seen.extend(int(n) for n in re.findall(r"Importing… (\d+) of 30000 rows", page))
         job.refresh_from_db()
         if job.status == status:
             return job
         assert job.status in ("uploaded", "analysing", "ready", "queued", "running"), job.error
         assert 'hx-trigger="every 1s"' in page or job.status == "ready"
         time.sleep(0.2)  # polling a thread, as the page does
-    raise AssertionError(f"the job is still {job.status}")
+    raise AssertionError(f"waited {seconds} s for the job to be {status}: it is {job.status}")
 
 
 def test_the_worker_command_runs_waiting_jobs(settings, tmp_path, auth_client, user):

@@ -92,7 +92,10 @@ def test_create_sheet_without_title_shows_error(auth_client):
 
 
 def test_create_sheet_needs_post(auth_client):
-    assert auth_client.get("/sheets/new/").status_code == 405
+    response = auth_client.get("/sheets/new/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert not Sheet.objects.exists()
 
 
 # --- Rename
@@ -241,7 +244,9 @@ def test_html_in_a_title_is_escaped_in_rename_and_delete_forms(auth_client, make
     for path in (f"/sheets/{sheet.id}/rename/", f"/sheets/{sheet.id}/delete/"):
         for headers in ({}, HX):
             response = auth_client.get(path, **headers)
+            assert response.status_code == 200
             assert XSS.encode() not in response.content
+            assert html.escape(XSS).encode() in response.content
 
 
 def test_html_in_a_display_name_is_escaped(auth_client, user):
@@ -250,6 +255,7 @@ def test_html_in_a_display_name_is_escaped(auth_client, user):
     services.profile_update(user=user, display_name=XSS, colour="#123456", time_zone="UTC")
     response = auth_client.get("/sheets/")
     assert XSS.encode() not in response.content
+    assert html.escape(XSS).encode() in response.content
     assert json_script(response, "live-config")["user"]["display_name"] == XSS
 
 

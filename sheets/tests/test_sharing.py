@@ -5,9 +5,10 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from conftest import deadline
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
-from sheets.tests.helpers import new_id, update
+from sheets.tests.helpers import new_id, sheet_state, update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +56,7 @@ WRITE_OPS = {
     "rename": lambda row, col: {"title": "New title"},
 }
 EXPECTED = {"owner": 200, "editor": 200, "viewer": 403, "stranger": 404}
+REFUSALS = {403: "forbidden", 404: "not_found"}
 
 
 @pytest.mark.parametrize("op", sorted(WRITE_OPS))
@@ -66,14 +68,18 @@ def test_each_role_may_do_exactly_its_writes(
     row, col = first_cell(shared_sheet)
     body = {"client_id": "t", "op_id": new_id(), **WRITE_OPS[op](row, col)}
     version = shared_sheet.version
+    before = sheet_state(shared_sheet)
     answer = post_json(client_for(actor), f"/api/sheets/{shared_sheet.id}/{op}", body)
     assert answer.status_code == EXPECTED[who], answer.content
     shared_sheet.refresh_from_db()
     if EXPECTED[who] == 200:
         assert shared_sheet.version == version + 1
+        assert answer.json()["event"]["user"]["id"] == actor.id
+        assert Change.objects.get(sheet=shared_sheet).user_id == actor.id
     else:
-        assert answer.json()["error"] in ("forbidden", "not_found")
-        assert shared_sheet.version == version
+        assert answer.json()["error"] == REFUSALS[EXPECTED[who]]
+        assert answer.json()["message"]
+        assert sheet_state(shared_sheet) == before
         assert not Change.objects.filter(sheet=shared_sheet).exists()
 
 
@@ -83,11 +89,24 @@ def test_each_role_reads_only_what_it_may(
 ):
     actor = {"owner": user, "editor": editor, "viewer": viewer, "stranger": stranger}[who]
     client = client_for(actor)
-    expected = 404 if who == "stranger" else 200
-    assert client.get(f"/api/sheets/{shared_sheet.id}/").status_code == expected
-    assert client.get(f"/api/sheets/{shared_sheet.id}/changes?since=0").status_code == expected
-    assert client.get(f"/sheets/{shared_sheet.id}/").status_code == expected
-    assert client.get(f"/sheets/{shared_sheet.id}/history/").status_code == expected
+    row, col = first_cell(shared_sheet)
+    update(shared_sheet, user, [{"row": row, "col": col, "value": "x"}])
+    snapshot = client.get(f"/api/sheets/{shared_sheet.id}/")
+    changes = client.get(f"/api/sheets/{shared_sheet.id}/changes?since=0")
+    page = client.get(f"/sheets/{shared_sheet.id}/")
+    history = client.get(f"/sheets/{shared_sheet.id}/history/")
+    if who == "stranger":
+        for response in (snapshot, changes, page, history):
+            assert response.status_code == 404
+            assert b"Budget" not in response.content
+        assert snapshot.json()["error"] == changes.json()["error"] == "not_found"
+        return
+    for response in (snapshot, changes, page, history):
+        assert response.status_code == 200
+    assert (snapshot.json()["id"], snapshot.json()["version"]) == (shared_sheet.id, 1)
+    assert [c["seq"] for c in changes.json()["changes"]] == [1]
+    assert b"Budget" in page.content
+    assert "edited 1 cell" in history.content.decode()
 
 
 @pytest.mark.parametrize("who,allowed", [("owner", True), ("editor", False), ("viewer", False)])
@@ -106,8 +125,13 @@ def test_only_the_owner_shares_and_deletes(
 
 def test_stranger_cannot_even_see_the_share_panel(shared_sheet, stranger, client_for):
     client = client_for(stranger)
-    assert client.get(f"/sheets/{shared_sheet.id}/share/").status_code == 404
-    assert client.post(f"/sheets/{shared_sheet.id}/share/", {"who": "dan"}).status_code == 404
+    shares = list(SheetShare.objects.filter(sheet=shared_sheet).values_list("user", "role"))
+    panel = client.get(f"/sheets/{shared_sheet.id}/share/")
+    assert panel.status_code == 404
+    assert b"bea" not in panel.content and b"Budget" not in panel.content
+    answer = client.post(f"/sheets/{shared_sheet.id}/share/", {"who": "dan", "role": "editor"})
+    assert answer.status_code == 404
+    assert list(SheetShare.objects.filter(sheet=shared_sheet).values_list("user", "role")) == shares
 
 
 def test_shared_sheets_appear_in_the_list_marked_shared(shared_sheet, viewer, client_for):
@@ -202,13 +226,22 @@ async def test_never_shared_user_still_gets_4404(ws_connect, shared_sheet, stran
     assert await socket.receive_close() == 4404
 
 
-async def presence_ids(socket, wanted: set[int]) -> None:
-    while True:
-        message = await socket.receive_type(
-            "presence.changed", skip=("clock.tick", "sheet.heartbeat", "selection.changed", "hello")
-        )
-        if {u["id"] for u in message["users"]} == wanted:
-            return
+PRESENCE_SKIP = ("clock.tick", "sheet.heartbeat", "selection.changed", "hello")
+
+
+def user_ids(message: dict) -> set[int]:
+    return {u["id"] for u in message["users"]}
+
+
+async def presence_ids(socket, wanted: set[int], within: float = 5) -> None:
+    """Wait (at most `within` s in all) for a presence list of exactly `wanted`."""
+    await socket.receive_matching(
+        "presence.changed",
+        lambda message: user_ids(message) == wanted,
+        what=f"listing users {sorted(wanted)}",
+        within=within,
+        skip=PRESENCE_SKIP,
+    )
 
 
 async def test_presence_lists_each_user_once_and_drops_who_leaves(
@@ -234,20 +267,20 @@ async def test_vanished_socket_expires_from_presence(
     a = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
     b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
 
-    async def users_seen_by_a() -> set[int]:
-        """The next presence list a gets, answering heartbeats as a live tab does."""
-        while True:
-            message = await a.receive(within=5)
-            if message["type"] == "sheet.heartbeat":
-                await a.send_json({"type": "alive"})
-            elif message["type"] == "presence.changed":
-                return {u["id"] for u in message["users"]}
+    async def users_seen_by_a(wanted: set[int], within: float) -> None:
+        """Presence lists until one of exactly `wanted` (at most `within` s in
+        all), answering heartbeats as a live tab does."""
+        async with deadline(within, f"a's presence to list users {sorted(wanted)}"):
+            while True:
+                message = await a.receive()
+                if message["type"] == "sheet.heartbeat":
+                    await a.send_json({"type": "alive"})
+                elif message["type"] == "presence.changed" and user_ids(message) == wanted:
+                    return
 
-    while await users_seen_by_a() != {user.id, editor.id}:
-        pass
+    await users_seen_by_a({user.id, editor.id}, within=5)
     # b's tab goes silent (no "alive", no close): it drops out after the window.
-    while await users_seen_by_a() != {user.id}:
-        pass
+    await users_seen_by_a({user.id}, within=5)
     await a.disconnect()
     await b.disconnect()
 
@@ -302,11 +335,14 @@ async def test_profile_change_refreshes_collaborators_presence(
     await database_sync_to_async(profile_update)(
         user=editor, display_name="Beatrix", colour="#112233", time_zone="UTC"
     )
-    while True:
-        message = await a.receive_type("presence.changed", skip=("clock.tick", "sheet.heartbeat"))
-        names = {u["display_name"]: u["colour"] for u in message["users"]}
-        if names.get("Beatrix") == "#112233":
-            break
+    await a.receive_matching(
+        "presence.changed",
+        lambda message: any(
+            u["display_name"] == "Beatrix" and u["colour"] == "#112233" for u in message["users"]
+        ),
+        what="listing Beatrix in #112233",
+        skip=("clock.tick", "sheet.heartbeat"),
+    )
     await a.disconnect()
     await b.disconnect()
 
