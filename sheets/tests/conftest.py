@@ -2,7 +2,8 @@
 
 import pytest
 
-from sheets import import_jobs, services
+from sheets import services
+from sheets.io import jobs
 from sheets.tests.helpers import col_ids, new_id
 from sheets.tests.importing import ProgressGate
 
@@ -23,6 +24,6 @@ def progress_gate(monkeypatch):
     """The import thread waits at each progress report until the test says
     `go_on` (see ProgressGate)."""
     gate = ProgressGate(within=10)
-    monkeypatch.setattr(import_jobs, "set_progress", gate.hold(import_jobs.set_progress))
+    monkeypatch.setattr(import_jobs, "set_progress", gate.hold(jobs.set_progress))
     yield gate
     gate.open()

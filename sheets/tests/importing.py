@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sheets import import_jobs
+from sheets.io import jobs
 from sheets.models import Change, ImportJob, Sheet
 
 FILES = Path(__file__).parent / "files"
@@ -39,7 +39,7 @@ class ProgressGate:
     def hold(self, report) -> Any:
         def held(job_id: Any, phase: str, done: int, total: int) -> None:
             report(job_id, phase, done, total)
-            if phase == import_jobs.IMPORTING and not self._open.is_set():
+            if phase == jobs.IMPORTING and not self._open.is_set():
                 self.thread = threading.current_thread()
                 self._reports.put(done)
                 self._go_on.acquire(timeout=self.within)
