@@ -24,6 +24,6 @@ def progress_gate(monkeypatch):
     """The import thread waits at each progress report until the test says
     `go_on` (see ProgressGate)."""
     gate = ProgressGate(within=10)
-    monkeypatch.setattr(import_jobs, "set_progress", gate.hold(jobs.set_progress))
+    monkeypatch.setattr(jobs, "set_progress", gate.hold(jobs.set_progress))
     yield gate
     gate.open()
