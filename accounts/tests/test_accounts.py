@@ -7,9 +7,8 @@ import pytest
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 
-from accounts import services
+from accounts import realtime, selectors, services
 from accounts.models import Profile
-from sheets import realtime
 
 pytestmark = pytest.mark.django_db
 
@@ -220,10 +219,10 @@ def test_invalid_profile_is_shown_in_the_partial_and_not_saved(
 
 def test_profile_is_made_for_users_created_elsewhere(auth_client):
     admin = get_user_model().objects.create_user(username="root", password="x")
-    profile = services.profile_for(user=admin)
+    profile = selectors.profile_for(user=admin)
     assert profile.display_name == "root"
     assert Profile.objects.filter(user=admin).count() == 1
-    assert services.profile_for(user=admin).pk == profile.pk
+    assert selectors.profile_for(user=admin).pk == profile.pk
 
 
 def test_profile_update_broadcasts_only_after_commit(

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from sheets import realtime
+from accounts.selectors import user_info
 from sheets.models import Change, Row, Sheet
 from sheets.tests.helpers import col_ids, new_id, row_ids
 
@@ -322,7 +322,7 @@ def test_cells_answer_shape(auth_client, sheet, user):
             "seq": 1,
             "op_id": body["op_id"],
             "broadcaster_id": "tab-1",
-            "user": realtime.user_info(user),
+            "user": user_info(user=user),
             "changes": body["changes"],
         },
     }
