@@ -23,10 +23,8 @@ from sheets.services.core import (
 )
 
 
-def cells_update(
-    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, changes: Any
-) -> dict:
-    """Apply valid cells, answer the rest with per-cell errors."""
+def _changes_by_row(changes: Any) -> dict[str, dict[str, Any]]:
+    """{row id: {column id: raw value}} of a well-formed list of changes."""
     if not isinstance(changes, list) or not changes:
         raise OpError("invalid_changes", "changes must be a non-empty list.")
     if len(changes) > settings.MAX_CHANGES_PER_OP:
@@ -45,6 +43,14 @@ def cells_update(
         if value is not None and not isinstance(value, str | int | float | bool):
             raise OpError("invalid_change", "A value is a string, number, boolean or null.")
         by_row.setdefault(row_id, {})[col_id] = value
+    return by_row
+
+
+def cells_update(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, changes: Any
+) -> dict:
+    """Apply valid cells, answer the rest with per-cell errors."""
+    by_row = _changes_by_row(changes)
 
     def apply(locked: Sheet) -> dict:
         columns = columns_by_id(locked)

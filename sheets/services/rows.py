@@ -72,10 +72,8 @@ def _renumber_rows(locked: Sheet) -> None:
     Row.objects.bulk_update(rows, ["order"], batch_size=2000)
 
 
-def rows_insert(
-    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, rows: Any
-) -> dict:
-    """Insert rows with client-made ids, each after a given row (null: at the top)."""
+def _row_specs(rows: Any) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(id, after, {column id: raw value}) of each row of a well-formed insert."""
     if not isinstance(rows, list) or not rows:
         raise OpError("invalid_rows", "rows must be a non-empty list.")
     if len(rows) > settings.MAX_CHANGES_PER_OP:
@@ -97,6 +95,14 @@ def rows_insert(
                 {str(parse_uuid(k, "column id")): v for k, v in raw_values.items()},
             )
         )
+    return specs
+
+
+def rows_insert(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, rows: Any
+) -> dict:
+    """Insert rows with client-made ids, each after a given row (null: at the top)."""
+    specs = _row_specs(rows)
     new_ids = [s[0] for s in specs]
     if len(set(new_ids)) != len(new_ids):
         raise OpError("duplicate_id", "Each new row needs its own id.", status=409)
