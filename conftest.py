@@ -70,14 +70,14 @@ def _fresh_channel_layer():
 def sent(monkeypatch) -> list[tuple[str, dict]]:
     """Every group message the services hand to the channel layer (for tests
     of what a write broadcasts; the socket tests use the real layer)."""
-    from sheets import realtime
+    from accounts import realtime
 
     messages: list[tuple[str, dict]] = []
 
     def record(group, event, close_code=None, **extra):
         messages.append((group, {"event": event, "close_code": close_code, **extra}))
 
-    monkeypatch.setattr(realtime, "_group_send", record)
+    monkeypatch.setattr(realtime, "group_send", record)
     return messages
 
 

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import trigger_client_event
 
-from accounts import services
+from accounts import selectors, services
 from accounts.forms import ProfileForm, SignupForm
 
 
@@ -28,7 +28,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    current = services.profile_for(user=request.user)
+    current = selectors.profile_for(user=request.user)
     form = ProfileForm(request.POST or None, instance=current)
     saved = False
     if request.method == "POST" and form.is_valid():

@@ -2,18 +2,18 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.selectors import user_info
+
 
 def gridroom(request: HttpRequest) -> dict:
     context = {"SIGNUP_OPEN": settings.SIGNUP_OPEN}
     if request.user.is_authenticated:
-        from sheets.realtime import user_info
-
         # What frontend/src/live.js needs; the sheet page adds "sheet-config".
         context["live_config"] = {
             "ws_path": "/ws/live/",
             "initial_state_url": reverse("api_initial_state"),
             "login_url": reverse("login"),
             "sheet_list_url": reverse("sheet_list"),
-            "user": user_info(request.user),
+            "user": user_info(user=request.user),
         }
     return context

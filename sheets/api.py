@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
+from accounts.selectors import user_info
 from sheets import selectors, services
-from sheets.realtime import user_info
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
@@ -75,7 +75,7 @@ def initial_state(request: HttpRequest) -> JsonResponse:
         {
             "now_ms": int(time.time() * 1000),
             "clock_interval_ms": settings.CLOCK_INTERVAL_MS,
-            "user": user_info(request.user),
+            "user": user_info(user=request.user),
         }
     )
 

@@ -11,6 +11,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 
+from accounts import realtime as users_wire
+from accounts import selectors as users_selectors
 from sheets import clock, presence, realtime, selectors
 
 
@@ -24,8 +26,8 @@ def _sheet_role(user, sheet_id: int) -> str | None:
 
 
 @database_sync_to_async
-def _user_info(user) -> realtime.UserInfo:
-    return realtime.user_info(user)
+def _user_info(user) -> users_wire.UserInfo:
+    return users_selectors.user_info(user=user)
 
 
 @database_sync_to_async
@@ -64,8 +66,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         session = self.scope.get("session")
         self.session_key = session.session_key if session else None
-        self.session = realtime.session_tag(self.session_key)
-        self.joined = [realtime.clock_group(), realtime.user_group(user.id)]
+        self.session = users_wire.session_tag(self.session_key)
+        self.joined = [realtime.clock_group(), users_wire.user_group(user.id)]
         if self.sheet_id is not None:
             self.joined.append(realtime.sheet_group(self.sheet_id))
         await self._join()
@@ -116,11 +118,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if message["type"] == "presence.select" and self.sheet_id is not None:
             try:
-                client_id, ranges = realtime.clean_selection(message)
+                client_id, ranges = presence.clean_selection(message)
             except ValueError as exc:
                 await self._send(realtime.error_reply("bad_message", str(exc)))
                 return
-            await realtime.abroadcast_selection(
+            await presence.abroadcast_selection(
                 sheet_id=self.sheet_id,
                 user={k: self.info[k] for k in ("id", "display_name", "colour")},
                 client_id=client_id,
@@ -173,7 +175,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if not self._running():
                 return
             if not await _session_alive(self.session_key, self.scope["user"].id):
-                await self._send(realtime.session_ended("expired"))
+                await self._send(users_wire.session_ended("expired"))
                 await self.close(code=realtime.CLOSE_UNAUTHENTICATED)
                 return
             with contextlib.suppress(Exception):

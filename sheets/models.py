@@ -104,8 +104,33 @@ class Change(models.Model):
 
 
 class Role(models.TextChoices):
-    VIEWER = "viewer", "Viewer"
+    """A user's role on a sheet. The owner is the sheet's `owner`; a share
+    (SheetShare) makes a viewer or an editor."""
+
+    OWNER = "owner", "Owner"
     EDITOR = "editor", "Editor"
+    VIEWER = "viewer", "Viewer"
+
+
+# The roles a share can give, in the order the share form offers them.
+SHARE_ROLES = [(Role.VIEWER.value, Role.VIEWER.label), (Role.EDITOR.value, Role.EDITOR.label)]
+
+
+def can_edit(role: str | None) -> bool:
+    """The one rule of who may change a sheet's contents: its owner and its editors."""
+    return role in (Role.OWNER, Role.EDITOR)
+
+
+def can_manage(role: str | None) -> bool:
+    """Share, change roles, transfer, delete: the owner only."""
+    return role == Role.OWNER
+
+
+def role_label(role: str | None) -> str:
+    """What the sheet page's badge says about the user's role."""
+    if not can_edit(role):
+        return "View only"
+    return Role(role).label
 
 
 class SheetShare(models.Model):
@@ -113,7 +138,7 @@ class SheetShare(models.Model):
 
     sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="shares")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(max_length=10, choices=SHARE_ROLES, default=Role.VIEWER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,21 +1,26 @@
-"""Who has a sheet open right now.
+"""Who has a sheet open right now, and which cells they have selected.
 
 Per sheet, one entry per open socket (user id + channel name) with an expiry
 that the socket's heartbeat pushes forward. A tab that vanishes without a clean
 close drops out when its entry expires. With REDIS_URL the entries are a Redis
 sorted set shared by every process; the embedded default is one process, so
-its memory is the shared state there.
+its memory is the shared state there. The two messages about it
+(presence.changed, selection.changed) are built and sent here, on the sheet's
+group (sheets/realtime.py).
 """
 
 import asyncio
 import time
 import weakref
+from typing import Literal, TypedDict
 
 import redis.asyncio as aioredis
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 
-from sheets import realtime, selectors
+from accounts import selectors as users_selectors
+from sheets import realtime
 
 
 def _member(user_id: int, channel: str) -> str:
@@ -111,18 +116,107 @@ def ttl() -> float:
     return settings.PRESENCE_TTL_SECONDS
 
 
+# --- The messages.
+
+
+class PresenceUser(TypedDict):
+    id: int
+    display_name: str
+    colour: str
+
+
+class PresenceChanged(TypedDict):
+    type: Literal["presence.changed"]
+    sheet_id: int
+    users: list[PresenceUser]
+
+
+class SelectionChanged(TypedDict):
+    type: Literal["selection.changed"]
+    sheet_id: int
+    user: PresenceUser
+    client_id: str
+    ranges: list[dict] | None
+
+
+def presence_changed(*, sheet_id: int, users: list[PresenceUser]) -> PresenceChanged:
+    return {"type": "presence.changed", "sheet_id": sheet_id, "users": users}
+
+
+async def abroadcast_presence(*, sheet_id: int, users: list[PresenceUser]) -> None:
+    await get_channel_layer().group_send(
+        realtime.sheet_group(sheet_id),
+        {"type": "forward", "event": presence_changed(sheet_id=sheet_id, users=users)},
+    )
+
+
+MAX_SELECTION_RANGES = 20
+
+
+def clean_selection(message: dict) -> tuple[str, list[dict] | None]:
+    """(client_id, ranges) of a `presence.select` message, or ValueError saying why."""
+    client_id = message.get("client_id", "")
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise ValueError("client_id must be a string of at most 64 characters.")
+    ranges = message.get("ranges")
+    if ranges is None:
+        return client_id, None
+    if not isinstance(ranges, list) or len(ranges) > MAX_SELECTION_RANGES:
+        raise ValueError(f"ranges must be null or a list of at most {MAX_SELECTION_RANGES}.")
+    cleaned = []
+    for r in ranges:
+        ends = [r.get(end) if isinstance(r, dict) else None for end in ("from", "to")]
+        if not all(
+            isinstance(e, dict)
+            and all(isinstance(e.get(k), str) and 0 < len(e[k]) <= 64 for k in ("row", "col"))
+            for e in ends
+        ):
+            raise ValueError('Each range is {"from": {"row", "col"}, "to": {"row", "col"}}.')
+        cleaned.append(
+            {
+                end: {"row": e["row"], "col": e["col"]}
+                for end, e in zip(("from", "to"), ends, strict=True)
+            }
+        )
+    return client_id, cleaned
+
+
+async def abroadcast_selection(
+    *,
+    sheet_id: int,
+    user: PresenceUser,
+    client_id: str,
+    ranges: list[dict] | None,
+    sender: str,
+) -> None:
+    event: SelectionChanged = {
+        "type": "selection.changed",
+        "sheet_id": sheet_id,
+        "user": user,
+        "client_id": client_id,
+        "ranges": ranges,
+    }
+    # Everyone on the sheet but the socket that sent it.
+    await get_channel_layer().group_send(
+        realtime.sheet_group(sheet_id), {"type": "forward", "event": event, "skip_channel": sender}
+    )
+
+
 # --- What sheet sockets call: update the entries, tell the sheet's group.
 
 
 @database_sync_to_async
-def _users_info(user_ids: list[int]) -> list[dict]:
-    return selectors.users_info(user_ids=user_ids)
+def _users_info(user_ids: list[int]) -> list[PresenceUser]:
+    return [
+        {"id": u["id"], "display_name": u["display_name"], "colour": u["colour"]}
+        for u in users_selectors.users_info(user_ids=user_ids)
+    ]
 
 
 async def announce(sheet_id: int) -> list[int]:
     """Send who is here to every socket on the sheet; returns the user ids."""
     user_ids = await backend().users(sheet_id)
-    await realtime.abroadcast_presence(sheet_id=sheet_id, users=await _users_info(user_ids))
+    await abroadcast_presence(sheet_id=sheet_id, users=await _users_info(user_ids))
     return user_ids
 
 

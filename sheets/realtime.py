@@ -1,33 +1,31 @@
-"""The wire: group names, every message shape, and the broadcast helpers.
+"""The wire of sheet sockets: group names, every message shape, and the broadcast helpers.
 
 docs/protocol.md documents each message. Consumers only forward what is built
-here: every group message is {"type": "forward", "event": <message>} plus, for
-messages that end a socket, the close code.
+here and in accounts/realtime.py (the messages about users, and the one group
+send): every group message is {"type": "forward", "event": <message>} plus, for
+messages that end a socket, the close code. Builders read no database: callers
+pass what a message shows.
 """
 
-import hashlib
 import json
-import logging
 import os
 import socket
 import time
 from typing import Any, Literal, NotRequired, TypedDict
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-log = logging.getLogger(__name__)
+from accounts import realtime as users_wire
+from accounts.realtime import UserInfo
+from sheets.models import can_edit, can_manage, role_label
 
 # --- Group names (ASCII letters, digits, hyphens, periods, underscores; < 100 chars).
+# A user's own group is accounts.realtime.user_group.
 
 
 def clock_group() -> str:
     return "clock"
-
-
-def user_group(user_id: int) -> str:
-    return f"user_{user_id}"
 
 
 def sheet_group(sheet_id: int) -> str:
@@ -35,21 +33,213 @@ def sheet_group(sheet_id: int) -> str:
 
 
 # --- Close codes.
-CLOSE_UNAUTHENTICATED = 4401
+CLOSE_UNAUTHENTICATED = users_wire.CLOSE_UNAUTHENTICATED
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
 
 
-# --- Messages, server -> client.
+# --- Committed sheet events (docs/protocol.md, "Events"). The op that makes
+# one builds its body here; the op runner (services/core.run_op) wraps it in
+# the SheetEvent envelope. Every type is listed once, in SHEET_EVENT_TYPES.
+
+CELLS_CHANGED = "cells.changed"
+ROWS_INSERTED = "rows.inserted"
+ROWS_DELETED = "rows.deleted"
+COLUMNS_INSERTED = "columns.inserted"
+COLUMNS_DELETED = "columns.deleted"
+COLUMN_UPDATED = "column.updated"
+SHEET_RENAMED = "sheet.renamed"
+# An import replaced or appended rows wholesale: tabs fetch the snapshot.
+SHEET_RESET = "sheet.reset"
+
+SHEET_EVENT_TYPES = (
+    CELLS_CHANGED,
+    ROWS_INSERTED,
+    ROWS_DELETED,
+    COLUMNS_INSERTED,
+    COLUMNS_DELETED,
+    COLUMN_UPDATED,
+    SHEET_RENAMED,
+    SHEET_RESET,
+)
 
 
-class UserInfo(TypedDict):
-    id: int
-    username: str
-    display_name: str
-    colour: str
-    time_zone: str
+class SheetEvent(TypedDict):
+    """Every committed op: the envelope, then the fields of its body (below).
+    `seq` is the sheet version the op produced; `kind` marks an undo or a redo."""
+
+    type: str
+    sheet_id: int
+    seq: int
+    op_id: str | None
+    broadcaster_id: str
+    user: UserInfo | None
+    kind: NotRequired[Literal["undo", "redo"]]
+
+
+class CellValue(TypedDict):
+    row: str
+    col: str
+    value: Any  # None: the cell is now empty
+
+
+class CellsChanged(TypedDict):
+    type: str
+    changes: list[CellValue]
+
+
+def cells_changed(changes: list[CellValue]) -> CellsChanged:
+    return {"type": CELLS_CHANGED, "changes": changes}
+
+
+class InsertedRow(TypedDict):
+    id: str
+    after: str | None  # the row it goes after; None: at the top
+    values: dict[str, Any]
+
+
+class RowsInserted(TypedDict):
+    type: str
+    rows: list[InsertedRow]
+
+
+def rows_inserted(rows: list[InsertedRow]) -> RowsInserted:
+    return {"type": ROWS_INSERTED, "rows": rows}
+
+
+class RowsDeleted(TypedDict):
+    type: str
+    rows: list[str]
+
+
+def rows_deleted(rows: list[str]) -> RowsDeleted:
+    return {"type": ROWS_DELETED, "rows": rows}
+
+
+class PlacedColumn(TypedDict):
+    id: str
+    after: str | None  # the column it goes after; None: first
+    name: str
+    type: str
+
+
+class ColumnsInserted(TypedDict):
+    type: str
+    columns: list[PlacedColumn]
+    values: NotRequired[list[CellValue]]  # an undone delete brings its cells back
+
+
+def columns_inserted(
+    columns: list[PlacedColumn], values: list[CellValue] | None = None
+) -> ColumnsInserted:
+    event: ColumnsInserted = {"type": COLUMNS_INSERTED, "columns": columns}
+    if values is not None:
+        event["values"] = values
+    return event
+
+
+class ColumnsDeleted(TypedDict):
+    type: str
+    columns: list[str]
+
+
+def columns_deleted(columns: list[str]) -> ColumnsDeleted:
+    return {"type": COLUMNS_DELETED, "columns": columns}
+
+
+class ColumnInfo(TypedDict):
+    id: str
+    name: str
+    type: str
+
+
+class ColumnUpdated(TypedDict):
+    type: str
+    column: ColumnInfo
+    values: dict[str, Any]  # {row id: converted value} of the cells a type change changed
+
+
+def column_updated(column: ColumnInfo, values: dict[str, Any]) -> ColumnUpdated:
+    return {"type": COLUMN_UPDATED, "column": column, "values": values}
+
+
+class SheetRenamed(TypedDict):
+    type: str
+    title: str
+
+
+def sheet_renamed(title: str) -> SheetRenamed:
+    return {"type": SHEET_RENAMED, "title": title}
+
+
+class SheetReset(TypedDict):
+    type: str
+    reason: Literal["import"]
+    mode: Literal["append", "replace"]
+    rows: int
+
+
+def sheet_reset(*, mode: Literal["append", "replace"], rows: int) -> SheetReset:
+    return {"type": SHEET_RESET, "reason": "import", "mode": mode, "rows": rows}
+
+
+SheetEventBody = (
+    CellsChanged
+    | RowsInserted
+    | RowsDeleted
+    | ColumnsInserted
+    | ColumnsDeleted
+    | ColumnUpdated
+    | SheetRenamed
+    | SheetReset
+)
+
+
+def sheet_event(
+    body: SheetEventBody,
+    *,
+    sheet_id: int,
+    seq: int,
+    op_id: str | None,
+    client_id: str,
+    user: UserInfo | None,
+    kind: str = "do",
+) -> SheetEvent:
+    """The event as broadcast and kept in the change log: envelope, then body."""
+    event: dict[str, Any] = {
+        "type": body["type"],
+        "sheet_id": sheet_id,
+        "seq": seq,
+        "op_id": op_id,
+        "broadcaster_id": client_id,
+        "user": user,
+    }
+    event.update(body)
+    if kind != "do":
+        event["kind"] = kind
+    return event  # type: ignore[return-value]
+
+
+# --- Other messages, server -> client.
+
+
+class Access(TypedDict):
+    """What a user may do on a sheet, as the page, `hello` and `access.changed` say it."""
+
+    role: str | None
+    can_edit: bool
+    can_manage: bool
+    role_label: str
+
+
+def access(role: str | None) -> Access:
+    return {
+        "role": role,
+        "can_edit": can_edit(role),
+        "can_manage": can_manage(role),
+        "role_label": role_label(role),
+    }
 
 
 class Hello(TypedDict):
@@ -58,38 +248,16 @@ class Hello(TypedDict):
     user: UserInfo
     sheet_id: int | None
     heartbeat_seconds: int
+    # On a sheet socket, the fields of Access.
     role: NotRequired[str | None]
     can_edit: NotRequired[bool]
+    can_manage: NotRequired[bool]
+    role_label: NotRequired[str]
 
 
 class ClockTick(TypedDict):
     type: Literal["clock.tick"]
     now_ms: int
-
-
-class ProfileUpdated(TypedDict):
-    type: Literal["profile.updated"]
-    user: UserInfo
-
-
-class SessionEnded(TypedDict):
-    type: Literal["session.ended"]
-    reason: Literal["logged_out", "expired"]
-    message: str
-
-
-class SheetEvent(TypedDict):
-    """Every committed op: cells.changed, rows.inserted, rows.deleted,
-    columns.inserted, columns.deleted, column.updated, sheet.renamed, and
-    sheet.reset (an import replaced the sheet wholesale: tabs fetch the snapshot).
-    `seq` is the sheet version the op produced."""
-
-    type: str
-    sheet_id: int
-    seq: int
-    op_id: str | None
-    broadcaster_id: str
-    user: UserInfo | None
 
 
 class ChangesAvailable(TypedDict):
@@ -106,31 +274,9 @@ class SheetDeleted(TypedDict):
     message: str
 
 
-class PresenceUser(TypedDict):
-    id: int
-    display_name: str
-    colour: str
-
-
-class PresenceChanged(TypedDict):
-    type: Literal["presence.changed"]
-    sheet_id: int
-    users: list[PresenceUser]
-
-
-class SelectionChanged(TypedDict):
-    type: Literal["selection.changed"]
-    sheet_id: int
-    user: PresenceUser
-    client_id: str
-    ranges: list[dict] | None
-
-
-class AccessChanged(TypedDict):
+class AccessChanged(Access):
     type: Literal["access.changed"]
     sheet_id: int
-    role: str
-    can_edit: bool
 
 
 class AccessRevoked(TypedDict):
@@ -151,32 +297,9 @@ class ErrorReply(TypedDict):
     message: str
 
 
-class Pong(TypedDict):
-    type: Literal["pong"]
-    id: NotRequired[Any]
-
-
 def server_name() -> str:
     """Names the serving process in `hello`, so tests and operators can tell them apart."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def session_tag(session_key: str | None) -> str:
-    """A session key's digest: the key itself never travels through the channel layer."""
-    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
-
-
-def user_info(user) -> UserInfo:
-    from accounts.services import profile_for
-
-    profile = profile_for(user=user)
-    return {
-        "id": user.id,
-        "username": user.get_username(),
-        "display_name": profile.display_name,
-        "colour": profile.colour,
-        "time_zone": profile.time_zone,
-    }
 
 
 def hello(*, user_info: UserInfo, sheet_id: int | None, role: str | None = None) -> Hello:
@@ -189,8 +312,7 @@ def hello(*, user_info: UserInfo, sheet_id: int | None, role: str | None = None)
     }
     if sheet_id is not None:
         # A role changed while the socket was down reaches the tab here.
-        message["role"] = role
-        message["can_edit"] = role in ("owner", "editor")
+        message.update(access(role))
     return message
 
 
@@ -209,41 +331,12 @@ def error_reply(error: str, message: str) -> ErrorReply:
     return {"type": "error", "error": error, "message": message}
 
 
-def sheet_event(
-    event_type: str,
-    *,
-    sheet_id: int,
-    seq: int,
-    op_id: str | None,
-    client_id: str,
-    user,
-    **body: Any,
-) -> SheetEvent:
-    event: dict[str, Any] = {
-        "type": event_type,
-        "sheet_id": sheet_id,
-        "seq": seq,
-        "op_id": op_id,
-        "broadcaster_id": client_id,
-        "user": user_info(user) if user is not None else None,
-    }
-    event.update(body)
-    return event  # type: ignore[return-value]
+def sheet_deleted(*, sheet_id: int, title: str | None = None) -> SheetDeleted:
+    name = f"The sheet “{title}”" if title else "This sheet"
+    return {"type": "sheet.deleted", "sheet_id": sheet_id, "message": f"{name} was deleted."}
 
 
 # --- Broadcasts. Called from services inside transaction.on_commit only.
-
-
-def _group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
-    message = {"type": "forward", "event": event, **extra}
-    if close_code is not None:
-        message["close_code"] = close_code
-    try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
-    except Exception:
-        # Called after commit: the change is saved, and tabs catch up from their
-        # heartbeat. A failed push (Redis down) must not turn the answer into a 500.
-        log.exception("broadcast to %s failed", group)
 
 
 def broadcast_sheet_event(event: SheetEvent) -> None:
@@ -255,131 +348,29 @@ def broadcast_sheet_event(event: SheetEvent) -> None:
             "sheet_id": event["sheet_id"],
             "seq": event["seq"],
         }
-        _group_send(sheet_group(event["sheet_id"]), small)
+        users_wire.group_send(sheet_group(event["sheet_id"]), small)
     else:
-        _group_send(sheet_group(event["sheet_id"]), event)
-
-
-def sheet_deleted(*, sheet_id: int, title: str | None = None) -> SheetDeleted:
-    name = f"The sheet “{title}”" if title else "This sheet"
-    return {"type": "sheet.deleted", "sheet_id": sheet_id, "message": f"{name} was deleted."}
-
-
-def session_ended(reason: Literal["logged_out", "expired"]) -> SessionEnded:
-    message = {
-        "logged_out": "You logged out. Log in again to keep working.",
-        "expired": "Your session expired. Log in again to keep working.",
-    }[reason]
-    return {"type": "session.ended", "reason": reason, "message": message}
+        users_wire.group_send(sheet_group(event["sheet_id"]), event)
 
 
 def broadcast_sheet_deleted(*, sheet_id: int, title: str) -> None:
     event = sheet_deleted(sheet_id=sheet_id, title=title)
-    _group_send(sheet_group(sheet_id), event, close_code=CLOSE_NOT_FOUND)
+    users_wire.group_send(sheet_group(sheet_id), event, close_code=CLOSE_NOT_FOUND)
 
 
 def broadcast_access_changed(*, sheet_id: int, user_id: int, role: str | None) -> None:
     """Tell one user's sockets on a sheet their new role; no role closes them (4403)."""
+    group = sheet_group(sheet_id)
     if role is None:
         revoked: AccessRevoked = {
             "type": "access.revoked",
             "sheet_id": sheet_id,
             "message": "You no longer have access to this sheet.",
         }
-        _group_send(sheet_group(sheet_id), revoked, close_code=CLOSE_FORBIDDEN, only_user=user_id)
+        users_wire.group_send(group, revoked, close_code=CLOSE_FORBIDDEN, only_user=user_id)
     else:
-        changed: AccessChanged = {
-            "type": "access.changed",
-            "sheet_id": sheet_id,
-            "role": role,
-            "can_edit": role in ("owner", "editor"),
-        }
-        _group_send(sheet_group(sheet_id), changed, only_user=user_id)
-
-
-def presence_changed(*, sheet_id: int, users: list[PresenceUser]) -> PresenceChanged:
-    return {"type": "presence.changed", "sheet_id": sheet_id, "users": users}
-
-
-async def abroadcast_presence(*, sheet_id: int, users: list[PresenceUser]) -> None:
-    await get_channel_layer().group_send(
-        sheet_group(sheet_id),
-        {"type": "forward", "event": presence_changed(sheet_id=sheet_id, users=users)},
-    )
-
-
-MAX_SELECTION_RANGES = 20
-
-
-def clean_selection(message: dict) -> tuple[str, list[dict] | None]:
-    """(client_id, ranges) of a `presence.select` message, or ValueError saying why."""
-    client_id = message.get("client_id", "")
-    if not isinstance(client_id, str) or len(client_id) > 64:
-        raise ValueError("client_id must be a string of at most 64 characters.")
-    ranges = message.get("ranges")
-    if ranges is None:
-        return client_id, None
-    if not isinstance(ranges, list) or len(ranges) > MAX_SELECTION_RANGES:
-        raise ValueError(f"ranges must be null or a list of at most {MAX_SELECTION_RANGES}.")
-    cleaned = []
-    for r in ranges:
-        ends = [r.get(end) if isinstance(r, dict) else None for end in ("from", "to")]
-        if not all(
-            isinstance(e, dict)
-            and all(isinstance(e.get(k), str) and 0 < len(e[k]) <= 64 for k in ("row", "col"))
-            for e in ends
-        ):
-            raise ValueError('Each range is {"from": {"row", "col"}, "to": {"row", "col"}}.')
-        cleaned.append(
-            {
-                end: {"row": e["row"], "col": e["col"]}
-                for end, e in zip(("from", "to"), ends, strict=True)
-            }
-        )
-    return client_id, cleaned
-
-
-async def abroadcast_selection(
-    *,
-    sheet_id: int,
-    user: PresenceUser,
-    client_id: str,
-    ranges: list[dict] | None,
-    sender: str,
-) -> None:
-    event: SelectionChanged = {
-        "type": "selection.changed",
-        "sheet_id": sheet_id,
-        "user": user,
-        "client_id": client_id,
-        "ranges": ranges,
-    }
-    # Everyone on the sheet but the socket that sent it.
-    await get_channel_layer().group_send(
-        sheet_group(sheet_id), {"type": "forward", "event": event, "skip_channel": sender}
-    )
-
-
-def broadcast_profile_updated(*, user) -> None:
-    event: ProfileUpdated = {"type": "profile.updated", "user": user_info(user)}
-    _group_send(user_group(user.id), event)
-
-
-def broadcast_session_ended(*, user_id: int, session_key: str | None) -> None:
-    event = session_ended("logged_out")
-    # Only the sockets of the session that logged out close; other browsers stay.
-    _group_send(
-        user_group(user_id),
-        event,
-        close_code=CLOSE_UNAUTHENTICATED,
-        session=session_tag(session_key),
-    )
-
-
-def broadcast_clock_tick() -> ClockTick:
-    tick = clock_tick()
-    async_to_sync(get_channel_layer().group_send)(clock_group(), {"type": "forward", "event": tick})
-    return tick
+        changed: AccessChanged = {"type": "access.changed", "sheet_id": sheet_id, **access(role)}
+        users_wire.group_send(group, changed, only_user=user_id)
 
 
 async def abroadcast_clock_tick() -> ClockTick:

@@ -5,18 +5,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from sheets.models import Change, Role, Sheet, SheetShare
+from sheets import op_registry
+from sheets.models import Change, Role, Sheet, SheetShare, can_edit
 
 
 class SheetNotFound(Exception):
     """Missing, or not readable by this user: the two look the same from outside."""
-
-
-OWNER = "owner"
 
 
 def sheets_for_user(*, user) -> QuerySet[Sheet]:
@@ -25,7 +22,7 @@ def sheets_for_user(*, user) -> QuerySet[Sheet]:
         Sheet.objects.filter(Q(owner=user) | Q(shares__user=user))
         .annotate(
             role=Case(
-                When(owner=user, then=Value(OWNER)),
+                When(owner=user, then=Value(Role.OWNER.value)),
                 default=Subquery(
                     SheetShare.objects.filter(sheet=OuterRef("pk"), user=user).values("role")[:1]
                 ),
@@ -37,11 +34,12 @@ def sheets_for_user(*, user) -> QuerySet[Sheet]:
 
 
 def sheet_role(*, sheet: Sheet, user) -> str | None:
-    """owner, editor, viewer, or None (no access)."""
+    """owner, editor, viewer (a Role), or None (no access). What each may do:
+    sheets/models.py, can_edit and can_manage."""
     if not user.is_authenticated:
         return None
     if sheet.owner_id == user.id:
-        return OWNER
+        return Role.OWNER
     return SheetShare.objects.filter(sheet=sheet, user=user).values_list("role", flat=True).first()
 
 
@@ -50,60 +48,17 @@ def can_read(*, sheet: Sheet, user) -> bool:
 
 
 def can_write(*, sheet: Sheet, user) -> bool:
-    return sheet_role(sheet=sheet, user=user) in (OWNER, Role.EDITOR)
-
-
-def can_manage(*, sheet: Sheet, user) -> bool:
-    """Share, change roles, transfer, delete: the owner only."""
-    return sheet_role(sheet=sheet, user=user) == OWNER
+    return can_edit(sheet_role(sheet=sheet, user=user))
 
 
 def sheet_shares(*, sheet: Sheet) -> QuerySet[SheetShare]:
     return sheet.shares.select_related("user__profile").order_by("created_at")
 
 
-def users_info(*, user_ids: list[int]) -> list[dict[str, Any]]:
-    """Name and colour of each user, in the order given (for presence)."""
-    from accounts.services import profile_for
-
-    users = {u.id: u for u in get_user_model().objects.filter(id__in=user_ids)}
-    out = []
-    for user_id in user_ids:
-        if user_id in users:
-            profile = profile_for(user=users[user_id])
-            out.append(
-                {"id": user_id, "display_name": profile.display_name, "colour": profile.colour}
-            )
-    return out
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def change_summary(payload: dict[str, Any]) -> str:
-    """One line saying what a change-log entry did."""
-    kind = payload.get("type")
-    if kind == "cells.changed":
-        return f"edited {_plural(len(payload.get('changes', [])), 'cell')}"
-    if kind == "rows.inserted":
-        return f"inserted {_plural(len(payload.get('rows', [])), 'row')}"
-    if kind == "rows.deleted":
-        return f"deleted {_plural(len(payload.get('rows', [])), 'row')}"
-    if kind == "columns.inserted":
-        names = ", ".join(c.get("name", "") for c in payload.get("columns", []))
-        return f"added column {names}"
-    if kind == "columns.deleted":
-        return f"deleted {_plural(len(payload.get('columns', [])), 'column')}"
-    if kind == "column.updated":
-        column = payload.get("column", {})
-        return f"changed column {column.get('name', '')} ({column.get('type', '')})"
-    if kind == "sheet.renamed":
-        return f"renamed the sheet to {payload.get('title', '')}"
-    if kind == "sheet.reset":
-        how = "replacing all rows" if payload.get("mode") == "replace" else "appended"
-        return f"imported {_plural(payload.get('rows', 0), 'row')} ({how})"
-    return str(kind)
+    """One line saying what a change-log entry did (each op family says it:
+    sheets/op_registry.py)."""
+    return op_registry.summary(payload)
 
 
 def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:

@@ -9,24 +9,33 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from sheets import selectors, services
+from sheets import realtime, selectors, services
 
 
-def _sheet(request: HttpRequest, sheet_id: int):
+def sheet_or_404(request: HttpRequest, sheet_id: int):
+    """The sheet, if the user may read it; else 404 (existence is not revealed)."""
     try:
         return selectors.sheet_for_user(user=request.user, sheet_id=sheet_id)
     except selectors.SheetNotFound:
         raise Http404("Sheet not found") from None
 
 
+def _sheets_with_access(request: HttpRequest) -> list:
+    """The user's sheets, each with `access`: what the user may do on it."""
+    sheets = list(selectors.sheets_for_user(user=request.user))
+    for sheet in sheets:
+        sheet.access = realtime.access(sheet.role)
+    return sheets
+
+
 def _list_partial(request: HttpRequest, **extra) -> HttpResponse:
-    sheets = selectors.sheets_for_user(user=request.user)
+    sheets = _sheets_with_access(request)
     return render(request, "sheets/list.html#sheet-list", {"sheets": sheets, **extra})
 
 
 @login_required
 def sheet_list(request: HttpRequest) -> HttpResponse:
-    sheets = selectors.sheets_for_user(user=request.user)
+    sheets = _sheets_with_access(request)
     template = "sheets/list.html#sheet-list" if request.htmx else "sheets/list.html"
     return render(request, template, {"sheets": sheets})
 
@@ -50,7 +59,7 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet_rename(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     error = None
     if request.method == "POST":
         try:
@@ -68,7 +77,7 @@ def sheet_rename(request: HttpRequest, sheet_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet_delete(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     if request.method == "POST":
         try:
             services.sheet_delete(sheet=sheet, user=request.user)
@@ -86,7 +95,7 @@ def sheet_delete(request: HttpRequest, sheet_id: int) -> HttpResponse:
 
 @login_required
 def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     api_base = reverse("api_sheet_snapshot", args=[sheet.id])
     config = {
         "sheet_id": sheet.id,
@@ -96,9 +105,8 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
         "ops_url": api_base,
         "license_key": settings.HANDSONTABLE_LICENSE_KEY,
-        "role": selectors.sheet_role(sheet=sheet, user=request.user),
-        "can_edit": selectors.can_write(sheet=sheet, user=request.user),
-        "can_manage": selectors.can_manage(sheet=sheet, user=request.user),
+        # role, can_edit, can_manage, role_label: as `hello` and `access.changed` say them.
+        **realtime.access(selectors.sheet_role(sheet=sheet, user=request.user)),
         "max_changes_per_op": settings.MAX_CHANGES_PER_OP,
         "max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         "sheet_list_url": reverse("sheet_list"),

@@ -6,18 +6,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sheets import selectors, services
-from sheets.models import Role
-from sheets.views import _sheet
+from sheets.models import SHARE_ROLES, can_edit, can_manage
+from sheets.views import sheet_or_404
 
 
 def _share_panel(request: HttpRequest, sheet, *, error: str | None = None, notice: str = ""):
     context = {
         "sheet": sheet,
         "shares": selectors.sheet_shares(sheet=sheet),
-        "roles": Role.choices,
+        "roles": SHARE_ROLES,
         "error": error,
         "notice": notice,
-        "can_manage": selectors.can_manage(sheet=sheet, user=request.user),
+        "can_manage": can_manage(selectors.sheet_role(sheet=sheet, user=request.user)),
     }
     template = "sheets/panels.html#share-panel" if request.htmx else "sheets/share.html"
     # htmx 2 swaps only 2xx answers: a form with its error comes back as 200 there.
@@ -27,7 +27,7 @@ def _share_panel(request: HttpRequest, sheet, *, error: str | None = None, notic
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet_share(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     if request.method == "GET":
         return _share_panel(request, sheet)
     try:
@@ -39,14 +39,14 @@ def sheet_share(request: HttpRequest, sheet_id: int) -> HttpResponse:
         )
     except services.OpError as exc:
         return _share_panel(request, sheet, error=exc.message)
-    notice = f"{share.user.get_username()} can now {'edit' if share.role == 'editor' else 'view'}."
+    notice = f"{share.user.get_username()} can now {'edit' if can_edit(share.role) else 'view'}."
     return _share_panel(request, sheet, notice=notice)
 
 
 @login_required
 @require_POST
 def share_remove(request: HttpRequest, sheet_id: int, user_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     try:
         services.share_remove(sheet=sheet, user=request.user, target_id=user_id)
     except services.OpError as exc:
@@ -57,7 +57,7 @@ def share_remove(request: HttpRequest, sheet_id: int, user_id: int) -> HttpRespo
 @login_required
 @require_POST
 def sheet_transfer(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     try:
         services.sheet_transfer(sheet=sheet, user=request.user, who=request.POST.get("who"))
     except services.OpError as exc:
@@ -71,7 +71,7 @@ def sheet_transfer(request: HttpRequest, sheet_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def sheet_history(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     context = {"sheet": sheet, "changes": selectors.recent_changes(sheet=sheet)}
     template = "sheets/panels.html#history-panel" if request.htmx else "sheets/history.html"
     return render(request, template, context)

@@ -1,15 +1,16 @@
 """Sign-up, log-in/out and the profile page (plain and HTMX)."""
 
+import importlib
 import json
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 
-from accounts import services
+from accounts import realtime, selectors, services
 from accounts.models import Profile
-from sheets import realtime
 
 pytestmark = pytest.mark.django_db
 
@@ -222,10 +223,10 @@ def test_invalid_profile_is_shown_in_the_partial_and_not_saved(
 
 def test_profile_is_made_for_users_created_elsewhere(auth_client):
     admin = get_user_model().objects.create_user(username="root", password="x")
-    profile = services.profile_for(user=admin)
+    profile = selectors.profile_for(user=admin)
     assert profile.display_name == "root"
     assert Profile.objects.filter(user=admin).count() == 1
-    assert services.profile_for(user=admin).pk == profile.pk
+    assert selectors.profile_for(user=admin).pk == profile.pk
 
 
 def test_profile_update_broadcasts_only_after_commit(
@@ -238,3 +239,19 @@ def test_profile_update_broadcasts_only_after_commit(
     for callback in callbacks:
         callback()
     assert [message["event"]["type"] for _, message in sent] == ["profile.updated"]
+
+
+def test_every_way_of_making_a_user_makes_their_profile():
+    admin = get_user_model().objects.create_superuser(username="root2", password="x")
+    profile = Profile.objects.get(user=admin)
+    assert (profile.display_name, profile.colour) == ("root2", services._default_colour(admin.id))
+
+
+def test_the_migration_makes_the_profiles_that_are_missing(make_user):
+    ann, bob = make_user("ann2"), make_user("bob2")
+    Profile.objects.filter(user=ann).delete()
+    kept = Profile.objects.get(user=bob).pk
+    migration = importlib.import_module("accounts.migrations.0002_profile_for_every_user")
+    migration.make_missing_profiles(apps, None)
+    assert Profile.objects.get(user=ann).display_name == "ann2"
+    assert Profile.objects.get(user=bob).pk == kept

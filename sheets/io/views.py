@@ -16,7 +16,7 @@ from sheets import selectors, services
 from sheets.io import export, jobs, writer
 from sheets.io.sniffing import DELIMITERS
 from sheets.models import ImportJob
-from sheets.views import _sheet
+from sheets.views import sheet_or_404
 
 # How long a request waits for a quick job before answering with progress:
 # a small file's preview comes with the upload's answer; an import soon shows
@@ -85,7 +85,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @login_required
 def import_into(request: HttpRequest, sheet_id: int) -> HttpResponse:
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     if not selectors.can_write(sheet=sheet, user=request.user):
         raise PermissionDenied("You may only view this sheet.")
     return _import_page(request, sheet)
@@ -222,7 +222,7 @@ def import_reread(request: HttpRequest, job_id) -> HttpResponse:
 @require_GET
 def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
     """Anyone who may read the sheet may export it."""
-    sheet = _sheet(request, sheet_id)
+    sheet = sheet_or_404(request, sheet_id)
     if fmt == "xlsx":
         chunks, content_type = export.xlsx_chunks, export.XLSX_TYPE
     else:

@@ -1,7 +1,7 @@
 """Imports: the one write that puts a file's rows into a sheet, and the two
 user actions on an import job (upload, confirm) that lead to it.
 
-`sheet_import` is one op like any other (core._run_op): one transaction, the
+`sheet_import` is one op like any other (core.run_op): one transaction, the
 version bumped once, one change-log entry and one broadcast, a `sheet.reset`
 event that tells open tabs to fetch the snapshot (a 100,000-row event would
 not fit a socket frame, nor belong in the change log). Values are cleaned by
@@ -22,16 +22,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
-from sheets import selectors
+from sheets import realtime, selectors
 from sheets.io.bulk import row_writer
 from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.preview_cache import CachedRows, fingerprint
 from sheets.io.resources import SheetResource
 from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
 from sheets.models import Column, ImportJob, Sheet
-from sheets.services.columns import _clean_column_name, _clean_column_type
-from sheets.services.core import ORDER_GAP, OpError, _run_op, parse_uuid
-from sheets.services.sheets import _clean_title
+from sheets.services.columns import clean_column_name, clean_column_type
+from sheets.services.core import ORDER_GAP, OpError, parse_uuid, run_op
+from sheets.services.sheets import clean_title
 
 MAX_ERRORS = 100
 MODES = ("append", "replace")
@@ -49,8 +49,8 @@ def _column_specs(columns: Any) -> list[dict | None]:
         elif isinstance(spec, dict) and "name" in spec:
             specs.append(
                 {
-                    "name": _clean_column_name(spec.get("name")),
-                    "type": _clean_column_type(spec.get("type", "text")),
+                    "name": clean_column_name(spec.get("name")),
+                    "type": clean_column_type(spec.get("type", "text")),
                     "new_id": parse_uuid(spec["id"], "column id") if "id" in spec else uuid.uuid4(),
                 }
             )
@@ -144,10 +144,9 @@ def sheet_import(
             start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
             present = locked.rows.count()
         count = _write_rows(locked, batches, start, present, progress)
-        body = {"reason": "import", "mode": mode, "rows": count}
-        return {"event": ("sheet.reset", body), "rows": count}
+        return {"event": realtime.sheet_reset(mode=mode, rows=count), "rows": count}
 
-    return _run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
+    return run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
 
 
 Batches = Iterator[tuple[int, list[str] | None]]
@@ -217,7 +216,7 @@ def sheet_import_new(
 ) -> tuple[Sheet, dict]:
     """A new sheet named `title` holding the file's columns and rows, made in
     the same transaction as the import: a failed import leaves no sheet."""
-    title = _clean_title(title)
+    title = clean_title(title)
     with transaction.atomic():
         sheet = Sheet.objects.create(owner=owner, title=title)
         result = sheet_import(

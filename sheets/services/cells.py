@@ -1,26 +1,30 @@
-"""Cell edits: valid cells are applied, the rest answered with per-cell errors."""
+"""Cell edits: valid cells are applied, the rest answered with per-cell errors.
+
+Undo kind "cells" (how to put the edited cells back); event `cells.changed`.
+"""
 
 from typing import Any
 
 from django.conf import settings
 
+from sheets import op_registry, realtime
 from sheets.models import Row, Sheet
+from sheets.op_registry import Conflict
 from sheets.services.core import (
     OpError,
-    _apply_values,
-    _clean_cells,
-    _columns_by_id,
-    _run_op,
+    apply_values,
     cell_error,
+    clean_cells,
+    columns_by_id,
+    fits,
     parse_uuid,
+    run_op,
     same_value,
 )
 
 
-def cells_update(
-    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, changes: Any
-) -> dict:
-    """Apply valid cells, answer the rest with per-cell errors."""
+def _changes_by_row(changes: Any) -> dict[str, dict[str, Any]]:
+    """{row id: {column id: raw value}} of a well-formed list of changes."""
     if not isinstance(changes, list) or not changes:
         raise OpError("invalid_changes", "changes must be a non-empty list.")
     if len(changes) > settings.MAX_CHANGES_PER_OP:
@@ -39,9 +43,17 @@ def cells_update(
         if value is not None and not isinstance(value, str | int | float | bool):
             raise OpError("invalid_change", "A value is a string, number, boolean or null.")
         by_row.setdefault(row_id, {})[col_id] = value
+    return by_row
+
+
+def cells_update(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, changes: Any
+) -> dict:
+    """Apply valid cells, answer the rest with per-cell errors."""
+    by_row = _changes_by_row(changes)
 
     def apply(locked: Sheet) -> dict:
-        columns = _columns_by_id(locked)
+        columns = columns_by_id(locked)
         rows = {str(r.id): r for r in locked.rows.filter(id__in=list(by_row))}
         errors: list[dict] = []
         applied: list[dict] = []
@@ -55,9 +67,9 @@ def cells_update(
                     for col in raw
                 )
                 continue
-            cleaned = _clean_cells(columns, raw, row_id, errors)
+            cleaned = clean_cells(columns, raw, row_id, errors)
             before = {col: row.values.get(col) for col in cleaned}
-            committed = _apply_values(row, cleaned)
+            committed = apply_values(row, cleaned)
             if committed:
                 touched.append(row)
                 applied.extend(
@@ -72,9 +84,52 @@ def cells_update(
             return {"event": None, "errors": errors}
         Row.objects.bulk_update(touched, ["values"])
         return {
-            "event": ("cells.changed", {"changes": applied}),
+            "event": realtime.cells_changed(applied),
             "errors": errors,
             "undo": {"kind": "cells", "cells": reverts} if reverts else None,
         }
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def revert_cells(locked: Sheet, spec: dict) -> tuple[realtime.CellsChanged, dict]:
+    """Put the cells back as they were, unless one changed since."""
+    cells = spec["cells"]
+    columns = columns_by_id(locked)
+    rows = {str(r.id): r for r in locked.rows.filter(id__in={c["row"] for c in cells})}
+    for cell in cells:
+        row, column = rows.get(cell["row"]), columns.get(cell["col"])
+        if (
+            row is None
+            or column is None
+            or not same_value(row.values.get(cell["col"]), cell["after"])
+            or (cell["before"] is not None and not fits(column.type, cell["before"]))
+        ):
+            raise Conflict("a cell it changed was", cells=[(cell["row"], cell["col"])])
+    changes, inverse = [], []
+    for cell in cells:
+        row, before = rows[cell["row"]], cell["before"]
+        if before is None:
+            row.values.pop(cell["col"], None)
+        else:
+            row.values[cell["col"]] = before
+        changes.append({"row": cell["row"], "col": cell["col"], "value": before})
+        inverse.append({**cell, "before": cell["after"], "after": before})
+    Row.objects.bulk_update(list(rows.values()), ["values"])
+    return realtime.cells_changed(changes), {"kind": "cells", "cells": inverse}
+
+
+def _touches(event: dict, conflict: Conflict) -> bool:
+    rows, columns = conflict.rows, conflict.columns
+    return any(
+        (c["row"], c["col"]) in conflict.cells or c["row"] in rows or c["col"] in columns
+        for c in event.get("changes", [])
+    )
+
+
+op_registry.register_event(
+    realtime.CELLS_CHANGED,
+    summary=lambda e: f"edited {op_registry.plural(len(e.get('changes', [])), 'cell')}",
+    touches=_touches,
+)
+op_registry.register_reverter("cells", revert_cells)

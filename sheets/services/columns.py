@@ -1,15 +1,28 @@
-"""Columns: insert, delete, rename and type change (converting every value)."""
+"""Columns: insert, delete, rename and type change (converting every value).
+
+Undo kinds "columns_insert", "columns_delete" and "column_update"; events
+`columns.inserted`, `columns.deleted` and `column.updated`.
+"""
 
 from typing import Any
 
 from django.conf import settings
 
-from sheets import values
+from sheets import op_registry, realtime, values
 from sheets.models import Column, ColumnType, Row, Sheet
-from sheets.services.core import ORDER_GAP, OpError, _id_list, _run_op, parse_uuid, same_value
+from sheets.op_registry import Conflict
+from sheets.services.core import (
+    ORDER_GAP,
+    OpError,
+    clean_id_list,
+    fits,
+    parse_uuid,
+    run_op,
+    same_value,
+)
 
 
-def _clean_column_name(name: Any) -> str:
+def clean_column_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OpError("invalid_name", "A column needs a name.")
     if len(name.strip()) > 100:
@@ -17,7 +30,7 @@ def _clean_column_name(name: Any) -> str:
     return name.strip()
 
 
-def _clean_column_type(column_type: Any) -> str:
+def clean_column_type(column_type: Any) -> str:
     if column_type not in ColumnType.values:
         raise OpError("invalid_type", f"A column type is one of: {', '.join(ColumnType.values)}.")
     return column_type
@@ -37,8 +50,8 @@ def columns_insert(
             {
                 "id": str(parse_uuid(spec["id"], "column id")),
                 "after": str(parse_uuid(after, "after")) if after is not None else None,
-                "name": _clean_column_name(spec.get("name")),
-                "type": _clean_column_type(spec.get("type", "text")),
+                "name": clean_column_name(spec.get("name")),
+                "type": clean_column_type(spec.get("type", "text")),
             }
         )
     new_ids = [s["id"] for s in specs]
@@ -48,9 +61,9 @@ def columns_insert(
     def apply(locked: Sheet) -> dict:
         placed = place_columns(locked, specs)
         undo = {"kind": "columns_insert", "columns": new_ids}
-        return {"event": ("columns.inserted", {"columns": placed}), "undo": undo}
+        return {"event": realtime.columns_inserted(placed), "undo": undo}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool = False) -> list:
@@ -116,13 +129,13 @@ def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
 def columns_delete(
     *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, columns: Any
 ) -> dict:
-    ids = _id_list(columns, "columns")
+    ids = clean_id_list(columns, "columns")
 
     def apply(locked: Sheet) -> dict:
         existing, undo = delete_columns(locked, ids)
-        return {"event": ("columns.deleted", {"columns": existing}), "undo": undo}
+        return {"event": realtime.columns_deleted(existing), "undo": undo}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
@@ -152,8 +165,8 @@ def column_update(
     """Rename a column and/or change its type. A type change converts every
     value or, if any value does not convert, refuses with the list of them."""
     column_id = str(parse_uuid(column, "column"))
-    new_name = _clean_column_name(name) if name is not None else None
-    new_type = _clean_column_type(type) if type is not None else None
+    new_name = clean_column_name(name) if name is not None else None
+    new_type = clean_column_type(type) if type is not None else None
     if new_name is None and new_type is None:
         raise OpError("invalid_update", "Give a new name, a new type, or both.")
 
@@ -170,19 +183,18 @@ def column_update(
         if new_name is not None:
             col.name = new_name
         col.save(update_fields=["name", "type"])
-        body = {
-            "column": {"id": column_id, "name": col.name, "type": col.type},
-            "values": converted,
-        }
+        event = realtime.column_updated(
+            {"id": column_id, "name": col.name, "type": col.type}, converted
+        )
         undo = {
             "kind": "column_update",
             "column": column_id,
             "before": {**before, "values": old_values},
             "after": {"name": col.name, "type": col.type, "values": converted},
         }
-        return {"event": ("column.updated", body), "undo": undo}
+        return {"event": event, "undo": undo}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def _convert_column(
@@ -219,3 +231,92 @@ def _convert_column(
         )
     Row.objects.bulk_update(touched, ["values"], batch_size=2000)
     return converted, originals
+
+
+def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsDeleted, dict]:
+    """Delete the columns it inserted, unless someone typed into one since."""
+    ids = spec["columns"]
+    present = [str(i) for i in locked.columns.filter(id__in=ids).values_list("id", flat=True)]
+    if not present:
+        raise Conflict("the columns it inserted were", columns=ids)
+    for column_id in present:
+        if locked.rows.filter(values__has_key=column_id).exists():
+            raise Conflict("a column it inserted was", columns=[column_id])
+    deleted, inverse = delete_columns(locked, present)
+    return realtime.columns_deleted(deleted), inverse
+
+
+def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsInserted, dict]:
+    """Put the deleted columns back where they were, with the values of rows still there."""
+    ids = [c["id"] for c in spec["columns"]]
+    placed = place_columns(locked, spec["columns"], lost_after_at_end=True)
+    rows = {str(r.id): r for r in locked.rows.filter(id__in={v["row"] for v in spec["values"]})}
+    restored = []
+    for cell in spec["values"]:
+        row = rows.get(cell["row"])
+        if row is not None:
+            row.values[cell["col"]] = cell["value"]
+            restored.append(cell)
+    Row.objects.bulk_update(list(rows.values()), ["values"], batch_size=2000)
+    event = realtime.columns_inserted(placed, restored)
+    return event, {"kind": "columns_insert", "columns": ids}
+
+
+def revert_column_update(locked: Sheet, spec: dict) -> tuple[realtime.ColumnUpdated, dict]:
+    """Give the column its name, type and values back, unless it changed since."""
+    column_id, before, after = spec["column"], spec["before"], spec["after"]
+    column = locked.columns.filter(id=column_id).first()
+    if column is None or (column.name, column.type) != (after["name"], after["type"]):
+        raise Conflict("the column was", columns=[column_id])
+    for row in locked.rows.filter(values__has_key=column_id).only("id", "values").iterator(2000):
+        now, row_id = row.values[column_id], str(row.id)
+        if row_id in after["values"]:
+            if not same_value(now, after["values"][row_id]):
+                raise Conflict("a cell it changed was", cells=[(row_id, column_id)])
+        elif not fits(before["type"], now):
+            raise Conflict("a cell in the column was", cells=[(row_id, column_id)])
+    rows = {str(r.id): r for r in locked.rows.filter(id__in=list(before["values"]))}
+    touched = []
+    for row_id, old in before["values"].items():
+        row = rows.get(row_id)
+        if row is None:
+            continue
+        if old is None:
+            row.values.pop(column_id, None)
+        else:
+            row.values[column_id] = old
+        touched.append(row)
+    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    column.name, column.type = before["name"], before["type"]
+    column.save(update_fields=["name", "type"])
+    event = realtime.column_updated(
+        {"id": column_id, "name": column.name, "type": column.type},
+        {str(row.id): before["values"][str(row.id)] for row in touched},
+    )
+    inverse = {"kind": "column_update", "column": column_id, "before": after, "after": before}
+    return event, inverse
+
+
+def _summary_updated(event: dict) -> str:
+    column = event.get("column", {})
+    return f"changed column {column.get('name', '')} ({column.get('type', '')})"
+
+
+op_registry.register_event(
+    realtime.COLUMNS_INSERTED,
+    summary=lambda e: "added column " + ", ".join(c.get("name", "") for c in e.get("columns", [])),
+    touches=lambda e, conflict: False,
+)
+op_registry.register_event(
+    realtime.COLUMNS_DELETED,
+    summary=lambda e: f"deleted {op_registry.plural(len(e.get('columns', [])), 'column')}",
+    touches=lambda e, conflict: not conflict.column_ids().isdisjoint(e.get("columns", [])),
+)
+op_registry.register_event(
+    realtime.COLUMN_UPDATED,
+    summary=_summary_updated,
+    touches=lambda e, conflict: (e.get("column") or {}).get("id") in conflict.column_ids(),
+)
+op_registry.register_reverter("columns_insert", revert_columns_insert)
+op_registry.register_reverter("columns_delete", revert_columns_delete)
+op_registry.register_reverter("column_update", revert_column_update)

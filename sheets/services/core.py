@@ -12,9 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from accounts.selectors import user_info
 from sheets import realtime, values
-from sheets.models import Change, Column, Role, Row, Sheet
-from sheets.selectors import OWNER, sheet_role
+from sheets.models import Change, Column, Row, Sheet, can_edit, can_manage
+from sheets.selectors import sheet_role
 
 ORDER_GAP = 1024.0
 
@@ -46,32 +47,22 @@ def parse_uuid(raw: Any, what: str) -> uuid.UUID:
         raise OpError("invalid_id", f"{what} {raw[:40]!r} is not a UUID.") from None
 
 
-def _lock(*, sheet: Sheet, user, manage: bool = False) -> Sheet:
+def lock_sheet(*, sheet: Sheet, user, manage: bool = False) -> Sheet:
     """The sheet row, locked until commit: ops on one sheet run one at a time.
     Checks that `user` may write it (or, with `manage`, is its owner)."""
     locked = Sheet.objects.select_for_update().filter(pk=sheet.pk).first()
     role = sheet_role(sheet=locked, user=user) if locked is not None else None
     if role is None:
         raise _not_found()
-    if manage and role != OWNER:
+    if manage and not can_manage(role):
         raise OpError("forbidden", "Only the sheet's owner may do that.", status=403)
-    if role not in (OWNER, Role.EDITOR):
+    if not can_edit(role):
         raise OpError("forbidden", "You may only view this sheet.", status=403)
     return locked
 
 
-def _run_op(
-    sheet: Sheet,
-    user,
-    client_id: str,
-    op_id: Any,
-    apply: Callable[[Sheet], dict],
-    base_version: Any = None,
-) -> dict:
-    """Run `apply` on the locked sheet. It returns {"event": (type, body)} to
-    commit a change, or {"event": None} when nothing changed, plus any extra
-    answer fields (e.g. per-cell "errors"). Optional keys kept with the change
-    (services/undo.py): "undo" (how to revert it), "kind" and "undo_of"."""
+def _check_op_args(client_id: Any, op_id: Any, base_version: Any) -> uuid.UUID | None:
+    """The op's uuid, once the fields every op carries are well-formed."""
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise OpError("invalid_client_id", "client_id must be a string of at most 64 characters.")
     op_uuid = parse_uuid(op_id, "op_id") if op_id is not None else None
@@ -79,8 +70,25 @@ def _run_op(
         isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0
     ):
         raise OpError("invalid_base_version", "base_version must be a non-negative integer.")
+    return op_uuid
+
+
+def run_op(
+    sheet: Sheet,
+    user,
+    client_id: str,
+    op_id: Any,
+    apply: Callable[[Sheet], dict],
+    base_version: Any = None,
+) -> dict:
+    """Run `apply` on the locked sheet. It returns {"event": body} (a body
+    built by sheets/realtime.py) to commit a change, or {"event": None} when
+    nothing changed, plus any extra answer fields (e.g. per-cell "errors").
+    Optional keys kept with the change (services/undo.py): "undo" (how to
+    revert it), "kind" and "undo_of"."""
+    op_uuid = _check_op_args(client_id, op_id, base_version)
     with transaction.atomic():
-        locked = _lock(sheet=sheet, user=user)
+        locked = lock_sheet(sheet=sheet, user=user)
         if base_version is not None and base_version < locked.op_floor:
             # The records that would tell whether this op was applied are gone:
             # applying it blindly could apply it twice.
@@ -96,41 +104,45 @@ def _run_op(
             if done is not None:
                 return {**done.response, "event": done.payload, "replayed": True}
         result = apply(locked)
-        spec = result.pop("event")
-        undo = result.pop("undo", None)
-        kind = result.pop("kind", "do")
-        undo_of = result.pop("undo_of", None)
-        if spec is None:
+        if result["event"] is None:
+            for key in ("event", "undo", "kind", "undo_of"):
+                result.pop(key, None)
             return {"version": locked.version, "applied": False, "event": None, **result}
-        event_type, body = spec
-        if kind != "do":
-            body = {**body, "kind": kind}
-        locked.version += 1
-        locked.save(update_fields=["version", "updated_at"])
-        event = realtime.sheet_event(
-            event_type,
-            sheet_id=locked.id,
-            seq=locked.version,
-            op_id=str(op_uuid) if op_uuid else None,
-            client_id=client_id,
-            user=user,
-            **body,
-        )
-        response = {"version": locked.version, "applied": True, **result}
-        Change.objects.create(
-            sheet=locked,
-            seq=locked.version,
-            user=user,
-            client_id=client_id,
-            op_id=op_uuid,
-            payload=event,
-            response=response,
-            kind=kind,
-            undo_of=undo_of,
-            undo=undo,
-        )
-        transaction.on_commit(lambda: realtime.broadcast_sheet_event(event))
-        return {**response, "event": event}
+        return _commit(locked, user, client_id, op_uuid, result)
+
+
+def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, result: dict) -> dict:
+    """Bump the version, log the change, broadcast its event after commit."""
+    body = result.pop("event")
+    undo = result.pop("undo", None)
+    kind = result.pop("kind", "do")
+    undo_of = result.pop("undo_of", None)
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    event = realtime.sheet_event(
+        body,
+        sheet_id=locked.id,
+        seq=locked.version,
+        op_id=str(op_uuid) if op_uuid else None,
+        client_id=client_id,
+        user=user_info(user=user) if user is not None else None,
+        kind=kind,
+    )
+    response = {"version": locked.version, "applied": True, **result}
+    Change.objects.create(
+        sheet=locked,
+        seq=locked.version,
+        user=user,
+        client_id=client_id,
+        op_id=op_uuid,
+        payload=event,
+        response=response,
+        kind=kind,
+        undo_of=undo_of,
+        undo=undo,
+    )
+    transaction.on_commit(lambda: realtime.broadcast_sheet_event(event))
+    return {**response, "event": event}
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -138,7 +150,15 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b and type(a) is type(b)
 
 
-def _columns_by_id(sheet: Sheet) -> dict[str, Column]:
+def fits(column_type: str, value: Any) -> bool:
+    """`value` is what that column type stores as it is."""
+    try:
+        return same_value(values.clean(column_type, value), value)
+    except values.InvalidValue:
+        return False
+
+
+def columns_by_id(sheet: Sheet) -> dict[str, Column]:
     return {str(c.id): c for c in sheet.columns.all()}
 
 
@@ -147,7 +167,7 @@ def cell_error(row: str, col: str, error: str, message: str) -> dict[str, str]:
     return {"row": row, "col": col, "error": error, "message": message}
 
 
-def _clean_cells(
+def clean_cells(
     columns: dict[str, Column], raw: dict[str, Any], row_id: str, errors: list
 ) -> dict[str, Any]:
     """{col: stored value or EMPTY} for the valid cells of one row; errors appended."""
@@ -166,7 +186,7 @@ def _clean_cells(
     return cleaned
 
 
-def _apply_values(row: Row, cleaned: dict[str, Any]) -> dict[str, Any]:
+def apply_values(row: Row, cleaned: dict[str, Any]) -> dict[str, Any]:
     """Write cleaned values into the row; returns the committed value per cell (None = empty)."""
     committed = {}
     for col_id, value in cleaned.items():
@@ -179,7 +199,8 @@ def _apply_values(row: Row, cleaned: dict[str, Any]) -> dict[str, Any]:
     return committed
 
 
-def _id_list(raw: Any, what: str) -> list[str]:
+def clean_id_list(raw: Any, what: str) -> list[str]:
+    """A non-empty list of ids, e.g. the rows to delete; `what` names them in errors."""
     if not isinstance(raw, list) or not raw:
         raise OpError(f"invalid_{what}", f"{what} must be a non-empty list of ids.")
     if len(raw) > settings.MAX_CHANGES_PER_OP:

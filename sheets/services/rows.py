@@ -1,19 +1,26 @@
-"""Rows: inserted with client-made ids after a given row, deleted by id."""
+"""Rows: inserted with client-made ids after a given row, deleted by id.
+
+Undo kinds "rows_insert" and "rows_delete"; events `rows.inserted` and `rows.deleted`.
+"""
 
 from typing import Any
 
 from django.conf import settings
 
+from sheets import op_registry, realtime
 from sheets.models import Row, Sheet
+from sheets.op_registry import Conflict
 from sheets.services.core import (
     ORDER_GAP,
     OpError,
-    _apply_values,
-    _clean_cells,
-    _columns_by_id,
-    _id_list,
-    _run_op,
+    apply_values,
+    clean_cells,
+    clean_id_list,
+    columns_by_id,
+    fits,
     parse_uuid,
+    run_op,
+    same_value,
 )
 
 
@@ -65,10 +72,8 @@ def _renumber_rows(locked: Sheet) -> None:
     Row.objects.bulk_update(rows, ["order"], batch_size=2000)
 
 
-def rows_insert(
-    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, rows: Any
-) -> dict:
-    """Insert rows with client-made ids, each after a given row (null: at the top)."""
+def _row_specs(rows: Any) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """(id, after, {column id: raw value}) of each row of a well-formed insert."""
     if not isinstance(rows, list) or not rows:
         raise OpError("invalid_rows", "rows must be a non-empty list.")
     if len(rows) > settings.MAX_CHANGES_PER_OP:
@@ -90,6 +95,14 @@ def rows_insert(
                 {str(parse_uuid(k, "column id")): v for k, v in raw_values.items()},
             )
         )
+    return specs
+
+
+def rows_insert(
+    *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, rows: Any
+) -> dict:
+    """Insert rows with client-made ids, each after a given row (null: at the top)."""
+    specs = _row_specs(rows)
     new_ids = [s[0] for s in specs]
     if len(set(new_ids)) != len(new_ids):
         raise OpError("duplicate_id", "Each new row needs its own id.", status=409)
@@ -101,7 +114,7 @@ def rows_insert(
             raise OpError(
                 "too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows."
             )
-        columns = _columns_by_id(locked)
+        columns = columns_by_id(locked)
         errors: list[dict] = []
         inserted = []
         for chain in _chains(specs):
@@ -109,7 +122,7 @@ def rows_insert(
             new_rows = []
             for (row_id, after, raw), key in zip(chain, keys, strict=True):
                 row = Row(id=row_id, sheet=locked, order=key)
-                committed = _apply_values(row, _clean_cells(columns, raw, row_id, errors))
+                committed = apply_values(row, clean_cells(columns, raw, row_id, errors))
                 new_rows.append(row)
                 inserted.append(
                     {
@@ -123,21 +136,21 @@ def rows_insert(
             "kind": "rows_insert",
             "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
         }
-        return {"event": ("rows.inserted", {"rows": inserted}), "errors": errors, "undo": undo}
+        return {"event": realtime.rows_inserted(inserted), "errors": errors, "undo": undo}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def rows_delete(
     *, sheet: Sheet, user, client_id: str, op_id: Any, base_version: Any = None, rows: Any
 ) -> dict:
-    ids = _id_list(rows, "rows")
+    ids = clean_id_list(rows, "rows")
 
     def apply(locked: Sheet) -> dict:
         existing, undo = delete_rows(locked, ids)
-        return {"event": ("rows.deleted", {"rows": existing}), "undo": undo}
+        return {"event": realtime.rows_deleted(existing), "undo": undo}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def delete_rows(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
@@ -149,3 +162,92 @@ def delete_rows(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
     locked.rows.filter(id__in=deleted).delete()
     restore = [{"id": str(i), "order": o, "values": v} for i, o, v in gone]
     return deleted, {"kind": "rows_delete", "rows": restore}
+
+
+def _same_row_values(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+
+
+def revert_rows_insert(locked: Sheet, spec: dict) -> tuple[realtime.RowsDeleted, dict]:
+    """Delete the rows it inserted, unless one was changed since."""
+    wanted = {r["id"]: r["values"] for r in spec["rows"]}
+    current = dict(locked.rows.filter(id__in=list(wanted)).values_list("id", "values"))
+    if not current:
+        raise Conflict("the rows it inserted were", rows=wanted)
+    for row_id, now in current.items():
+        if not _same_row_values(now, wanted[str(row_id)]):
+            raise Conflict("a row it inserted was", rows=[str(row_id)])
+    deleted, inverse = delete_rows(locked, [str(i) for i in current])
+    return realtime.rows_deleted(deleted), inverse
+
+
+def _restore_before_holder(locked: Sheet, row: Row) -> None:
+    """A row inserted since the delete took this row's old order key (a
+    delete, then an insert at that spot: the new key is the same midpoint).
+    Two rows on one key would sit in either order, and tabs could differ from
+    the database: the restored row goes just before the row holding its key,
+    right after the row that was before it."""
+    before = (
+        locked.rows.filter(order__lt=row.order).order_by("-order").values_list("id", flat=True)
+    ).first()
+    row.order = order_keys(locked, None if before is None else str(before), 1)[0]
+    row.save(force_insert=True)
+
+
+def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted, dict]:
+    """Put the deleted rows back where they were, unless their ids came back."""
+    restore = sorted(spec["rows"], key=lambda r: r["order"])
+    ids = [r["id"] for r in restore]
+    if Row.objects.filter(id__in=ids).exists():
+        raise Conflict("a row it deleted was", rows=ids)
+    if locked.rows.count() + len(restore) > settings.MAX_ROWS_PER_SHEET:
+        raise OpError("too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows.")
+    columns = columns_by_id(locked)
+    new_rows = [
+        Row(
+            id=r["id"],
+            sheet=locked,
+            order=r["order"],
+            # Values of columns deleted or retyped since stay out.
+            values={
+                c: v for c, v in r["values"].items() if c in columns and fits(columns[c].type, v)
+            },
+        )
+        for r in restore
+    ]
+    orders = [r.order for r in new_rows]
+    taken = set(locked.rows.filter(order__in=orders).values_list("order", flat=True))
+    Row.objects.bulk_create([r for r in new_rows if r.order not in taken], batch_size=1000)
+    for row in new_rows:
+        if row.order in taken:
+            _restore_before_holder(locked, row)
+    # Tabs place rows by the row before them, in turn: read both off the
+    # order keys as stored (a renumbering may have moved them all).
+    restored = {str(r.id): r for r in new_rows}
+    inserted = []
+    previous = None
+    for row_id in locked.rows.order_by("order", "id").values_list("id", flat=True).iterator(5000):
+        row_id = str(row_id)
+        if row_id in restored:
+            inserted.append({"id": row_id, "after": previous, "values": restored[row_id].values})
+        previous = row_id
+
+    inverse = {
+        "kind": "rows_insert",
+        "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
+    }
+    return realtime.rows_inserted(inserted), inverse
+
+
+op_registry.register_event(
+    realtime.ROWS_INSERTED,
+    summary=lambda e: f"inserted {op_registry.plural(len(e.get('rows', [])), 'row')}",
+    touches=lambda e, conflict: False,
+)
+op_registry.register_event(
+    realtime.ROWS_DELETED,
+    summary=lambda e: f"deleted {op_registry.plural(len(e.get('rows', [])), 'row')}",
+    touches=lambda e, conflict: not conflict.row_ids().isdisjoint(e.get("rows", [])),
+)
+op_registry.register_reverter("rows_insert", revert_rows_insert)
+op_registry.register_reverter("rows_delete", revert_rows_delete)

@@ -10,9 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from sheets import realtime
-from sheets.models import Role, Sheet, SheetShare
-from sheets.selectors import OWNER
-from sheets.services.core import OpError, _lock
+from sheets.models import SHARE_ROLES, Role, Sheet, SheetShare
+from sheets.services.core import OpError, lock_sheet
 
 
 def _find_user(who: object):
@@ -29,7 +28,7 @@ def _find_user(who: object):
 
 
 def _clean_role(role: object) -> str:
-    if role not in Role.values:
+    if role not in dict(SHARE_ROLES):
         raise OpError("invalid_role", "A role is viewer or editor.")
     return role  # type: ignore[return-value]
 
@@ -43,7 +42,7 @@ def _announce(sheet_id: int, user_id: int, role: str | None) -> None:
 @transaction.atomic
 def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
     """Share with a user as viewer or editor, or change their role."""
-    locked = _lock(sheet=sheet, user=user, manage=True)
+    locked = lock_sheet(sheet=sheet, user=user, manage=True)
     role = _clean_role(role)
     target = _find_user(who)
     if target.id == locked.owner_id:
@@ -60,7 +59,7 @@ def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
 
 @transaction.atomic
 def share_remove(*, sheet: Sheet, user, target_id: int) -> None:
-    locked = _lock(sheet=sheet, user=user, manage=True)
+    locked = lock_sheet(sheet=sheet, user=user, manage=True)
     deleted, _ = SheetShare.objects.filter(sheet=locked, user_id=target_id).delete()
     if not deleted:
         raise OpError("not_shared", "That user has no access to remove.", status=404)
@@ -70,7 +69,7 @@ def share_remove(*, sheet: Sheet, user, target_id: int) -> None:
 @transaction.atomic
 def sheet_transfer(*, sheet: Sheet, user, who: object) -> Sheet:
     """Make another user the owner; the old owner stays on as an editor."""
-    locked = _lock(sheet=sheet, user=user, manage=True)
+    locked = lock_sheet(sheet=sheet, user=user, manage=True)
     target = _find_user(who)
     if target.id == locked.owner_id:
         raise OpError("invalid_user", "That user owns the sheet already.")
@@ -79,6 +78,6 @@ def sheet_transfer(*, sheet: Sheet, user, who: object) -> Sheet:
     locked.owner = target
     locked.save(update_fields=["owner", "updated_at"])
     SheetShare.objects.create(sheet=locked, user_id=old_owner_id, role=Role.EDITOR)
-    _announce(locked.id, target.id, OWNER)
+    _announce(locked.id, target.id, Role.OWNER)
     _announce(locked.id, old_owner_id, Role.EDITOR)
     return locked

@@ -1,12 +1,15 @@
-"""Sheets as a whole: create, rename, delete."""
+"""Sheets as a whole: create, rename, delete. Event `sheet.renamed`; rename
+keeps no undo record. Also the registry entry of `sheet.reset`, the event of
+an import (services/imports.py), which changes the sheet as a whole.
+"""
 
 from typing import Any
 
 from django.db import transaction
 
-from sheets import realtime
+from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
-from sheets.services.core import ORDER_GAP, OpError, _lock, _run_op
+from sheets.services.core import ORDER_GAP, OpError, lock_sheet, run_op
 
 DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
 DEFAULT_ROWS = 20
@@ -15,7 +18,7 @@ DEFAULT_ROWS = 20
 @transaction.atomic
 def sheet_create(*, owner, title: str) -> Sheet:
     """A new sheet with a few empty text columns and rows to type into."""
-    title = _clean_title(title)
+    title = clean_title(title)
     sheet = Sheet.objects.create(owner=owner, title=title)
     Column.objects.bulk_create(
         Column(sheet=sheet, name=name, position=(i + 1) * ORDER_GAP, type=ColumnType.TEXT)
@@ -27,7 +30,7 @@ def sheet_create(*, owner, title: str) -> Sheet:
     return sheet
 
 
-def _clean_title(title: Any) -> str:
+def clean_title(title: Any) -> str:
     if not isinstance(title, str) or not title.strip():
         raise OpError("invalid_title", "A sheet needs a title.")
     title = title.strip()
@@ -45,19 +48,35 @@ def sheet_rename(
     op_id: Any = None,
     base_version: Any = None,
 ) -> dict:
-    title = _clean_title(title)
+    title = clean_title(title)
 
     def apply(locked: Sheet) -> dict:
         locked.title = title
         locked.save(update_fields=["title", "updated_at"])
-        return {"event": ("sheet.renamed", {"title": title})}
+        return {"event": realtime.sheet_renamed(title)}
 
-    return _run_op(sheet, user, client_id, op_id, apply, base_version)
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 @transaction.atomic
 def sheet_delete(*, sheet: Sheet, user) -> None:
-    locked = _lock(sheet=sheet, user=user, manage=True)
+    locked = lock_sheet(sheet=sheet, user=user, manage=True)
     sheet_id, title = locked.id, locked.title
     locked.delete()
     transaction.on_commit(lambda: realtime.broadcast_sheet_deleted(sheet_id=sheet_id, title=title))
+
+
+def _summary_reset(event: dict) -> str:
+    how = "replacing all rows" if event.get("mode") == "replace" else "appended"
+    return f"imported {op_registry.plural(event.get('rows', 0), 'row')} ({how})"
+
+
+op_registry.register_event(
+    realtime.SHEET_RENAMED,
+    summary=lambda e: f"renamed the sheet to {e.get('title', '')}",
+    touches=lambda e, conflict: False,
+)
+# An import may have changed anything: whatever a revert is about, it touched it.
+op_registry.register_event(
+    realtime.SHEET_RESET, summary=_summary_reset, touches=lambda e, conflict: True
+)

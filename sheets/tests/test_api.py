@@ -3,7 +3,7 @@ JSON. Malformed bodies are in test_api_bodies.py."""
 
 import pytest
 
-from sheets import realtime
+from accounts.selectors import user_info
 from sheets.models import Change, Row, Sheet
 from sheets.tests.helpers import (
     assert_json_error,
@@ -187,7 +187,7 @@ def test_cells_answer_shape(auth_client, sheet, user):
             "seq": 1,
             "op_id": body["op_id"],
             "broadcaster_id": "tab-1",
-            "user": realtime.user_info(user),
+            "user": user_info(user=user),
             "changes": body["changes"],
         },
     }

@@ -13,6 +13,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.models import Session
 
+from accounts import realtime as users_wire
 from accounts import services as account_services
 from sheets import realtime
 from sheets.tests.helpers import logged_in_client
@@ -191,7 +192,8 @@ async def test_logout_signal_path_closes_socket(ws_connect, user):
     key = client.cookies["sessionid"].value
     socket = await ws_connect("/ws/live/", session_key=key)
     await socket.receive_type("hello")
-    await database_sync_to_async(realtime.broadcast_session_ended)(user_id=user.id, session_key=key)
+    end_session = database_sync_to_async(users_wire.broadcast_session_ended)
+    await end_session(user_id=user.id, session_key=key)
     assert (await socket.receive_type("session.ended"))["reason"] == "logged_out"
     assert await socket.receive_close() == realtime.CLOSE_UNAUTHENTICATED
     await socket.disconnect()

@@ -25,15 +25,7 @@ from sheets import realtime, selectors, services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHEET_EVENTS = {
-    "cells.changed",
-    "rows.inserted",
-    "rows.deleted",
-    "columns.inserted",
-    "columns.deleted",
-    "column.updated",
-    "sheet.renamed",
-}
+SHEET_EVENTS = set(realtime.SHEET_EVENT_TYPES)
 
 
 class Tab:

@@ -4,6 +4,7 @@ and catch-up. Cells, rows and columns have test modules of their own."""
 
 import pytest
 
+from accounts.selectors import user_info
 from sheets import realtime, selectors, services
 from sheets.models import Change, Column, Row, Sheet
 from sheets.services import OpError
@@ -59,7 +60,7 @@ def test_event_describes_the_op(sheet, user):
         "seq": 1,
         "op_id": op_id,
         "broadcaster_id": "tab-1",
-        "user": realtime.user_info(user),
+        "user": user_info(user=user),
         "changes": [{"row": row, "col": col, "value": "v"}],
     }
 

@@ -1,0 +1,99 @@
+"""The wire about users: their group, how a user is shown, and the messages
+that follow a user rather than a sheet (profile.updated, session.ended).
+
+Also the one way a message reaches a group: every group message is
+{"type": "forward", "event": <message>} plus, for messages that end a socket,
+the close code (sheets/consumers.py forwards it). sheets/realtime.py builds on
+this module; this module imports nothing of sheets. Builders here read no
+database: callers pass what a message shows.
+"""
+
+import hashlib
+import logging
+from typing import Any, Literal, TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def user_group(user_id: int) -> str:
+    return f"user_{user_id}"
+
+
+class UserInfo(TypedDict):
+    id: int
+    username: str
+    display_name: str
+    colour: str
+    time_zone: str
+
+
+class ProfileUpdated(TypedDict):
+    type: Literal["profile.updated"]
+    user: UserInfo
+
+
+class SessionEnded(TypedDict):
+    type: Literal["session.ended"]
+    reason: Literal["logged_out", "expired"]
+    message: str
+
+
+def user_info(*, user, profile) -> UserInfo:
+    """How a user is shown in events, presence and the page header."""
+    return {
+        "id": user.id,
+        "username": user.get_username(),
+        "display_name": profile.display_name,
+        "colour": profile.colour,
+        "time_zone": profile.time_zone,
+    }
+
+
+def session_tag(session_key: str | None) -> str:
+    """A session key's digest: the key itself never travels through the channel layer."""
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
+
+
+def session_ended(reason: Literal["logged_out", "expired"]) -> SessionEnded:
+    message = {
+        "logged_out": "You logged out. Log in again to keep working.",
+        "expired": "Your session expired. Log in again to keep working.",
+    }[reason]
+    return {"type": "session.ended", "reason": reason, "message": message}
+
+
+def group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
+    """Send `event` to every socket in `group`. Called after commit only."""
+    message = {"type": "forward", "event": event, **extra}
+    if close_code is not None:
+        message["close_code"] = close_code
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, message)
+    except Exception:
+        # Called after commit: the change is saved, and tabs catch up from their
+        # heartbeat. A failed push (Redis down) must not turn the answer into a 500.
+        log.exception("broadcast to %s failed", group)
+
+
+def broadcast_profile_updated(*, user, profile) -> None:
+    event: ProfileUpdated = {
+        "type": "profile.updated",
+        "user": user_info(user=user, profile=profile),
+    }
+    group_send(user_group(user.id), event)
+
+
+def broadcast_session_ended(*, user_id: int, session_key: str | None) -> None:
+    event = session_ended("logged_out")
+    # Only the sockets of the session that logged out close; other browsers stay.
+    group_send(
+        user_group(user_id),
+        event,
+        close_code=CLOSE_UNAUTHENTICATED,
+        session=session_tag(session_key),
+    )

@@ -1,0 +1,48 @@
+"""Every sheet event and undo record has its op family's entry (sheets/op_registry.py)."""
+
+import pytest
+
+from sheets import op_registry, realtime, selectors
+from sheets.op_registry import Conflict
+
+
+def test_every_sheet_event_type_is_registered():
+    assert realtime.SHEET_EVENT_TYPES
+    assert op_registry.registered_events() == set(realtime.SHEET_EVENT_TYPES)
+
+
+def test_an_event_type_cannot_be_registered_twice_nor_unlisted():
+    with pytest.raises(ValueError):
+        op_registry.register_event(realtime.CELLS_CHANGED, summary=str, touches=lambda e, c: False)
+    with pytest.raises(ValueError):
+        op_registry.register_event("cells.sorted", summary=str, touches=lambda e, c: False)
+
+
+@pytest.mark.parametrize(
+    ("event", "summary"),
+    [
+        (realtime.cells_changed([{"row": "r", "col": "c", "value": 1}]), "edited 1 cell"),
+        (realtime.rows_deleted(["a", "b"]), "deleted 2 rows"),
+        (realtime.sheet_renamed("Plan"), "renamed the sheet to Plan"),
+        (realtime.sheet_reset(mode="append", rows=3), "imported 3 rows (appended)"),
+        ({"type": "sheet.unknown"}, "sheet.unknown"),
+    ],
+)
+def test_each_event_says_what_it_did_in_one_line(event, summary):
+    assert selectors.change_summary(event) == summary
+
+
+def test_the_blame_asks_each_event_whether_it_touched_the_conflict():
+    conflict = Conflict("a cell it changed was", cells=[("r1", "c1")])
+    column = {"id": "c1", "name": "A", "type": "text"}
+    assert op_registry.touches(
+        realtime.cells_changed([{"row": "r1", "col": "c1", "value": 1}]), conflict
+    )
+    assert not op_registry.touches(
+        realtime.cells_changed([{"row": "r2", "col": "c1", "value": 1}]), conflict
+    )
+    assert op_registry.touches(realtime.rows_deleted(["r1"]), conflict)
+    assert op_registry.touches(realtime.columns_deleted(["c1"]), conflict)
+    assert op_registry.touches(realtime.column_updated(column, {}), conflict)
+    assert not op_registry.touches(realtime.sheet_renamed("Plan"), conflict)
+    assert op_registry.touches(realtime.sheet_reset(mode="replace", rows=0), conflict)
