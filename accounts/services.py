@@ -10,7 +10,7 @@ from accounts.models import Profile
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d"]
 
 
-def _default_colour(user_id: int) -> str:
+def default_colour(user_id: int) -> str:
     return PALETTE[user_id % len(PALETTE)]
 
 
@@ -25,7 +25,7 @@ def profile_create(*, user) -> Profile:
     createsuperuser, the admin): named after the user, with a colour of their own."""
     profile, _ = Profile.objects.get_or_create(
         user=user,
-        defaults={"display_name": user.get_username(), "colour": _default_colour(user.id)},
+        defaults={"display_name": user.get_username(), "colour": default_colour(user.id)},
     )
     return profile
 

@@ -215,7 +215,7 @@ def test_invalid_profile_is_shown_in_the_partial_and_not_saved(
     profile = Profile.objects.get(user=user)
     assert (profile.display_name, profile.colour, profile.time_zone) == (
         "ann",
-        services._default_colour(user.id),
+        services.default_colour(user.id),
         "UTC",
     )
     assert sent == []
@@ -244,7 +244,7 @@ def test_profile_update_broadcasts_only_after_commit(
 def test_every_way_of_making_a_user_makes_their_profile():
     admin = get_user_model().objects.create_superuser(username="root2", password="x")
     profile = Profile.objects.get(user=admin)
-    assert (profile.display_name, profile.colour) == ("root2", services._default_colour(admin.id))
+    assert (profile.display_name, profile.colour) == ("root2", services.default_colour(admin.id))
 
 
 def test_the_migration_makes_the_profiles_that_are_missing(make_user):
