@@ -49,6 +49,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _signups_unthrottled(settings):
+    # Sign-ups are counted per address in the cache, which outlives a test (and,
+    # on Redis, a run); accounts/tests/test_throttling.py sets its own limits.
+    settings.SIGNUP_THROTTLE_LIMIT = 1_000_000
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage needs `collectstatic`; page tests only need the URLs.
     settings.STORAGES = {

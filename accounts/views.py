@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import trigger_client_event
 
-from accounts import selectors, services
+from accounts import selectors, services, throttling
 from accounts.forms import ProfileForm, SignupForm
 
 
@@ -14,6 +14,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         raise Http404("Sign-up is closed")
     if request.user.is_authenticated:
         return redirect("sheet_list")
+    if request.method == "POST":
+        wait = throttling.signup_wait(request)
+        if wait is not None:
+            message = (
+                f"Too many sign-ups from this address. Try again in {throttling.wait_words(wait)}."
+            )
+            context = {"form": SignupForm(), "throttled": message}
+            return render(request, "registration/signup.html", context, status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(

@@ -126,6 +126,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Presence expiry short enough for a test to wait out (e2e/test_sharing.py).
         GRIDROOM_PRESENCE_TTL_SECONDS="6",
         GRIDROOM_HEARTBEAT_SECONDS="2",
+        # Every test's users sign up through the page, all from 127.0.0.1.
+        GRIDROOM_SIGNUP_LIMIT="100000",
     )
     url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:

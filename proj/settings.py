@@ -8,6 +8,7 @@ daphne process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "import_export",
+    "axes",
     "accounts",
     "sheets",
 ]
@@ -108,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a lockout into the login page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "proj.urls"
@@ -186,6 +190,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "sheet_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -260,6 +269,25 @@ if IMPORT_RUNNER not in ("thread", "inline", "worker"):
     raise ImproperlyConfigured("GRIDROOM_IMPORT_RUNNER must be thread, inline or worker")
 # Uploads never confirmed, and finished jobs, are forgotten after this long.
 IMPORT_KEEP_HOURS = env_int("GRIDROOM_IMPORT_KEEP_HOURS", 24)
+
+# --- Throttling (docs/operations.md): failed logins per account and per
+# address (django-axes), sign-ups per address (accounts/throttling.py).
+# Behind nginx the client's address is the X-Real-IP nginx sets; without a
+# proxy that header could be forged, so only the connection's address counts.
+BEHIND_PROXY = env_bool("GRIDROOM_BEHIND_PROXY", PRODUCTION)
+AXES_ENABLED = env_bool("GRIDROOM_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("GRIDROOM_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("GRIDROOM_LOGIN_COOLOFF_SECONDS", 900))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.login_locked_out"
+SIGNUP_THROTTLE_LIMIT = env_int("GRIDROOM_SIGNUP_LIMIT", 20)
+SIGNUP_THROTTLE_WINDOW_SECONDS = env_int("GRIDROOM_SIGNUP_WINDOW_SECONDS", 3600)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() < 1:
+    raise ImproperlyConfigured(
+        "GRIDROOM_LOGIN_FAILURE_LIMIT and GRIDROOM_LOGIN_COOLOFF_SECONDS must be at least 1"
+    )
 
 # --- HTTPS: one switch for TLS terminated at or before nginx.
 HTTPS = env_bool("GRIDROOM_HTTPS")

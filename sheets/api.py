@@ -1,6 +1,5 @@
 """The JSON API (docs/protocol.md). Every write calls one service function."""
 
-import json
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -11,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
 from accounts.selectors import user_info
-from sheets import selectors, services
+from sheets import browser_json, selectors, services
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
@@ -47,22 +46,17 @@ def api_login_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _refuse_constant(name: str) -> None:
-    # Python's parser takes NaN and Infinity; JSON has no such numbers.
-    raise ValueError(f"{name} is not JSON")
-
-
 def _json_body(request: HttpRequest) -> dict[str, Any]:
     try:
-        body = json.loads(request.body, parse_constant=_refuse_constant)
+        body = browser_json.parse(request.body)
     except RequestDataTooBig:
         raise services.OpError(
             "too_large",
             f"The request is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; split it.",
             status=413,
         ) from None
-    except (ValueError, UnicodeDecodeError):
-        raise services.OpError("invalid_json", "The body is not valid JSON.") from None
+    except browser_json.BrowserJSONError as exc:
+        raise services.OpError(exc.error, exc.message) from None
     if not isinstance(body, dict):
         raise services.OpError("invalid_json", "The body must be a JSON object.")
     return body

@@ -13,7 +13,7 @@ from django.contrib.auth import SESSION_KEY
 
 from accounts import realtime as users_wire
 from accounts import selectors as users_selectors
-from sheets import clock, presence, realtime, selectors
+from sheets import browser_json, clock, presence, realtime, selectors
 
 
 @database_sync_to_async
@@ -101,9 +101,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=realtime.CLOSE_TOO_BIG)
             return
         try:
-            message = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            await self._send(realtime.error_reply("bad_message", "Messages must be JSON."))
+            message = browser_json.parse(raw)
+        except browser_json.BrowserJSONError as exc:
+            await self._send(realtime.error_reply("bad_message", exc.message))
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self._send(

@@ -39,12 +39,17 @@ def _not_found() -> OpError:
 
 
 def parse_uuid(raw: Any, what: str) -> uuid.UUID:
+    """Only the canonical form, 8-4-4-4-12 hex digits in either case:
+    uuid.UUID alone also takes "urn:uuid:", braces, no hyphens and more."""
     if not isinstance(raw, str):
         raise OpError("invalid_id", f"{what} must be a UUID string.")
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        raise OpError("invalid_id", f"{what} {raw[:40]!r} is not a UUID.") from None
+    canonical = len(raw) == 36 and all(
+        char == "-" if at in (8, 13, 18, 23) else char in "0123456789abcdefABCDEF"
+        for at, char in enumerate(raw)
+    )
+    if not canonical:
+        raise OpError("invalid_id", f"{what} {raw[:40]!r} is not a UUID written 8-4-4-4-12.")
+    return uuid.UUID(raw)
 
 
 def lock_sheet(*, sheet: Sheet, user, manage: bool = False) -> Sheet:
