@@ -15,13 +15,16 @@ export class AccessControls {
     if (this.sidePanel) this._watchPanel();
   }
 
-  /** sheet-config, hello or access.changed: {role, role_label, can_edit, can_manage}. */
+  /**
+   * sheet-config, hello or access.changed: {role, role_label, can_edit, can_manage}.
+   * What a message leaves out (a label, can_manage) stays as the page shows it.
+   */
   apply(access) {
     this._show({
       role: access.role || '',
       label: access.role_label,
       canEdit: !!access.can_edit,
-      canManage: !!access.can_manage,
+      canManage: typeof access.can_manage === 'boolean' ? access.can_manage : null,
       revoked: false,
     });
   }
@@ -37,12 +40,12 @@ export class AccessControls {
       if (typeof label === 'string' && label) this.badge.textContent = label;
       this.badge.dataset.role = role;
     }
-    if (this.shareLink) this.shareLink.hidden = !canManage;
+    if (this.shareLink && canManage !== null) this.shareLink.hidden = !canManage;
     const importLink = this.doc.getElementById('import-link'); // rendered for editors only
     if (importLink) importLink.hidden = !canEdit;
     if (this.historyLink) this.historyLink.hidden = revoked;
     // A panel the user may no longer use goes away (the server refuses it anyway).
-    if (revoked || (!canManage && this.sidePanel && this.sidePanel.dataset.panel === 'share')) this.closePanel();
+    if (revoked || (canManage === false && this.sidePanel && this.sidePanel.dataset.panel === 'share')) this.closePanel();
   }
 
   closePanel() {

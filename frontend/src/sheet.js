@@ -24,18 +24,19 @@ function showChanges({ store, grid, saving }) {
   const statusEl = document.getElementById('sheet-status');
   let wanted = false;
   const showStatus = () => {
-    if (grid().rendering()) { wanted = true; return; }
+    if (grid() && grid().rendering()) { wanted = true; return; }
     wanted = false;
-    saving().render(statusEl);
+    if (saving()) saving().render(statusEl);
   };
-  store.subscribe((change) => {
+  // Subscribed after the grid adapter, so a repaint it schedules holds the status line back.
+  const follow = () => store.subscribe((change) => {
     if (change.title !== null && titleEl) {
       titleEl.textContent = change.title;
       document.title = `${change.title} · Gridroom`;
     }
     if (change.status) showStatus();
   });
-  return { showStatus, rendered: () => { if (wanted) showStatus(); } };
+  return { showStatus, follow, rendered: () => { if (wanted) showStatus(); } };
 }
 
 function makeParts(pageConfig, config, header) {
@@ -68,6 +69,7 @@ function makeParts(pageConfig, config, header) {
   const on = userActions({ store, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered });
   p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on });
   p.presence.attachGrid(p.grid);
+  status.follow();
   p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, buttons: bindToolbar({ store, on, grid }) });
   p.access.apply(config);
   status.showStatus();

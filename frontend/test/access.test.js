@@ -40,9 +40,10 @@ test('role badge labels', () => {
   access.apply({ role: 'owner', role_label: 'Owner', can_edit: true, can_manage: true });
   assert.equal(els['role-badge'].textContent, 'Owner');
   assert.equal(els['share-link'].hidden, false);
-  // No label in the message: the badge keeps what it says.
-  access.apply({ role: 'owner', can_edit: true, can_manage: true });
+  // What a message leaves out stays as the page shows it.
+  access.apply({ role: 'owner', can_edit: true });
   assert.equal(els['role-badge'].textContent, 'Owner');
+  assert.equal(els['share-link'].hidden, false);
   access.revoke();
   assert.equal(els['role-badge'].textContent, 'No access');
   assert.equal(els['role-badge'].dataset.role, 'none');
