@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make run` and `make test`. Each installs what it needs.
 VENV := .venv
 PY := $(VENV)/bin/python
-DIST := frontend/static/gridroom/dist/grid.js
+DIST := frontend/static/gridroom/dist/sheet.js
 
 .PHONY: run test lint jstest unit unit-services deploy-test e2e stack bench frontend system-run system-test clean
 

@@ -91,7 +91,7 @@ def test_a_tab_cut_off_keeps_editing_and_both_tabs_end_equal(new_user):
     tab1.expect_cell(0, 2, "")
     # Tab 2's selection (Enter moved it below "online Z"), by row id.
     selected = tab2.hot("[hot.getSelectedLast()[0], hot.getSelectedLast()[1]]")
-    selected_row_id = tab2.page.evaluate("(r) => window.gridroom.state.rows[r].id", selected[0])
+    selected_row_id = tab2.page.evaluate("(r) => window.gridroom.store.rows[r].id", selected[0])
 
     network.restore()
     expect(tab1.status()).to_have_text("All changes saved", timeout=BACK_ONLINE_MS)
@@ -113,8 +113,8 @@ def test_a_tab_cut_off_keeps_editing_and_both_tabs_end_equal(new_user):
     tab2.page.wait_for_function(
         """([rowId, col]) => {
             const s = window.gridroom.hot.getSelectedLast();
-            const state = window.gridroom.state;
-            return !!s && s[1] === col && state.rows[s[0]] && state.rows[s[0]].id === rowId;
+            const store = window.gridroom.store;
+            return !!s && s[1] === col && store.rows[s[0]] && store.rows[s[0]].id === rowId;
         }""",
         arg=[selected_row_id, selected[1]],
     )

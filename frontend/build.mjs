@@ -1,4 +1,5 @@
-// Bundles src/live.js and src/grid.js (with Handsontable and its CSS) into
+// Bundles src/page.js (every page but the sheet page) and src/sheet.js (the
+// sheet page, with Handsontable and its CSS) into
 // static/gridroom/dist/ as ES modules, and copies htmx next to them.
 // `node build.mjs --watch` rebuilds on change.
 import { build, context } from 'esbuild';
@@ -12,7 +13,7 @@ const watch = process.argv.includes('--watch');
 
 const options = {
   absWorkingDir: here,
-  entryPoints: { live: 'src/live.js', grid: 'src/grid.js' },
+  entryPoints: { page: 'src/page.js', sheet: 'src/sheet.js' },
   outdir,
   bundle: true,
   format: 'esm',

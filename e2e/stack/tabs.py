@@ -133,12 +133,12 @@ class Tab(SheetPage):
         values) and the values the grid shows."""
         return self.page.evaluate(
             """() => {
-                const {state, hot} = window.gridroom;
+                const {store, pending, hot} = window.gridroom;
                 return {
-                    version: state.lastSeq,
-                    unsaved: state.pendingCount() + state.failedCount(),
-                    columns: state.columns.map((c) => c.id),
-                    rows: state.rows.map((r) => ({id: r.id, values: r.values})),
+                    version: store.lastSeq,
+                    unsaved: pending.pendingCount() + pending.failedCount(),
+                    columns: store.columns.map((c) => c.id),
+                    rows: store.rows.map((r) => ({id: r.id, values: r.values})),
                     shown: hot.getData(),
                 };
             }"""

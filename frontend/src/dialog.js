@@ -3,53 +3,63 @@
 
 const MAX_LISTED = 5;
 
-export function createColumnDialog({ state, send }) {
-  const dialog = document.getElementById('column-dialog');
-  const form = document.getElementById('column-form');
-  const nameInput = document.getElementById('column-name');
-  const typeSelect = document.getElementById('column-type');
-  const error = document.getElementById('column-error');
-  const saveButton = document.getElementById('column-save');
-  const cancelButton = document.getElementById('column-cancel');
-  let columnId = null;
-  let busy = false;
+export class ColumnDialog {
+  /** `store` (committed.js) has the columns, `local` (localops.js) makes the op, `send(op)` resolves its answer. */
+  constructor({ store, local, send, doc = globalThis.document }) {
+    Object.assign(this, { store, local, send });
+    this.dialog = doc.getElementById('column-dialog');
+    this.form = doc.getElementById('column-form');
+    this.nameInput = doc.getElementById('column-name');
+    this.typeSelect = doc.getElementById('column-type');
+    this.error = doc.getElementById('column-error');
+    this.saveButton = doc.getElementById('column-save');
+    this.doc = doc;
+    this.columnId = null;
+    this.busy = false;
+    this.form.addEventListener('submit', (event) => { event.preventDefault(); this._submit(); });
+    doc.getElementById('column-cancel').addEventListener('click', () => this.close());
+    this.dialog.addEventListener('close', () => { this.columnId = null; this._setBusy(false); });
+  }
 
-  function showError(lines) {
-    error.replaceChildren();
+  _setBusy(flag) {
+    this.busy = flag;
+    this.saveButton.disabled = flag;
+  }
+
+  _showError(lines) {
+    this.error.replaceChildren();
     for (const line of lines) {
-      const p = document.createElement('p');
+      const p = this.doc.createElement('p');
       p.textContent = line;
-      error.append(p);
+      this.error.append(p);
     }
-    error.hidden = !lines.length;
+    this.error.hidden = !lines.length;
   }
 
-  function close() {
-    columnId = null;
-    busy = false;
-    saveButton.disabled = false;
-    if (dialog.open) dialog.close();
+  close() {
+    this.columnId = null;
+    this._setBusy(false);
+    if (this.dialog.open) this.dialog.close();
   }
 
-  function open(id, focus = 'name') {
-    const column = state.column(id);
+  open(id, focus = 'name') {
+    const column = this.store.column(id);
     if (!column) return;
-    columnId = id;
-    busy = false;
-    saveButton.disabled = false;
-    nameInput.value = column.name;
-    typeSelect.value = column.type;
-    showError([]);
-    if (!dialog.open) dialog.showModal();
-    (focus === 'type' ? typeSelect : nameInput).focus();
-    if (focus !== 'type') nameInput.select();
+    this.columnId = id;
+    this._setBusy(false);
+    this.nameInput.value = column.name;
+    this.typeSelect.value = column.type;
+    this._showError([]);
+    if (!this.dialog.open) this.dialog.showModal();
+    (focus === 'type' ? this.typeSelect : this.nameInput).focus();
+    if (focus !== 'type') this.nameInput.select();
   }
 
-  function describeRefusal(answer, status) {
+  _describeRefusal(answer, status) {
     const lines = [(answer && answer.message) || `The column was not changed (HTTP ${status}).`];
     const values = (answer && Array.isArray(answer.values)) ? answer.values : [];
     for (const v of values.slice(0, MAX_LISTED)) {
-      const index = state.rowIndexOf(v.row);
+      const index = this.store.rowIndexOf(v.row);
       const where = index >= 0 ? `Row ${index + 1}` : 'A row';
       lines.push(`${where}: “${v.value}” — ${v.message}`);
     }
@@ -58,34 +68,33 @@ export function createColumnDialog({ state, send }) {
     return lines;
   }
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    if (busy || !columnId) return;
-    const column = state.column(columnId);
-    if (!column) { showError(['That column no longer exists.']); return; }
-    const name = nameInput.value.trim();
-    const type = typeSelect.value;
-    if (!name) { showError(['A column needs a name.']); nameInput.focus(); return; }
+  /** What the form asks to change ({name?, type?}), or a list of error lines. */
+  _wanted(column) {
+    const name = this.nameInput.value.trim();
+    const type = this.typeSelect.value;
+    if (!name) { this.nameInput.focus(); return ['A column needs a name.']; }
     const change = {};
     if (name !== column.name) change.name = name;
     if (type !== column.type) change.type = type;
-    if (!Object.keys(change).length) { close(); return; }
-    busy = true;
-    saveButton.disabled = true;
-    showError([]);
-    const id = columnId;
-    const op = state.updateColumn(id, change);
-    if (!op) { busy = false; saveButton.disabled = false; showError(['That column no longer exists.']); return; }
-    const result = await send(op);
-    if (columnId !== id) return; // closed or reopened meanwhile
-    busy = false;
-    saveButton.disabled = false;
-    if (result && result.status >= 200 && result.status < 300) close();
-    else showError(describeRefusal(result && result.answer, result && result.status));
-  });
+    return change;
+  }
 
-  cancelButton.addEventListener('click', close);
-  dialog.addEventListener('close', () => { columnId = null; busy = false; saveButton.disabled = false; });
-
-  return { open, close };
+  async _submit() {
+    if (this.busy || !this.columnId) return;
+    const id = this.columnId;
+    const column = this.store.column(id);
+    if (!column) { this._showError(['That column no longer exists.']); return; }
+    const change = this._wanted(column);
+    if (Array.isArray(change)) { this._showError(change); return; }
+    if (!Object.keys(change).length) { this.close(); return; }
+    this._setBusy(true);
+    this._showError([]);
+    const op = this.local.updateColumn(id, change);
+    if (!op) { this._setBusy(false); this._showError(['That column no longer exists.']); return; }
+    const result = await this.send(op);
+    if (this.columnId !== id) return; // closed or reopened meanwhile
+    this._setBusy(false);
+    if (result && result.status >= 200 && result.status < 300) this.close();
+    else this._showError(this._describeRefusal(result && result.answer, result && result.status));
+  }
 }

@@ -1,246 +1,378 @@
-// The sheet page: one socket (header + sheet events), the state, the op queue and the grid.
-// Initial state: the socket opens first and events are held; the snapshot is
-// fetched once the server said hello (groups joined); every reconnect catches up.
-// Handsontable's styles: esbuild puts them in dist/grid.css (linked by sheets/detail.html).
-import 'handsontable/styles/handsontable.min.css';
-import 'handsontable/styles/ht-theme-main.min.css';
-import { createHeader, connectLive, readJsonScript } from './header.js';
-import { SheetState } from './state.js';
-import { splitChanges, splitRowValues, splitItems } from './ops.js';
-import { createSaving } from './saving.js';
-import { Syncer } from './sync.js';
-import { createGridView } from './gridview.js';
-import { createColumnDialog } from './dialog.js';
-import { Presence, Throttle, roleLabel } from './presence.js';
-import { renderPresenceList } from './presenceview.js';
-import { bindUndoButtons } from './undokeys.js';
+// The grid adapter: Handsontable showing the committed store (committed.js)
+// with the pending edits (pending.js) over it. The grid shows a copy (arrays
+// of display values) and turns user actions into callbacks (`on`); it never
+// writes the store or the pending edits itself.
+import Handsontable from 'handsontable/base';
+import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
+import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from 'handsontable/plugins';
+import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
+import { SelectionIndex, selectionToRanges } from './presence.js';
+import { bindUndoKeys, undoShortcuts } from './undokeys.js';
 
-const LOAD_WITHOUT_SOCKET_MS = 3000;
+registerCellType(TextCellType);
+registerCellType(NumericCellType);
+registerCellType(CheckboxCellType);
+registerPlugin(AutoColumnSize); // the context menu needs it; it is switched off below
+registerPlugin(ContextMenu);
+registerPlugin(CopyPaste);
+registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (undokeys.js)
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  if (match) return decodeURIComponent(match[1]);
-  try {
-    return JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRFToken'] || '';
-  } catch (err) {
-    return '';
-  }
+// Sources of grid changes that are not user edits (remote values are written
+// into the data array directly, so they fire no change at all).
+const NOT_EDITS = new Set(['loadData', 'updateData', 'updateSettings']);
+const COL_WIDTH = 160;
+const ROW_HEIGHT = 29;
+const SEPARATOR = { name: '---------' };
+
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** Handsontable writes headers and menu labels as HTML: make every one plain text. */
+function sanitizer(content, context) {
+  // Pasted HTML is parsed by DOMParser (inert); everything else is shown as text.
+  if (typeof context === 'string' && context.startsWith('CopyPaste.')) return content;
+  return escapeHtml(content);
 }
 
-async function getJson(url) {
-  const response = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-  const body = await response.json().catch(() => null);
-  return { status: response.status, body };
+/** Visual indexes (sorted) covered by the selection along `axis` ('row' or 'col'), below `count`. */
+function selectedIndexes(hot, axis, count) {
+  const out = new Set();
+  for (const range of hot.getSelectedRange() || []) {
+    const from = Math.max(0, Math.min(range.from[axis], range.to[axis]));
+    const to = Math.max(range.from[axis], range.to[axis]);
+    for (let i = from; i <= to && i < count; i += 1) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
 }
 
-function start() {
-  const live = readJsonScript('live-config');
-  const config = readJsonScript('sheet-config');
-  if (!live || !config) return;
-  const header = createHeader(live);
-  header.start();
-  const titleEl = document.getElementById('sheet-title');
-  const statusEl = document.getElementById('sheet-status');
-  const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
-  const state = new SheetState();
-  const presence = new Presence({ userId: live.user ? live.user.id : null, clientId: state.clientId });
-  const presenceList = document.getElementById('presence');
-  let socket = null;
-  const selection = new Throttle({
-    send: (ranges) => { if (socket) socket.send({ type: 'presence.select', client_id: state.clientId, ranges }); },
-  });
-  let saving = null; // the op queue, its outbox and the status line (saving.js)
+const activeCol = (hot) => {
+  const range = hot.getSelectedRangeActive();
+  return range ? Math.max(0, range.highlight.col) : 0;
+};
 
-  let view = null;
-  let statusWanted = false;
-
-  function showStatus() {
-    // The status line changes together with the cells it speaks about.
-    if (view && view.rendering()) { statusWanted = true; return; }
-    statusWanted = false;
-    if (saving) saving.render(statusEl);
-  }
-
-  const leaveTo = config.sheet_list_url || live.sheet_list_url;
-  const syncer = new Syncer({
-    state,
-    getJson,
-    snapshotUrl: `${config.snapshot_url}?rows=arrays`,
-    changesUrl: config.changes_url,
-    onGone: () => header.handleFatal(4404, { leaveTo }),
-    onLoggedOut: () => { header.handleFatal(4401); saving.loggedOutNow(); },
-    onLoaded: showStatus,
-  });
-
-  saving = createSaving({ state, live, config, header, syncer, csrfToken, onStatus: showStatus });
-  const { queue } = saving;
-  saving.start(); // ops earlier pages of this sheet left unsent are shown and sent first
-
-  const send = (op) => (op ? queue.send(op) : Promise.resolve(null));
-
-  const dialog = createColumnDialog({ state, send });
-  const on = {
-    editCells(changes) {
-      for (const chunk of splitChanges(changes, limits)) send(state.editCells(chunk));
+/** The context menu: row, column and undo items, calling `on`. `grid` knows the ids shown. */
+function menuItems(grid, on) {
+  const rowsOf = (hot) => selectedIndexes(hot, 'row', grid.rowIds.length);
+  const colsOf = (hot) => selectedIndexes(hot, 'col', grid.colIds.length);
+  const keys = undoShortcuts();
+  return {
+    gr_undo: { name: `Undo (${keys.undo})`, callback() { on.undo(); } },
+    gr_redo: { name: `Redo (${keys.redo})`, callback() { on.redo(); } },
+    sep0: SEPARATOR,
+    gr_row_above: {
+      name: 'Insert row above',
+      callback() { const r = rowsOf(this)[0] ?? 0; on.insertRow(r > 0 ? grid.rowIds[r - 1] : null); },
     },
-    appendRows(valuesList) {
-      for (const chunk of splitRowValues(valuesList, limits)) {
-        const last = state.rows.length ? state.rows[state.rows.length - 1].id : null;
-        send(state.insertRows(last, chunk));
-      }
+    gr_row_below: {
+      name: 'Insert row below',
+      callback() { const rows = rowsOf(this); on.insertRow(grid.rowIds[rows[rows.length - 1]] ?? grid.rowIds[grid.rowIds.length - 1] ?? null); },
     },
-    insertRow(after) {
-      const op = state.insertRows(after, [{}]);
-      if (op) { view.focusRow(op.body.rows[0].id); send(op); }
+    gr_remove_row: {
+      name: 'Remove row',
+      // A whole column is selected: "remove row" would remove every row.
+      disabled() { return !grid.rowIds.length || !!this.selection?.isSelectedByColumnHeader?.(); },
+      callback() { on.deleteRows(rowsOf(this).map((r) => grid.rowIds[r])); },
     },
-    deleteRows(ids) {
-      for (const chunk of splitItems(ids.filter(Boolean), limits)) send(state.deleteRows(chunk));
+    sep1: SEPARATOR,
+    gr_col_left: {
+      name: 'Insert column left',
+      callback() { const c = colsOf(this)[0] ?? 0; on.insertColumn(c > 0 ? grid.colIds[c - 1] : null); },
     },
-    insertColumn(after) {
-      send(state.insertColumn({ after, name: `Column ${state.columns.length + 1}`, type: 'text' }));
+    gr_col_right: {
+      name: 'Insert column right',
+      callback() { const cols = colsOf(this); on.insertColumn(grid.colIds[cols[cols.length - 1]] ?? grid.colIds[grid.colIds.length - 1] ?? null); },
     },
-    deleteColumns(ids) { send(state.deleteColumns(ids.filter(Boolean))); },
-    editColumn(id, focus) { if (id) dialog.open(id, focus); },
-    // After every change already queued (the queue keeps the order), like any op.
-    undo() { if (view.canEdit()) send(state.undo()); },
-    redo() { if (view.canEdit()) send(state.redo()); },
-    rendered() { if (statusWanted) showStatus(); },
-    selected(ranges) { selection.push(ranges); },
+    gr_remove_col: {
+      name: 'Remove column',
+      disabled() { return !grid.colIds.length || !!this.selection?.isSelectedByRowHeader?.(); },
+      callback() { on.deleteColumns(colsOf(this).map((c) => grid.colIds[c])); },
+    },
+    sep2: SEPARATOR,
+    gr_rename_col: {
+      name: 'Rename column…',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.editColumn(grid.colIds[activeCol(this)], 'name'); },
+    },
+    gr_col_settings: {
+      name: 'Column settings…',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
+    },
   };
-
-  view = createGridView({
-    container: document.getElementById('grid'),
-    state,
-    canEdit: !!config.can_edit,
-    licenseKey: config.license_key,
-    on,
-  });
-
-  state.subscribe((change) => {
-    if (change.title !== null && titleEl) {
-      titleEl.textContent = change.title;
-      document.title = `${change.title} · Gridroom`;
-    }
-    if (change.status) showStatus();
-  });
-
-  const addRow = document.getElementById('add-row');
-  const addColumn = document.getElementById('add-column');
-  const undoButton = document.getElementById('undo');
-  const redoButton = document.getElementById('redo');
-  bindUndoButtons({ undoButton, redoButton, undo: on.undo, redo: on.redo });
-  addRow.addEventListener('click', () => {
-    if (view.canEdit()) on.insertRow(state.rows.length ? state.rows[state.rows.length - 1].id : null);
-  });
-  addColumn.addEventListener('click', () => {
-    if (view.canEdit()) on.insertColumn(state.columns.length ? state.columns[state.columns.length - 1].id : null);
-  });
-
-  // --- Roles: read-only or editable, switched live by access.changed.
-  const badge = document.getElementById('role-badge');
-  const shareLink = document.getElementById('share-link');
-  const historyLink = document.getElementById('history-link');
-  const sidePanel = document.getElementById('side-panel');
-
-  /** role: owner/editor/viewer (from sheet_config or access.changed); revoked: no access at all. */
-  function setAccess({ role, canEdit, canManage = role === 'owner', revoked = false }) {
-    view.setCanEdit(canEdit && !revoked);
-    for (const button of [addRow, addColumn, undoButton, redoButton]) if (button) button.disabled = !canEdit || revoked;
-    if (!canEdit || revoked) dialog.close();
-    if (badge) {
-      badge.textContent = revoked ? 'No access' : roleLabel(role, canEdit);
-      badge.dataset.role = revoked ? 'none' : (role || (canEdit ? 'editor' : 'viewer'));
-    }
-    if (shareLink) shareLink.hidden = !canManage || revoked;
-    const importLink = document.getElementById('import-link'); // rendered for editors only
-    if (importLink) importLink.hidden = !canEdit || revoked;
-    if (historyLink) historyLink.hidden = revoked;
-    // A panel the user may no longer use goes away (the server refuses it anyway).
-    if (revoked || (!canManage && sidePanel && sidePanel.dataset.panel === 'share')) closePanel();
-  }
-
-  function closePanel() {
-    if (!sidePanel) return;
-    sidePanel.replaceChildren();
-    delete sidePanel.dataset.panel;
-  }
-
-  if (sidePanel) {
-    // Which panel is showing: the toolbar link that filled it says so.
-    document.body.addEventListener('htmx:afterSwap', (event) => {
-      if (event.detail.target !== sidePanel) return;
-      const from = event.detail.requestConfig && event.detail.requestConfig.elt;
-      if (from === shareLink) sidePanel.dataset.panel = 'share';
-      else if (from === historyLink) sidePanel.dataset.panel = 'history';
-    });
-    sidePanel.addEventListener('click', (event) => {
-      if (event.target.closest && event.target.closest('[data-panel-close]')) { event.preventDefault(); closePanel(); }
-    });
-  }
-
-  function leave() {
-    // The socket closed for good: nobody is shown here any more.
-    selection.flushNow(null);
-    presence.reset();
-    renderPresenceList(presenceList, []);
-    view.setMarks([]);
-  }
-
-  function handlePresence(msg) {
-    const changed = presence.receive(msg);
-    if (!changed) return false;
-    if (changed.users) renderPresenceList(presenceList, presence.users);
-    if (changed.selections) view.setMarks(presence.marks());
-    // Someone came (or went): a newcomer has no copy of this tab's selection yet.
-    if (msg.type === 'presence.changed') selection.repeat();
-    return true;
-  }
-
-  setAccess({ role: config.role, canEdit: !!config.can_edit, canManage: !!config.can_manage });
-
-  socket = connectLive({
-    header,
-    path: config.ws_path,
-    leaveTo,
-    onState: (socketState) => saving.setSocketState(socketState),
-    onMessage(msg) {
-      switch (msg.type) {
-        case 'hello':
-          syncer.resync();
-          queue.retryNow();
-          selection.repeat(); // the others dropped it if this tab was gone a while
-          // A role that changed while the socket was down (if the server says it here).
-          if (typeof msg.can_edit === 'boolean') setAccess({ role: msg.role, canEdit: msg.can_edit });
-          return;
-        case 'presence.changed':
-        case 'selection.changed':
-          handlePresence(msg);
-          return;
-        case 'access.changed':
-          setAccess({ role: msg.role, canEdit: !!msg.can_edit });
-          return;
-        case 'access.revoked':
-          setAccess({ role: null, canEdit: false, revoked: true });
-          leave();
-          return;
-        default:
-          syncer.handle(state.receive(msg));
-      }
-    },
-    onFatal(code) {
-      if (code === 4401) saving.loggedOutNow();
-      leave();
-      if (code === 4403) setAccess({ role: null, canEdit: false, revoked: true });
-    },
-  });
-  // Leaving the page: the others drop this tab's outline now rather than when it expires.
-  window.addEventListener('pagehide', () => selection.flushNow(null));
-  window.addEventListener('online', () => queue.retryNow());
-  // No socket yet (slow network, proxy trouble): show the sheet anyway; hello catches up later.
-  setTimeout(() => { if (!state.loaded) syncer.resync(); }, LOAD_WITHOUT_SOCKET_MS);
-  showStatus();
-
-  window.gridroom = { hot: view.hot, state, queue, syncer, socket, presence, view, saving };
 }
 
-start();
+export class GridAdapter {
+  constructor({ container, store, pending, canEdit, licenseKey, on }) {
+    Object.assign(this, { container, store, pending, on });
+    this.editable = !!canEdit;
+    this.rowIds = []; // what the grid shows, by visual row
+    this.colIds = [];
+    this.rowPos = new Map();
+    this.colPos = new Map();
+    this.data = [];
+    this.rebuildWanted = true;
+    this.dirtyCells = [];
+    this.timer = null;
+    this.focusRowId = null;
+    this.marks = []; // other people's selections (presence.js marks())
+    this.outlines = null; // their SelectionIndex against the rows and columns shown; null: to be made
+    this.paintTimer = null;
+    this.menu = menuItems(this, on);
+    this.renderers = this._renderers();
+    this.hot = new Handsontable(container, this._hotSettings(licenseKey));
+    bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
+    container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
+    store.subscribe((change) => this._changed(change));
+  }
+
+  _renderers() {
+    const wrap = (base) => (hot, TD, row, col, prop, value, props) => {
+      base(hot, TD, row, col, prop, value, props);
+      this._decorate(TD, row, col);
+    };
+    return { text: wrap(textRenderer), number: wrap(numericRenderer), checkbox: wrap(checkboxRenderer) };
+  }
+
+  _decorate(TD, row, col) {
+    const info = this.pending.cellInfo(this.rowIds[row], this.colIds[col]);
+    TD.classList.toggle('cell-pending', !!(info && info.pending));
+    TD.classList.toggle('cell-error', !!(info && info.error));
+    TD.classList.toggle('cell-conflict', !!(info && info.conflict)); // another user's value replaced this tab's
+    if (!this.outlines) this.outlines = new SelectionIndex(this.marks, this.rowPos, this.colPos);
+    const seen = this.outlines.at(row, col);
+    TD.classList.toggle('cell-selected-by', !!seen);
+    const names = seen ? seen.names.join(', ') : '';
+    if (seen) {
+      TD.dataset.selectedBy = names;
+      TD.dataset.selectedColour = seen.colour;
+      TD.style.setProperty('--selected-by-shadow', seen.shadow);
+    } else if (TD.dataset.selectedBy !== undefined) {
+      delete TD.dataset.selectedBy;
+      delete TD.dataset.selectedColour;
+      TD.style.removeProperty('--selected-by-shadow');
+    }
+    const conflict = info && info.conflict ? `Changed by ${info.conflict} just after your edit` : '';
+    const title = [info && info.error, conflict, names].filter(Boolean).join('\n');
+    if (title) TD.title = title;
+    else TD.removeAttribute('title');
+  }
+
+  _columnSettings(col, index) {
+    const common = { data: index, readOnly: !this.editable, validator: null };
+    const r = this.renderers;
+    switch (col.type) {
+      // What was typed is sent as typed: the server validates and answers the committed value.
+      case 'number': return { ...common, type: 'numeric', renderer: r.number, valueSetter: null, locale: 'en-US' };
+      case 'checkbox': return { ...common, type: 'checkbox', renderer: r.checkbox };
+      case 'date': return { ...common, type: 'text', renderer: r.text, className: 'cell-date' };
+      default: return { ...common, type: 'text', renderer: r.text };
+    }
+  }
+
+  _editSettings() {
+    return {
+      readOnly: !this.editable,
+      contextMenu: this.editable ? { items: this.menu } : false,
+      fillHandle: this.editable ? { autoInsertRow: false } : false,
+    };
+  }
+
+  _hotSettings(licenseKey) {
+    const grid = this;
+    return {
+      licenseKey,
+      themeName: 'ht-theme-main',
+      data: [],
+      columns: [],
+      colHeaders: [],
+      rowHeaders: true,
+      width: '100%',
+      height: '100%',
+      autoRowSize: false,
+      autoColumnSize: false,
+      colWidths: COL_WIDTH,
+      rowHeights: ROW_HEIGHT,
+      rowHeaderWidth: 64,
+      wordWrap: false, // every row keeps the fixed height: virtual scrolling stays cheap
+      ...this._editSettings(),
+      allowInsertRow: false,
+      allowInsertColumn: false,
+      allowRemoveRow: false,
+      allowRemoveColumn: false,
+      outsideClickDeselects: false,
+      sanitizer,
+      // Read-only covers typing, paste and autofill; anything that slips past it stops here.
+      beforeChange: (changes, source) => (!this.editable && !NOT_EDITS.has(source) ? false : undefined),
+      afterSelectionEnd: () => { if (this.on.selected) this.on.selected(this.selection()); },
+      afterDeselect: () => { if (this.on.selected) this.on.selected(null); },
+      afterChange: (changes, source) => this._afterChange(changes, source),
+      beforePaste(pasted) { return grid._beforePaste(this, pasted); },
+    };
+  }
+
+  _afterChange(changes, source) {
+    if (!changes || NOT_EDITS.has(source)) return;
+    const out = [];
+    for (const [row, prop, before, after] of changes) {
+      if (before === after) continue;
+      const rowId = this.rowIds[row];
+      const colId = this.colIds[prop];
+      if (rowId && colId) out.push({ row: rowId, col: colId, value: after === undefined ? null : after });
+    }
+    if (out.length) this.on.editCells(out);
+  }
+
+  _beforePaste(hot, pasted) {
+    if (!this.editable) return false;
+    const range = hot.getSelectedRangeActive();
+    if (!range) return undefined;
+    const start = range.getTopStartCorner();
+    const room = this.colIds.length - start.col;
+    for (const cells of pasted) if (cells.length > room) cells.length = Math.max(0, room);
+    const fit = this.rowIds.length - start.row;
+    if (pasted.length > fit) {
+      // Rows past the last one become new rows (one insert op with values) instead of being lost.
+      const extra = pasted.splice(fit);
+      this.on.appendRows(extra.map((cells) => {
+        const values = {};
+        cells.forEach((v, i) => { if (v !== '' && v !== null && v !== undefined) values[this.colIds[start.col + i]] = v; });
+        return values;
+      }));
+    }
+    return pasted.length ? undefined : false;
+  }
+
+  _headerDoubleClick(event) {
+    if (!this.editable) return;
+    const th = event.target.closest && event.target.closest('thead th');
+    if (!th || !this.container.contains(th)) return;
+    const coords = this.hot.getCoords(th);
+    if (coords && coords.col >= 0 && this.colIds[coords.col]) this.on.editColumn(this.colIds[coords.col], 'name');
+  }
+
+  /** This tab's selection as row/column ids (null: none), for presence.select. */
+  selection() {
+    const selected = this.hot.getSelected();
+    if (!selected) return null;
+    return selectionToRanges(selected.map(([r1, c1, r2, c2]) => ({ r1, c1, r2, c2 })), this.rowIds, this.colIds);
+  }
+
+  /** The selection by ids (null if none, or a header is part of it). */
+  _selectionByIds() {
+    const selected = this.hot.getSelected();
+    if (!selected || selected.some((coords) => coords.some((i) => i < 0))) return null;
+    return selected.map(([r1, c1, r2, c2]) => [this.rowIds[r1], this.colIds[c1], this.rowIds[r2], this.colIds[c2]]);
+  }
+
+  /** Select those ids where they are now, if all still exist and something moved. */
+  _reselect(byIds) {
+    const before = this.hot.getSelected();
+    const now = [];
+    for (const [r1, c1, r2, c2] of byIds) {
+      const coords = [this.rowPos.get(r1), this.colPos.get(c1), this.rowPos.get(r2), this.colPos.get(c2)];
+      if (coords.some((i) => i === undefined)) return;
+      now.push(coords);
+    }
+    if (before && JSON.stringify(before) === JSON.stringify(now)) return;
+    this.hot.selectCells(now, false);
+  }
+
+  _rebuild() {
+    const { store, pending } = this;
+    // Rows or columns that came or went above or left of the selection do not move it to other cells.
+    const keep = this.focusRowId ? null : this._selectionByIds();
+    this.colIds = store.columns.map((c) => c.id);
+    this.rowIds = store.rows.map((r) => r.id);
+    this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
+    this.rowPos = new Map(this.rowIds.map((id, i) => [id, i]));
+    this.outlines = null;
+    const cols = store.columns;
+    this.data = store.rows.map((row) => cols.map((c) => pending.valueOf(row, c.id)));
+    this.hot.updateSettings({
+      data: this.data,
+      columns: cols.map((c, i) => this._columnSettings(c, i)),
+      colHeaders: cols.map((c) => c.name),
+    });
+    if (this.focusRowId && this.rowPos.has(this.focusRowId)) {
+      this.hot.selectCell(this.rowPos.get(this.focusRowId), 0);
+      this.focusRowId = null;
+    } else if (keep) {
+      this._reselect(keep);
+    }
+    // Tell the others what the selection covers now (unchanged ids are not sent again).
+    if (this.on.selected) this.on.selected(this.selection());
+  }
+
+  editorOpen() {
+    const editor = this.hot.getActiveEditor();
+    return !!(editor && editor.isOpened && editor.isOpened());
+  }
+
+  _flush() {
+    this.timer = null;
+    if (this.editorOpen()) { this._schedule(150); return; } // remote updates wait until the editor closes
+    if (this.rebuildWanted) {
+      this.rebuildWanted = false;
+      this.dirtyCells = [];
+      this._rebuild();
+    } else {
+      for (const [rowId, colId] of this.dirtyCells) {
+        const r = this.rowPos.get(rowId);
+        const c = this.colPos.get(colId);
+        const row = this.store.row(rowId);
+        if (r !== undefined && c !== undefined && row) this.data[r][c] = this.pending.valueOf(row, colId);
+      }
+      this.dirtyCells = [];
+      this.hot.render();
+    }
+    if (this.on.rendered) this.on.rendered();
+  }
+
+  _schedule(ms = 10) {
+    if (!this.timer) this.timer = setTimeout(() => this._flush(), ms);
+  }
+
+  _changed(change) {
+    if (change.structure) this.rebuildWanted = true;
+    else if (change.cells.length) for (const cell of change.cells) this.dirtyCells.push(cell);
+    else return;
+    if (this.dirtyCells.length > 20000) { this.rebuildWanted = true; this.dirtyCells = []; }
+    this._schedule();
+  }
+
+  /** Select the first cell of this row once it shows (after "Add row"). */
+  focusRow(rowId) { this.focusRowId = rowId; }
+
+  /** A re-render is due shortly (and not held back by an open editor). */
+  rendering() { return !!this.timer && !this.editorOpen(); }
+
+  /** Other people's selections changed (presence.js marks()): repaint the cells, at most once a frame. */
+  setMarks(next) {
+    this.marks = next;
+    this.outlines = null;
+    if (!this.paintTimer) {
+      this.paintTimer = setTimeout(() => {
+        this.paintTimer = null;
+        if (!this.timer) this.hot.render(); // a flush is due anyway: it renders
+      }, 16);
+    }
+  }
+
+  /** The user's role changed: read-only or editable, without a reload. */
+  setCanEdit(flag) {
+    flag = !!flag;
+    if (flag === this.editable) return;
+    this.editable = flag;
+    if (!flag) {
+      const editor = this.hot.getActiveEditor();
+      if (editor && editor.isOpened()) editor.cancelChanges();
+    }
+    this.hot.updateSettings(this._editSettings()); // a context menu that is open closes with its plugin
+    // Every column carries readOnly too: rebuild them now.
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.rebuildWanted = true;
+    this._flush();
+  }
+
+  canEdit() { return this.editable; }
+}

@@ -1,5 +1,5 @@
 // The page header: server clock, user name and colour, connection status, banner.
-import { LiveSocket } from './socket.js';
+import { ServerSocket } from './socket.js';
 import { defaultStorage, guardLogout } from './outbox.js';
 
 const STALE_AFTER_MS = 3000;
@@ -22,57 +22,66 @@ const CLOSE_MESSAGES = {
   4404: 'This sheet no longer exists, or you may not see it.',
 };
 
-export function createHeader(config) {
-  const clock = document.getElementById('server-clock');
-  const userName = document.getElementById('user-name');
-  const status = document.getElementById('live-status');
-  const banner = document.getElementById('live-banner');
-  const myId = config.user && config.user.id;
-  let timeZone = validTimeZone(config.user && config.user.time_zone);
-  let format = null;
-  let lastMs = null;
-  let lastTickAt = 0;
-  let stale = false;
-  let lastMessage = null; // a message that came before a close (session.ended, sheet.deleted)
+// Messages that come before the socket closes: the banner says them (and the close keeps them).
+const FAREWELLS = { 'session.ended': 4401, 'sheet.deleted': 4404, 'access.revoked': 4403 };
 
-  function render() {
-    if (!clock || lastMs === null) return;
-    if (!format) {
-      format = new Intl.DateTimeFormat('en-GB', {
-        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone,
+export class Header {
+  /** `config`: the page's `live-config` (user, URLs, socket path). */
+  constructor(config) {
+    this.config = config;
+    this.clock = document.getElementById('server-clock');
+    this.userName = document.getElementById('user-name');
+    this.status = document.getElementById('live-status');
+    this.banner = document.getElementById('live-banner');
+    this.myId = config.user && config.user.id;
+    this.timeZone = validTimeZone(config.user && config.user.time_zone);
+    this.format = null;
+    this.lastMs = null;
+    this.lastTickAt = 0;
+    this.stale = false;
+    this.lastMessage = null; // a message that came before a close (session.ended, sheet.deleted)
+    this._watchHtmx();
+  }
+
+  _render() {
+    if (!this.clock || this.lastMs === null) return;
+    if (!this.format) {
+      this.format = new Intl.DateTimeFormat('en-GB', {
+        hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: this.timeZone,
       });
     }
-    const when = new Date(lastMs);
-    clock.textContent = `${format.format(when)} ${timeZone}${stale ? ' (stale)' : ''}`;
-    clock.dateTime = when.toISOString();
-    clock.dataset.stale = String(stale);
-    clock.dataset.timeZone = timeZone;
+    const when = new Date(this.lastMs);
+    this.clock.textContent = `${this.format.format(when)} ${this.timeZone}${this.stale ? ' (stale)' : ''}`;
+    this.clock.dateTime = when.toISOString();
+    this.clock.dataset.stale = String(this.stale);
+    this.clock.dataset.timeZone = this.timeZone;
   }
 
-  function setTime(ms) {
+  _setTime(ms) {
     if (typeof ms !== 'number') return;
-    lastMs = ms;
-    lastTickAt = Date.now();
-    stale = false;
-    render();
+    this.lastMs = ms;
+    this.lastTickAt = Date.now();
+    this.stale = false;
+    this._render();
   }
 
-  function applyUser(user) {
-    if (!user || user.id !== myId) return;
-    if (userName) {
-      userName.textContent = user.display_name || user.username || '';
+  applyUser(user) {
+    if (!user || user.id !== this.myId) return;
+    if (this.userName) {
+      this.userName.textContent = user.display_name || user.username || '';
       if (COLOUR.test(user.colour || '')) {
-        userName.style.color = user.colour;
-        userName.style.setProperty('--user-colour', user.colour);
-        userName.dataset.colour = user.colour;
+        this.userName.style.color = user.colour;
+        this.userName.style.setProperty('--user-colour', user.colour);
+        this.userName.dataset.colour = user.colour;
       }
     }
     const tz = validTimeZone(user.time_zone);
-    if (tz !== timeZone) { timeZone = tz; format = null; render(); }
+    if (tz !== this.timeZone) { this.timeZone = tz; this.format = null; this._render(); }
   }
 
   /** A message for the user; `link` {href, label} adds a link after it. */
-  function showBanner(text, link = null) {
+  showBanner(text, link = null) {
+    const { banner } = this;
     if (!banner) return;
     banner.textContent = text;
     if (link && link.href) {
@@ -86,83 +95,80 @@ export function createHeader(config) {
   }
 
   /** The login page, coming back here afterwards. */
-  function loginLink() {
-    if (!config.login_url) return null;
+  loginLink() {
+    if (!this.config.login_url) return null;
     const here = window.location.pathname + window.location.search;
-    return { href: `${config.login_url}?next=${encodeURIComponent(here)}`, label: 'Log in again' };
+    return { href: `${this.config.login_url}?next=${encodeURIComponent(here)}`, label: 'Log in again' };
   }
 
-  function setConnection(state) {
-    if (!status) return;
-    status.textContent = state;
-    status.dataset.state = state;
+  setConnection(state) {
+    if (!this.status) return;
+    this.status.textContent = state;
+    this.status.dataset.state = state;
   }
 
-  function handleMessage(msg) {
-    switch (msg.type) {
-      case 'clock.tick': setTime(msg.now_ms); break;
-      case 'hello': applyUser(msg.user); break;
-      case 'profile.updated': applyUser(msg.user); break;
-      case 'session.ended': lastMessage = msg.message; showBanner(msg.message || CLOSE_MESSAGES[4401]); break;
-      case 'sheet.deleted': lastMessage = msg.message; showBanner(msg.message || CLOSE_MESSAGES[4404]); break;
-      case 'access.revoked': lastMessage = msg.message; showBanner(msg.message || CLOSE_MESSAGES[4403]); break;
-      default: break;
+  handleMessage(msg) {
+    if (msg.type === 'clock.tick') this._setTime(msg.now_ms);
+    else if (msg.type === 'hello' || msg.type === 'profile.updated') this.applyUser(msg.user);
+    else if (FAREWELLS[msg.type]) {
+      this.lastMessage = msg.message;
+      this.showBanner(msg.message || CLOSE_MESSAGES[FAREWELLS[msg.type]]);
     }
   }
 
   /** The socket closed for good. On a sheet page a 4404 goes back to the list. */
-  function handleFatal(code, { leaveTo = null } = {}) {
-    setConnection('closed');
-    showBanner(lastMessage || CLOSE_MESSAGES[code] || 'The live connection was closed.', code === 4401 ? loginLink() : null);
+  handleFatal(code, { leaveTo = null } = {}) {
+    this.setConnection('closed');
+    this.showBanner(this.lastMessage || CLOSE_MESSAGES[code] || 'The live connection was closed.', code === 4401 ? this.loginLink() : null);
     if (code === 4404 && leaveTo) setTimeout(() => window.location.assign(leaveTo), 2500);
   }
 
-  async function loadInitial() {
-    if (!config.initial_state_url) return;
+  async _loadInitial() {
+    if (!this.config.initial_state_url) return;
     try {
-      const response = await fetch(config.initial_state_url, {
+      const response = await fetch(this.config.initial_state_url, {
         credentials: 'same-origin', headers: { Accept: 'application/json' },
       });
-      if (response.status === 401) { showBanner(CLOSE_MESSAGES[4401], loginLink()); return; }
+      if (response.status === 401) { this.showBanner(CLOSE_MESSAGES[4401], this.loginLink()); return; }
       if (!response.ok) return;
       const body = await response.json();
-      if (lastMs === null) setTime(body.now_ms);
-      applyUser(body.user);
+      if (this.lastMs === null) this._setTime(body.now_ms);
+      this.applyUser(body.user);
     } catch (err) {
       // The first tick fills the clock instead.
     }
   }
 
-  function start() {
+  start() {
     // Log out clears the user's saved changes (after saying so if some never reached the server).
-    guardLogout({ form: document.querySelector('.logout-form'), storage: defaultStorage(), userId: myId });
+    guardLogout({ form: document.querySelector('.logout-form'), storage: defaultStorage(), userId: this.myId });
     setInterval(() => {
-      if (lastMs !== null && !stale && Date.now() - lastTickAt > STALE_AFTER_MS) {
-        stale = true;
-        render();
+      if (this.lastMs !== null && !this.stale && Date.now() - this.lastTickAt > STALE_AFTER_MS) {
+        this.stale = true;
+        this._render();
       }
     }, 500);
-    return loadInitial();
+    return this._loadInitial();
   }
 
   // htmx swaps only 2xx answers: anything else (a 413 from nginx for a file
   // over the upload limit, a 500, a lost connection) would otherwise say nothing.
-  document.body.addEventListener('htmx:responseError', (event) => {
-    const status = event.detail.xhr ? event.detail.xhr.status : 0;
-    showBanner(status === 413
-      ? 'That file or request is larger than the server accepts.'
-      : `The server could not do that (error ${status}). Nothing was changed; try again.`);
-  });
-  document.body.addEventListener('htmx:sendError', () => {
-    showBanner('The server could not be reached. Nothing was changed; try again.');
-  });
-
-  return { start, handleMessage, setConnection, showBanner, handleFatal, applyUser, loginLink };
+  _watchHtmx() {
+    document.body.addEventListener('htmx:responseError', (event) => {
+      const status = event.detail.xhr ? event.detail.xhr.status : 0;
+      this.showBanner(status === 413
+        ? 'That file or request is larger than the server accepts.'
+        : `The server could not do that (error ${status}). Nothing was changed; try again.`);
+    });
+    document.body.addEventListener('htmx:sendError', () => {
+      this.showBanner('The server could not be reached. Nothing was changed; try again.');
+    });
+  }
 }
 
-/** Socket and header wired together; `onMessage`/`onOpen`/`onFatal` add page-specific handling. */
-export function connectLive({ header, path, onMessage = () => {}, onOpen = () => {}, onFatal = () => {}, onState = () => {}, leaveTo = null }) {
-  const socket = new LiveSocket({
+/** The socket to the server, wired to the header; `onMessage`/`onOpen`/`onFatal`/`onState` add page-specific handling. */
+export function connectSocket({ header, path, onMessage = () => {}, onOpen = () => {}, onFatal = () => {}, onState = () => {}, leaveTo = null }) {
+  const socket = new ServerSocket({
     path,
     onMessage: (msg) => { header.handleMessage(msg); onMessage(msg); },
     onOpen,

@@ -12,7 +12,7 @@
 // named after its client id for as long as it lives, so "gone" means its lock
 // is free; without Web Locks, an entry marked closed (pagehide) or not written
 // for STALE_MS is taken as gone.
-import { opWeight } from './ops.js';
+import { opWeight } from './opqueue.js';
 
 const PREFIX = 'gridroom.outbox.v1.';
 export const STALE_MS = 10 * 60 * 1000;

@@ -271,11 +271,3 @@ export class Throttle {
     this.send(value);
   }
 }
-
-const ROLE_LABELS = { owner: 'Owner', editor: 'Editor', viewer: 'View only' };
-
-/** The badge text for a role; a role the page does not know goes by can_edit. */
-export function roleLabel(role, canEdit) {
-  if (ROLE_LABELS[role]) return ROLE_LABELS[role];
-  return canEdit ? ROLE_LABELS.editor : ROLE_LABELS.viewer;
-}

@@ -1,152 +1,131 @@
-// Saving a sheet page's changes: the op queue (ops.js) written down in the
-// outbox (outbox.js) so that nothing typed is lost to a reload, a closed tab,
-// an outage or an expired session, and the status line that says where they
-// are. docs/protocol.md, "Keeping a tab in step", has the rules.
-import { OpQueue, opWeight } from './ops.js';
+// Saving a sheet page's changes: the op queue (opqueue.js) written down in
+// the outbox (outbox.js) so that nothing typed is lost to a reload, a closed
+// tab, an outage or an expired session; its answers handed to the pending
+// edits (pending.js) and its reworked ops made by localops.js; and the status
+// line that says where they are. docs/protocol.md, "Keeping a tab in step",
+// has the rules.
+import { OpQueue, opWeight } from './opqueue.js';
 import { Outbox, TOUCH_MS, defaultStorage, setLocalUnsent } from './outbox.js';
+import { StatusLine, describeStatus } from './status.js';
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/**
- * What the status line says: {kind, text} plus the notice next to it
- * ({text, actions: ['resend', 'discard', 'retry']} or null). No DOM.
- */
-export function describeStatus({ state, queue, socketDown = false, loggedOut = false, storageError = null }) {
-  const waiting = state.pendingCount();
-  const aside = state.asideCount();
-  let kind;
-  let text;
-  if (loggedOut && waiting) {
-    [kind, text] = ['unsaved', `${plural(waiting, 'change')} not saved — log in again to send ${waiting === 1 ? 'it' : 'them'}`];
-  } else if (queue.paused && waiting) {
-    [kind, text] = ['unsaved', `${plural(waiting, 'change')} not saved — kept on this device`];
-  } else if (waiting && (queue.failing || socketDown)) {
-    [kind, text] = ['offline', `offline — ${plural(waiting, 'change')} waiting`];
-  } else if (waiting) {
-    [kind, text] = ['saving', 'Saving…'];
-  } else if (state.lastRejection) {
-    const { count, message, what = 'cell', plain = false } = state.lastRejection;
-    [kind, text] = ['rejected', plain ? message : `${plural(count, what)} rejected: ${message}`];
-  } else if (!state.loaded) {
-    [kind, text] = ['loading', 'Loading…'];
-  } else {
-    [kind, text] = ['saved', 'All changes saved'];
+export class Saving {
+  /**
+   * `header` (header.js) shows banners; `pageConfig` has the user and the
+   * initial-state URL; `onStatus()` asks for the status line to be written.
+   */
+  constructor({
+    store, pending, local, pageConfig, sheetConfig, header, csrfToken, onStatus = () => {},
+    storage = defaultStorage(), fetchImpl, win = globalThis.window,
+  }) {
+    Object.assign(this, { store, pending, local, pageConfig, header, onStatus, storage, win });
+    const userId = pageConfig && pageConfig.user ? pageConfig.user.id : 'anon';
+    this.outbox = new Outbox({ storage, userId, sheetId: sheetConfig.sheet_id, clientId: pending.clientId });
+    this.loggedOut = false;
+    this.socketDown = false;
+    this.persistDue = false;
+    this.queue = this._makeQueue({ baseUrl: sheetConfig.ops_url, csrfToken, fetchImpl });
+    this.queue.hold(); // saved ops of earlier pages go first
+    this.statusLine = null;
+    setLocalUnsent(() => ({
+      key: this.outbox.key,
+      count: [...this.queue.ops(), ...this.reviewable()].reduce((n, op) => n + opWeight(op), 0),
+    }));
+    if (win) this._watchPage(win);
   }
-  const notes = [];
-  const actions = [];
-  if (aside) {
-    notes.push(`${plural(aside, 'change')} could not be applied safely (made on a version of the sheet too old to check).`);
-    actions.push('resend', 'discard');
+
+  _makeQueue({ baseUrl, csrfToken, fetchImpl }) {
+    const { pending, local } = this;
+    return new OpQueue({
+      baseUrl,
+      clientId: pending.clientId,
+      csrfToken,
+      ...(fetchImpl ? { fetchImpl } : {}),
+      onAnswer: (op, status, answer) => pending.applyAnswer(op.opId, answer, status),
+      onReplace: (op, status, answer) => (status === 413 ? local.splitOp(op) : local.reanchorOp(op, answer)),
+      onAside: (op, answer) => pending.setAside(op.opId, answer && answer.message),
+      onFailing: (op, message) => pending.opFailed(op.opId, message),
+      onGaveUp: () => this.onStatus(),
+      onLoggedOut: () => this.loggedOutNow(),
+      onPersist: () => this._persist(),
+      onChange: () => this.onStatus(),
+    });
   }
-  if (queue.paused && waiting && !loggedOut) {
-    notes.push('Retrying stopped after 10 minutes of failures; they are sent when the connection is back or on Retry.');
-    actions.push('retry');
-  }
-  if (storageError && (waiting || aside)) notes.push(storageError);
-  return { kind, text, notice: notes.length ? { text: notes.join(' '), actions } : null };
-}
 
-const ACTION_LABELS = { resend: 'Send again', discard: 'Discard', retry: 'Retry' };
+  /** Queue an op (null: nothing to send). Resolves with its answer. */
+  send(op) { return op ? this.queue.send(op) : Promise.resolve(null); }
 
-/**
- * The queue, the outbox and the status line of a sheet page.
- * `syncer` (sync.js) takes what state methods return; `header` (header.js) shows banners.
- */
-export function createSaving({
-  state, live, config, header, syncer, csrfToken, onStatus = () => {},
-  storage = defaultStorage(), fetchImpl, win = globalThis.window,
-}) {
-  const userId = live && live.user ? live.user.id : 'anon';
-  const outbox = new Outbox({ storage, userId, sheetId: config.sheet_id, clientId: state.clientId });
-  let loggedOut = false;
-  let socketDown = false;
-  let notice = null;
+  /** An op set aside whose own event came meanwhile was applied after all: it is done. */
+  reviewable() { return this.queue.aside.filter((op) => this.pending.has(op.opId)); }
 
-  // An op set aside whose own event came meanwhile was applied after all: it is done.
-  const reviewable = () => queue.aside.filter((op) => state.ops.has(op.opId));
   // Written once per task however many ops were queued in it (a big paste is many ops):
   // still before the page can go away.
-  let persistDue = false;
-  const persistNow = () => { persistDue = false; outbox.save(queue.ops(), reviewable()); };
-  const persist = () => {
-    if (persistDue) return;
-    persistDue = true;
-    queueMicrotask(persistNow);
-  };
-  const queue = new OpQueue({
-    baseUrl: config.ops_url,
-    clientId: state.clientId,
-    csrfToken,
-    ...(fetchImpl ? { fetchImpl } : {}),
-    onAnswer: (op, status, answer) => syncer.handle(state.applyAnswer(op.opId, answer, status)),
-    onReplace: (op, status, answer) => (status === 413 ? state.splitOp(op) : state.reanchorOp(op, answer)),
-    onAside: (op, answer) => state.setAside(op.opId, answer && answer.message),
-    onFailing: (op, message) => state.opFailed(op.opId, message),
-    onGaveUp: () => onStatus(),
-    onLoggedOut: () => loggedOutNow(),
-    onPersist: persist,
-    onChange: () => onStatus(),
-  });
-  queue.hold(); // saved ops of earlier pages go first
+  _persist() {
+    if (this.persistDue) return;
+    this.persistDue = true;
+    queueMicrotask(() => this._persistNow());
+  }
 
-  setLocalUnsent(() => ({
-    key: outbox.key,
-    count: [...queue.ops(), ...reviewable()].reduce((n, op) => n + opWeight(op), 0),
-  }));
+  _persistNow() {
+    this.persistDue = false;
+    this.outbox.save(this.queue.ops(), this.reviewable());
+  }
 
   /** Adopt what earlier pages of this sheet left unsent, show it, send it first. */
-  async function start() {
+  async start() {
     let found = { ops: [], aside: [] };
     try {
-      await outbox.claim();
-      found = await outbox.adopt();
+      await this.outbox.claim();
+      found = await this.outbox.adopt();
     } catch (err) {
       // Storage trouble: start empty (the entries stay for a later page).
     }
-    for (const op of found.ops) state.restoreOp(op);
-    for (const op of found.aside) state.restoreOp(op, { aside: true });
-    queue.restore(found.ops, found.aside);
-    if (!outbox.locks && storage) win.setInterval(() => outbox.touch(), TOUCH_MS);
-    onStatus();
+    for (const op of found.ops) this.local.restoreOp(op);
+    for (const op of found.aside) this.local.restoreOp(op, { aside: true });
+    this.queue.restore(found.ops, found.aside);
+    if (!this.outbox.locks && this.storage) this.win.setInterval(() => this.outbox.touch(), TOUCH_MS);
+    this.onStatus();
   }
 
-  const unsent = () => state.pendingCount() + state.asideCount();
+  unsent() { return this.pending.pendingCount() + this.pending.asideCount(); }
 
   /** 401, CSRF failure, or the socket closed 4401. */
-  function loggedOutNow() {
-    if (loggedOut) return;
-    loggedOut = true;
-    queue.holdForLogin();
-    if (outbox.discardedByLogout()) {
+  loggedOutNow() {
+    if (this.loggedOut) return;
+    this.loggedOut = true;
+    this.queue.holdForLogin();
+    const login = this.header.loginLink ? this.header.loginLink() : null;
+    if (this.outbox.discardedByLogout()) {
       // Logged out with the Log out button (which said what would be lost): nothing stays.
-      const n = unsent();
-      const ops = queue.clear();
-      state.discardOps(ops.map((op) => op.opId));
-      header.showBanner(
+      const n = this.unsent();
+      this.local.discardOps(this.queue.clear().map((op) => op.opId));
+      this.header.showBanner(
         n ? `You logged out: ${plural(n, 'unsent change')} here ${n === 1 ? 'was' : 'were'} discarded.` : 'You are logged out.',
-        header.loginLink ? header.loginLink() : null,
+        login,
       );
     } else {
-      persistNow();
-      const n = unsent();
+      this._persistNow();
+      const n = this.unsent();
       const text = n
         ? `You are logged out. ${plural(n, 'change')} ${n === 1 ? 'is' : 'are'} kept on this device and sent once you log in again.`
         : 'You are logged out. Log in again to keep working.';
-      header.showBanner(text, header.loginLink ? header.loginLink() : null);
-      watchForLogin();
+      this.header.showBanner(text, login);
+      this._watchForLogin();
     }
-    onStatus();
+    this.onStatus();
   }
 
   /** Logged in again in another tab: this page reloads (its saved ops come back with it). */
-  function watchForLogin() {
-    if (!live || !live.initial_state_url || !win) return;
+  _watchForLogin() {
+    const { win, pageConfig } = this;
+    if (!pageConfig || !pageConfig.initial_state_url || !win) return;
     let checking = false;
     const check = async () => {
       if (checking || win.document.visibilityState === 'hidden') return;
       checking = true;
       try {
-        const response = await win.fetch(live.initial_state_url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+        const response = await win.fetch(pageConfig.initial_state_url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
         if (response.status === 200) win.location.reload();
       } catch (err) {
         // Still offline: the next focus asks again.
@@ -158,74 +137,48 @@ export function createSaving({
     win.document.addEventListener('visibilitychange', check);
   }
 
-  function act(action) {
+  /** A button of the notice: retry now, discard or send again what was set aside. */
+  act(action) {
+    const { queue, pending, local } = this;
     if (action === 'retry') queue.retryNow();
     else if (action === 'discard') {
-      const ops = queue.takeAside().filter((op) => state.ops.has(op.opId));
-      syncer.handle(state.discardOps(ops.map((op) => op.opId)));
+      local.discardOps(queue.takeAside().filter((op) => pending.has(op.opId)).map((op) => op.opId));
     } else if (action === 'resend') {
-      for (const op of queue.takeAside()) if (state.ops.has(op.opId)) queue.send(state.reissueOp(op));
+      for (const op of queue.takeAside()) if (pending.has(op.opId)) queue.send(local.reissueOp(op));
     }
-    onStatus();
+    this.onStatus();
   }
 
-  /** Write the status line (and the notice after it, made on first use). */
-  function render(statusEl) {
-    if (!statusEl) return;
-    const status = describeStatus({ state, queue, socketDown, loggedOut, storageError: outbox.error });
-    if (statusEl.textContent !== status.text) statusEl.textContent = status.text;
-    statusEl.dataset.state = status.kind;
-    if (!status.notice && !notice) return;
-    if (!notice) {
-      notice = win.document.createElement('p');
-      notice.id = 'sheet-notice';
-      notice.className = 'sheet-notice';
-      notice.setAttribute('role', 'status');
-      statusEl.after(notice);
-    }
-    notice.hidden = !status.notice;
-    if (!status.notice) { notice.replaceChildren(); return; }
-    const key = `${status.notice.text}|${status.notice.actions.join()}`;
-    if (notice.dataset.key === key) return;
-    notice.dataset.key = key;
-    const text = win.document.createElement('span');
-    text.textContent = status.notice.text;
-    const buttons = status.notice.actions.map((action) => {
-      const button = win.document.createElement('button');
-      button.type = 'button';
-      button.className = action === 'discard' ? 'button danger' : 'button secondary';
-      button.dataset.action = action;
-      button.textContent = ACTION_LABELS[action];
-      button.addEventListener('click', () => act(action));
-      return button;
-    });
-    notice.replaceChildren(text, ...buttons);
+  /** Write the status line into `element`. */
+  render(element) {
+    if (!element) return;
+    if (!this.statusLine) this.statusLine = new StatusLine({ element, act: (action) => this.act(action), doc: this.win.document });
+    this.statusLine.render(describeStatus({
+      pending: this.pending,
+      loaded: this.store.loaded,
+      queue: this.queue,
+      socketDown: this.socketDown,
+      loggedOut: this.loggedOut,
+      storageError: this.outbox.error,
+    }));
   }
 
-  if (win) {
-    win.addEventListener('pagehide', () => { if (persistDue) persistNow(); outbox.close(); });
+  /** The socket's state (socket.js): anything but live counts as offline for waiting changes. */
+  setSocketState(socketState) {
+    const down = socketState !== 'live';
+    if (down !== this.socketDown) { this.socketDown = down; this.onStatus(); }
+  }
+
+  _watchPage(win) {
+    win.addEventListener('pagehide', () => { if (this.persistDue) this._persistNow(); this.outbox.close(); });
     // Changes that could not be written down would be lost with the page: ask first.
     win.addEventListener('beforeunload', (event) => {
-      if (outbox.error && unsent()) { event.preventDefault(); event.returnValue = ''; }
+      if (this.outbox.error && this.unsent()) { event.preventDefault(); event.returnValue = ''; }
     });
     win.addEventListener('pageshow', (event) => {
       // Back from the back/forward cache after another page took over its ops: start afresh.
-      if (event.persisted && !outbox.reopen(queue.size + queue.aside.length > 0)) win.location.reload();
+      if (event.persisted && !this.outbox.reopen(this.queue.size + this.queue.aside.length > 0)) win.location.reload();
     });
+    win.addEventListener('online', () => this.queue.retryNow());
   }
-
-  return {
-    queue,
-    outbox,
-    start,
-    render,
-    act,
-    loggedOutNow,
-    /** The socket's state (socket.js): anything but live counts as offline for waiting changes. */
-    setSocketState(socketState) {
-      const down = socketState !== 'live';
-      if (down !== socketDown) { socketDown = down; onStatus(); }
-    },
-    get loggedOut() { return loggedOut; },
-  };
 }

@@ -1,5 +1,6 @@
-// One WebSocket per tab, reconnected with exponential backoff and jitter.
-// Close codes 4401/4403/4404 end it for good (docs/protocol.md, "Close codes").
+// The socket to the server: one WebSocket per tab, reconnected with exponential
+// backoff and jitter. Close codes 4401/4403/4404 end it for good
+// (docs/protocol.md, "Close codes").
 
 export const FATAL_CODES = new Set([4401, 4403, 4404]);
 const MAX_DELAY_MS = 10000;
@@ -8,10 +9,10 @@ const PING_AFTER_MS = 5000; // quiet this long: ping
 const DEAD_AFTER_MS = 15000; // quiet this long: the socket is dead, reconnect
 
 /**
- * new LiveSocket({path, onMessage(msg), onOpen({reconnect}), onState(state), onFatal(code)})
+ * new ServerSocket({path, onMessage(msg), onOpen({reconnect}), onState(state), onFatal(code)})
  * state: 'connecting' | 'live' | 'reconnecting' | 'offline' | 'closed'
  */
-export class LiveSocket {
+export class ServerSocket {
   constructor({ path, onMessage = () => {}, onOpen = () => {}, onState = () => {}, onFatal = () => {}, win = globalThis.window }) {
     Object.assign(this, { path, onMessage, onOpen, onState, onFatal, win });
     this.ws = null;

@@ -1,37 +1,62 @@
-// Bringing the state up to date over HTTP: the snapshot, then catch-up
-// (changes?since=) whenever the state says it is behind. One request at a
-// time; requests asked for meanwhile are merged. No DOM.
+// The sync loop: keeps the committed store (committed.js) in step with the
+// server. It feeds the store what the socket brings, and decides by itself,
+// from what the store says of its standing (`behind`, `needsSnapshot`), when
+// to fetch the snapshot or catch up (changes?since=): after the server's
+// hello, on a gap or a heartbeat ahead, when an answer shows a newer version,
+// when only a snapshot can help. One request at a time; requests asked for
+// meanwhile are merged. No DOM.
 
-export class Syncer {
+const LOAD_WITHOUT_SOCKET_MS = 3000;
+
+export class SyncLoop {
   /**
    * getJson(url) resolves {status, body} (rejects on network trouble).
    * onGone() on 404, onLoggedOut() on 401, onLoaded() after each snapshot.
    */
-  constructor({ state, getJson, snapshotUrl, changesUrl, onGone = () => {}, onLoggedOut = () => {}, onLoaded = () => {}, retryMs = 3000 }) {
-    Object.assign(this, { state, getJson, snapshotUrl, changesUrl, onGone, onLoggedOut, onLoaded, retryMs });
+  constructor({ store, getJson, snapshotUrl, changesUrl, onGone = () => {}, onLoggedOut = () => {}, onLoaded = () => {}, retryMs = 3000 }) {
+    Object.assign(this, { store, getJson, snapshotUrl, changesUrl, onGone, onLoggedOut, onLoaded, retryMs });
     this.want = null; // null | 'catchup' | 'snapshot' (a snapshot covers a catch-up)
     this.running = null;
     this.stalls = 0;
     this.stopped = false;
     this.retryTimer = null;
+    this.unsubscribe = store.subscribe((change) => { if (change.sync) this.check(); });
+  }
+
+  /** Load the sheet even if the socket never says hello (slow network, proxy trouble). */
+  start({ waitMs = LOAD_WITHOUT_SOCKET_MS } = {}) {
+    setTimeout(() => { if (!this.store.loaded) this.resync(); }, waitMs);
+  }
+
+  /** A socket message. Resolves once what it started is done (tests wait for it). */
+  receive(msg) {
+    if (msg && msg.type === 'hello') return this.resync(); // groups joined: now the snapshot (or catch-up) is complete
+    this.store.receive(msg);
+    return this.idle();
   }
 
   /** After every (re)connect: the snapshot the first time, catch-up afterwards. */
-  resync() { return this._ask(this.state.loaded ? 'catchup' : 'snapshot'); }
+  resync() { return this._ask(this.store.loaded ? 'catchup' : 'snapshot'); }
 
-  /** Act on what a state method returned: {needCatchUp}, {reload} or null. */
-  handle(result) {
-    if (!result) return this.running || Promise.resolve();
-    if (result.reload) return this._ask('snapshot');
-    if (result.needCatchUp !== undefined) return this._ask('catchup');
-    return this.running || Promise.resolve();
+  /** Ask the server for what the store lacks, if it lacks anything. */
+  check() {
+    if (this.store.needsSnapshot) return this._ask('snapshot');
+    if (this.store.behind) return this._ask('catchup');
+    return this.idle();
   }
 
-  stop() { this.stopped = true; clearTimeout(this.retryTimer); }
+  /** Resolves when no request is running. */
+  idle() { return this.running || Promise.resolve(); }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.unsubscribe();
+  }
 
   _ask(kind) {
     if (this.stopped) return Promise.resolve();
-    if (kind === 'snapshot' || !this.state.loaded) this.want = 'snapshot';
+    if (kind === 'snapshot' || !this.store.loaded) this.want = 'snapshot';
     else if (!this.want) this.want = 'catchup';
     if (!this.running) {
       this.running = this._loop().finally(() => { this.running = null; });
@@ -66,29 +91,29 @@ export class Syncer {
     const { status, body } = await this.getJson(this.snapshotUrl);
     if (!this._check(status)) return;
     this.stalls = 0;
-    const result = this.state.loadSnapshot(body);
+    this.store.loadSnapshot(body);
     this.onLoaded();
-    this._follow(result);
+    this._next();
   }
 
   async _catchUp() {
-    const since = this.state.lastSeq;
+    const since = this.store.lastSeq;
     const { status, body } = await this.getJson(`${this.changesUrl}?since=${since}`);
     if (!this._check(status)) return;
-    const result = this.state.applyCatchUp(body);
-    if (result && result.needCatchUp !== undefined) {
+    this.store.applyCatchUp(body);
+    if (this.store.behind && !this.store.needsSnapshot) {
       // Still behind after a catch-up that brought nothing new: fall back to the snapshot.
-      this.stalls = this.state.lastSeq === since ? this.stalls + 1 : 0;
+      this.stalls = this.store.lastSeq === since ? this.stalls + 1 : 0;
       if (this.stalls >= 2) { this.stalls = 0; this.want = 'snapshot'; return; }
     } else {
       this.stalls = 0;
     }
-    this._follow(result);
+    this._next();
   }
 
-  _follow(result) {
-    if (!result) return;
-    if (result.reload) this.want = 'snapshot';
-    else if (result.needCatchUp !== undefined && !this.want) this.want = 'catchup';
+  /** What to fetch next, from what the store says now. */
+  _next() {
+    if (this.store.needsSnapshot) this.want = 'snapshot';
+    else if (this.store.behind && !this.want) this.want = 'catchup';
   }
 }

@@ -5,9 +5,11 @@
 // A tiny in-test server (fakeserver.js: assigns seqs, applies ops the way
 // sheets/services do, keeps op records for replays and each user's undo
 // history, broadcasts events) and several tabs, each of one of two users, made
-// of the shipped modules: SheetState (state.js), OpQueue (ops.js), Outbox
-// (outbox.js, over a fake localStorage and fake Web Locks) and Syncer
-// (sync.js). A seeded PRNG makes random edits and structural ops, undos and
+// of the shipped modules, made and passed to each other as the sheet page
+// makes them: CommittedStore (committed.js), PendingEdits (pending.js),
+// LocalOps (localops.js), OpQueue (opqueue.js), Outbox (outbox.js, over a fake
+// localStorage and fake Web Locks) and SyncLoop (sync.js). A seeded PRNG
+// makes random edits and structural ops, undos and
 // redos (some refused: someone changed the same thing since), drops,
 // duplicates and reorders deliveries, loses requests and answers, answers 503
 // and 413, disconnects tabs, reloads and crashes them (their saved queue is
@@ -20,10 +22,10 @@
 //   GRIDROOM_SEED=<seed> node --test test/convergence.test.js
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SheetState } from '../src/state.js';
-import { OpQueue } from '../src/ops.js';
+import { OpQueue } from '../src/opqueue.js';
 import { Outbox } from '../src/outbox.js';
-import { Syncer } from '../src/sync.js';
+import { SyncLoop } from '../src/sync.js';
+import { makeSheet } from './parts.js';
 import { Server, clone } from './fakeserver.js';
 
 // --- Seeded randomness (mulberry32).
@@ -83,10 +85,10 @@ class Tab {
     this.inflight = null;
     this.alive = true;
     const { now } = world;
-    this.state = new SheetState({ clientId: this.clientId, now });
+    Object.assign(this, makeSheet({ clientId: this.clientId, now })); // store, pending, local
     this.outbox = new Outbox({ storage: world.storage, userId: user, sheetId: 1, clientId: this.clientId, now, locks: world.locks });
-    this.syncer = new Syncer({
-      state: this.state,
+    this.sync = new SyncLoop({
+      store: this.store,
       getJson: async (url) => (url.startsWith('/changes?since=')
         ? { status: 200, body: world.server.changes(Number(url.split('=')[1])) }
         : { status: 200, body: world.server.snapshot() }),
@@ -105,16 +107,16 @@ class Tab {
       now,
       onAnswer: (op, status, answer) => {
         world.answered.add(op.opId);
-        return this.syncer.handle(this.state.applyAnswer(op.opId, answer, status));
+        this.pending.applyAnswer(op.opId, answer, status);
       },
       onReplace: (op, status, answer) => {
-        const parts = status === 413 ? this.state.splitOp(op) : this.state.reanchorOp(op, answer);
+        const parts = status === 413 ? this.local.splitOp(op) : this.local.reanchorOp(op, answer);
         if (parts) { world.replaced.add(op.opId); for (const p of parts) world.created.add(p.opId); }
         return parts;
       },
-      onAside: (op, answer) => this.state.setAside(op.opId, answer && answer.message),
-      onFailing: (op, message) => this.state.opFailed(op.opId, message),
-      onPersist: () => this.outbox.save(this.queue.ops(), this.queue.aside.filter((op) => this.state.ops.has(op.opId))),
+      onAside: (op, answer) => this.pending.setAside(op.opId, answer && answer.message),
+      onFailing: (op, message) => this.pending.opFailed(op.opId, message),
+      onPersist: () => this.outbox.save(this.queue.ops(), this.queue.aside.filter((op) => this.pending.records.has(op.opId))),
     });
     this.queue.hold();
     world.server.sockets.add(this);
@@ -122,13 +124,13 @@ class Tab {
 
   async start(rng) {
     const snapshotFirst = rng.random() < 0.5;
-    if (snapshotFirst) await this.syncer.resync();
+    if (snapshotFirst) await this.sync.resync();
     await this.outbox.claim();
     const { ops, aside } = await this.outbox.adopt();
-    for (const op of ops) this.state.restoreOp(op);
-    for (const op of aside) this.state.restoreOp(op, { aside: true });
+    for (const op of ops) this.local.restoreOp(op);
+    for (const op of aside) this.local.restoreOp(op, { aside: true });
     this.queue.restore(ops, aside);
-    if (!snapshotFirst) await this.syncer.resync();
+    if (!snapshotFirst) await this.sync.resync();
     await flush();
   }
 
@@ -140,37 +142,36 @@ class Tab {
 
   /** A random edit made from what the tab shows (which may be stale). */
   edit(rng) {
-    const s = this.state;
-    if (!s.loaded) return;
+    if (!this.store.loaded) return;
     // Undo or redo, sent like any op (the server picks what to revert).
     if (rng.random() < 0.15) {
       const verb = rng.pick(['undo', 'undo', 'redo']);
-      this.send(verb === 'undo' ? s.undo() : s.redo());
-      if (verb === 'undo' && rng.random() < 0.4) this.send(s.redo()); // the user changes their mind
+      this.send(verb === 'undo' ? this.local.undo() : this.local.redo());
+      if (verb === 'undo' && rng.random() < 0.4) this.send(this.local.redo()); // the user changes their mind
       return;
     }
-    const rows = s.rows.map((r) => r.id);
-    const cols = s.columns.map((c) => c.id);
+    const rows = this.store.rows.map((r) => r.id);
+    const cols = this.store.columns.map((c) => c.id);
     const choice = rng.random();
     const value = () => rng.pick(['x', '12', 'abc', '', '7.5', null, 7, '=1+1', 'true']);
     if (choice < 0.5 && rows.length && cols.length) {
       const changes = Array.from({ length: rng.int(1, 7) }, () => ({ row: rng.pick(rows), col: rng.pick(cols), value: value() }));
-      this.send(s.editCells(changes));
+      this.send(this.local.editCells(changes));
     } else if (choice < 0.66) {
       const after = rows.length && rng.random() < 0.85 ? rng.pick(rows) : null;
       const values = Array.from({ length: rng.int(1, 6) }, () => (cols.length && rng.random() < 0.5 ? { [rng.pick(cols)]: value() } : {}));
-      this.send(s.insertRows(after, values));
+      this.send(this.local.insertRows(after, values));
     } else if (choice < 0.76 && rows.length > 1) {
-      this.send(s.deleteRows(rng.shuffle([...rows]).slice(0, rng.int(1, Math.min(5, rows.length - 1)))));
+      this.send(this.local.deleteRows(rng.shuffle([...rows]).slice(0, rng.int(1, Math.min(5, rows.length - 1)))));
     } else if (choice < 0.83) {
       const after = cols.length && rng.random() < 0.8 ? rng.pick(cols) : null;
-      this.send(s.insertColumn({ after, name: `N${rng.int(1, 9)}`, type: rng.pick(['text', 'number']) }));
+      this.send(this.local.insertColumn({ after, name: `N${rng.int(1, 9)}`, type: rng.pick(['text', 'number']) }));
     } else if (choice < 0.88 && cols.length > 1) {
-      this.send(s.deleteColumns([rng.pick(cols)]));
+      this.send(this.local.deleteColumns([rng.pick(cols)]));
     } else if (choice < 0.95 && cols.length) {
-      this.send(s.updateColumn(rng.pick(cols), rng.pick([{ name: `C${rng.int(1, 9)}` }, { type: 'text' }, { type: 'number' }])));
+      this.send(this.local.updateColumn(rng.pick(cols), rng.pick([{ name: `C${rng.int(1, 9)}` }, { type: 'text' }, { type: 'number' }])));
     } else {
-      this.send(s.renameSheet(`T${rng.int(1, 9)}`));
+      this.send(this.local.renameSheet(`T${rng.int(1, 9)}`));
     }
   }
 
@@ -204,8 +205,8 @@ class Tab {
     for (const event of inbox) {
       const fate = faulty ? rng.random() : 1;
       if (fate < 0.15) continue;
-      await this.syncer.handle(this.state.receive(event));
-      if (fate < 0.25) await this.syncer.handle(this.state.receive(clone(event)));
+      await this.sync.receive(event);
+      if (fate < 0.25) await this.sync.receive(clone(event));
     }
     await flush();
   }
@@ -214,8 +215,8 @@ class Tab {
 
   async reconnect() {
     this.world.server.sockets.add(this);
-    await this.syncer.handle(this.state.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: this.world.server.version }));
-    await this.syncer.resync();
+    await this.sync.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: this.world.server.version });
+    await this.sync.resync();
     this.queue.retryNow();
     await flush();
   }
@@ -239,27 +240,26 @@ class Tab {
   /** The user reviews changes set aside as too old: sends them again or discards them. */
   review(rng) {
     // One whose own event came meanwhile (it had been applied after all) is done.
-    const [aside, done] = partition(this.queue.takeAside(), (op) => this.state.ops.has(op.opId));
+    const [aside, done] = partition(this.queue.takeAside(), (op) => this.pending.records.has(op.opId));
     for (const op of done) this.world.answered.add(op.opId);
     if (!aside.length) return;
     if (rng.random() < 0.5) {
       for (const op of aside) this.world.discarded.add(op.opId);
-      this.syncer.handle(this.state.discardOps(aside.map((op) => op.opId)));
+      this.local.discardOps(aside.map((op) => op.opId));
     } else {
       for (const op of aside) {
         this.world.replaced.add(op.opId);
-        this.send(this.state.reissueOp(op));
+        this.send(this.local.reissueOp(op));
       }
     }
   }
 
   grid() {
-    const s = this.state;
-    const cols = s.columns.map((c) => c.id);
+    const cols = this.store.columns.map((c) => c.id);
     return {
-      title: s.title,
-      columns: s.columns.map((c) => [c.id, c.name, c.type]),
-      rows: s.rows.map((r) => [r.id, cols.map((c) => s.valueOf(r, c))]),
+      title: this.store.title,
+      columns: this.store.columns.map((c) => [c.id, c.name, c.type]),
+      rows: this.store.rows.map((r) => [r.id, cols.map((c) => this.pending.valueOf(r, c))]),
     };
   }
 }
@@ -299,7 +299,7 @@ async function runScenario(seed) {
         if (rng.random() < 0.7) await open(tab.user); // reopened (or not: a later tab of the user adopts its ops)
       } else if (action < 0.95) world.server.prune(rng);
       else if (action < 0.97) tab.review(rng);
-      else await tab.syncer.handle(tab.state.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: world.server.version }));
+      else await tab.sync.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: world.server.version });
     }
 
     // Quiescence: the network heals, each user opens the sheet once more (adopting
@@ -315,9 +315,9 @@ async function runScenario(seed) {
         while (await tab.deliver(rng, { faulty: false })) busy = true;
         if (tab.inbox.length) { busy = true; await tab.pump(rng, { faulty: false }); }
         if (tab.queue.aside.length) { busy = true; tab.review(rng); }
-        await tab.syncer.handle(tab.state.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: world.server.version }));
+        await tab.sync.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: world.server.version });
         await flush();
-        if (tab.queue.size || tab.state.ops.size || tab.state.lastSeq !== world.server.version) busy = true;
+        if (tab.queue.size || tab.pending.records.size || tab.store.lastSeq !== world.server.version) busy = true;
       }
       if (!busy) break;
     }
@@ -325,11 +325,11 @@ async function runScenario(seed) {
     const truth = world.server.grid();
     for (const tab of live()) {
       const where = `seed ${seed}, ${tab.name}`;
-      assert.equal(tab.state.lastSeq, world.server.version, `${where}: seq`);
+      assert.equal(tab.store.lastSeq, world.server.version, `${where}: seq`);
       assert.equal(tab.queue.size, 0, `${where}: ops still queued`);
-      assert.deepEqual([...tab.state.ops.keys()], [], `${where}: ops still pending`);
-      assert.equal(tab.state.pending.size, 0, `${where}: pending cells`);
-      assert.ok(!tab.state.rows.some((r) => r.local) && !tab.state.columns.some((c) => c.local), `${where}: local rows or columns left`);
+      assert.deepEqual([...tab.pending.records.keys()], [], `${where}: ops still pending`);
+      assert.equal(tab.pending.cells.size, 0, `${where}: pending cells`);
+      assert.ok(!tab.store.rows.some((r) => r.local) && !tab.store.columns.some((c) => c.local), `${where}: local rows or columns left`);
       assert.deepEqual(tab.grid(), truth, `${where}: grid differs from the server`);
     }
     // Nothing lost: every op made was applied, answered (a refusal the user was told about),
@@ -345,7 +345,7 @@ async function runScenario(seed) {
     for (const tab of tabs) {
       tab.queue.stop();
       if (tab.inflight) tab.inflight.reject(new TypeError('done'));
-      tab.syncer.stop();
+      tab.sync.stop();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpQueue, splitChanges, splitRowValues, utf8Length } from '../src/ops.js';
+import { OpQueue, splitChanges, splitRowValues, utf8Length } from '../src/opqueue.js';
 
 test('utf8Length counts encoded bytes', () => {
   for (const text of ['', 'abc', 'é', '€', '😀', 'a“b”c']) {
@@ -102,7 +102,7 @@ test('401 stops the queue and reports the user logged out', async () => {
 });
 
 // --- What each answer means (docs/protocol.md, "Keeping a tab in step", the client queue rules).
-import { classify, halveBody, opWeight } from '../src/ops.js';
+import { classify, halveBody, opWeight } from '../src/opqueue.js';
 
 test('classify: which answers are final, retried, need a login, a split or a review', () => {
   const cases = [

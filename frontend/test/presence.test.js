@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Presence, SelectionIndex, Throttle, selectionToRanges, safeColour, withAlpha, roleLabel, MAX_RANGES,
+  Presence, SelectionIndex, Throttle, selectionToRanges, safeColour, withAlpha, MAX_RANGES,
 } from '../src/presence.js';
 
 const R1 = '00000000-0000-4000-8000-00000000a001';
@@ -282,12 +282,4 @@ test('throttle: flushNow sends at once and drops what was pending', () => {
   t.flushNow(null);
   clock.advance(1000);
   assert.deepEqual(sent, ['a', null]);
-});
-
-test('role badge labels', () => {
-  assert.equal(roleLabel('viewer', false), 'View only');
-  assert.equal(roleLabel('editor', true), 'Editor');
-  assert.equal(roleLabel('owner', true), 'Owner');
-  assert.equal(roleLabel(undefined, false), 'View only');
-  assert.equal(roleLabel('', true), 'Editor');
 });

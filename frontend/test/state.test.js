@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SheetState } from '../src/state.js';
+import { makeSheet, wants } from './parts.js';
 
 const C1 = '00000000-0000-4000-8000-00000000c001';
 const C2 = '00000000-0000-4000-8000-00000000c002';
@@ -26,62 +26,71 @@ const cells = (seq, changes, more = {}) => ({
 });
 
 function loaded(version = 10) {
-  const s = new SheetState({ clientId: 'me' });
-  s.loadSnapshot(snapshot(version));
+  const s = makeSheet({ clientId: 'me' });
+  s.store.loadSnapshot(snapshot(version));
   return s;
 }
 
-const show = (s, rowId, colId) => s.display(s.rowIndexOf(rowId), s.colIndexOf(colId));
+const show = (s, rowId, colId) => s.pending.display(s.store.rowIndexOf(rowId), s.store.colIndexOf(colId));
 
 test('events that arrive before the snapshot are held, older ones dropped, newer ones applied', () => {
-  const s = new SheetState({ clientId: 'me' });
-  assert.equal(s.receive(cells(9, [{ row: R1, col: C1, value: 'old' }])), null);
-  assert.equal(s.receive(cells(11, [{ row: R1, col: C1, value: 'eleven' }])), null);
-  assert.equal(s.receive(cells(12, [{ row: R2, col: C2, value: 5 }])), null);
-  assert.equal(s.loaded, false);
-  const result = s.loadSnapshot(snapshot(10));
+  const s = makeSheet({ clientId: 'me' });
+  s.store.receive(cells(9, [{ row: R1, col: C1, value: 'old' }]));
+  assert.equal(wants(s), null);
+  s.store.receive(cells(11, [{ row: R1, col: C1, value: 'eleven' }]));
+  assert.equal(wants(s), null);
+  s.store.receive(cells(12, [{ row: R2, col: C2, value: 5 }]));
+  assert.equal(wants(s), null);
+  assert.equal(s.store.loaded, false);
+  s.store.loadSnapshot(snapshot(10));
+  const result = wants(s);
   assert.equal(result, null);
-  assert.equal(s.lastSeq, 12);
+  assert.equal(s.store.lastSeq, 12);
   assert.equal(show(s, R1, C1), 'eleven');
   assert.equal(show(s, R2, C2), 5);
 });
 
 test('an event the snapshot already contains is dropped', () => {
-  const s = new SheetState({ clientId: 'me' });
-  s.receive(cells(10, [{ row: R1, col: C1, value: 'from event' }]));
-  s.loadSnapshot(snapshot(10));
+  const s = makeSheet({ clientId: 'me' });
+  s.store.receive(cells(10, [{ row: R1, col: C1, value: 'from event' }]));
+  s.store.loadSnapshot(snapshot(10));
   assert.equal(show(s, R1, C1), 'Rent');
-  assert.equal(s.lastSeq, 10);
+  assert.equal(s.store.lastSeq, 10);
 });
 
 test('out-of-order events are applied in seq order', () => {
   const s = loaded(10);
-  const first = s.receive(cells(12, [{ row: R1, col: C1, value: 'twelve' }]));
+  s.store.receive(cells(12, [{ row: R1, col: C1, value: 'twelve' }]));
+  const first = wants(s);
   assert.deepEqual(first, { needCatchUp: 10 });
   assert.equal(show(s, R1, C1), 'Rent'); // held, not applied yet
-  const second = s.receive(cells(11, [{ row: R1, col: C1, value: 'eleven' }]));
+  s.store.receive(cells(11, [{ row: R1, col: C1, value: 'eleven' }]));
+  const second = wants(s);
   assert.equal(second, null);
-  assert.equal(s.lastSeq, 12);
+  assert.equal(s.store.lastSeq, 12);
   assert.equal(show(s, R1, C1), 'twelve');
 });
 
 test('a duplicated event is dropped', () => {
   const s = loaded(10);
   const e11 = cells(11, [{ row: R1, col: C1, value: 'eleven' }]);
-  s.receive(e11);
-  s.receive(cells(12, [{ row: R1, col: C1, value: 'twelve' }]));
-  assert.equal(s.receive(e11), null);
-  assert.equal(s.receive({ ...e11 }), null);
+  s.store.receive(e11);
+  s.store.receive(cells(12, [{ row: R1, col: C1, value: 'twelve' }]));
+  s.store.receive(e11);
+  assert.equal(wants(s), null);
+  s.store.receive({ ...e11 });
+  assert.equal(wants(s), null);
   assert.equal(show(s, R1, C1), 'twelve');
-  assert.equal(s.lastSeq, 12);
+  assert.equal(s.store.lastSeq, 12);
 });
 
 test('a missing event asks for catch-up from the last seq, then everything is applied', () => {
   const s = loaded(10);
   const e13 = cells(13, [{ row: R2, col: C1, value: 'thirteen' }]);
-  assert.deepEqual(s.receive(e13), { needCatchUp: 10 });
-  assert.equal(s.lastSeq, 10);
-  const result = s.applyCatchUp({
+  s.store.receive(e13);
+  assert.deepEqual(wants(s), { needCatchUp: 10 });
+  assert.equal(s.store.lastSeq, 10);
+  s.store.applyCatchUp({
     version: 13,
     reload: false,
     changes: [
@@ -90,8 +99,9 @@ test('a missing event asks for catch-up from the last seq, then everything is ap
       e13,
     ],
   });
+  const result = wants(s);
   assert.equal(result, null);
-  assert.equal(s.lastSeq, 13);
+  assert.equal(s.store.lastSeq, 13);
   assert.equal(show(s, R1, C1), 'eleven');
   assert.equal(show(s, R1, C2), 12);
   assert.equal(show(s, R2, C1), 'thirteen');
@@ -99,310 +109,324 @@ test('a missing event asks for catch-up from the last seq, then everything is ap
 
 test('a heartbeat ahead of the tab asks for catch-up; one in step does not', () => {
   const s = loaded(10);
-  assert.equal(s.receive({ type: 'sheet.heartbeat', sheet_id: 7, version: 10 }), null);
-  assert.deepEqual(s.receive({ type: 'sheet.heartbeat', sheet_id: 7, version: 12 }), { needCatchUp: 10 });
-  assert.deepEqual(s.receive({ type: 'changes.available', sheet_id: 7, seq: 13 }), { needCatchUp: 10 });
+  s.store.receive({ type: 'sheet.heartbeat', sheet_id: 7, version: 10 });
+  assert.equal(wants(s), null);
+  s.store.receive({ type: 'sheet.heartbeat', sheet_id: 7, version: 12 });
+  assert.deepEqual(wants(s), { needCatchUp: 10 });
+  s.store.receive({ type: 'changes.available', sheet_id: 7, seq: 13 });
+  assert.deepEqual(wants(s), { needCatchUp: 10 });
 });
 
 test('a reload answer asks for the snapshot again, and the reload keeps pending edits', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'mine' }]);
-  assert.deepEqual(s.applyCatchUp({ version: 5000, reload: true, changes: [] }), { reload: true });
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'mine' }]);
+  s.store.applyCatchUp({ version: 5000, reload: true, changes: [] });
+  assert.deepEqual(wants(s), { reload: true });
   const snap = snapshot(5000);
   snap.rows[0].values[C1] = 'server';
-  assert.equal(s.loadSnapshot(snap), null);
-  assert.equal(s.lastSeq, 5000);
+  s.store.loadSnapshot(snap);
+  assert.equal(wants(s), null);
+  assert.equal(s.store.lastSeq, 5000);
   assert.equal(show(s, R1, C1), 'mine');
-  assert.equal(s.row(R1).values[C1], 'server');
-  assert.equal(s.pendingCount(), 1);
+  assert.equal(s.store.row(R1).values[C1], 'server');
+  assert.equal(s.pending.pendingCount(), 1);
   assert.ok(op.opId);
 });
 
 test('an own event carrying a value other than the one typed shows the committed value', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R2, col: C2, value: '12' }]);
+  const op = s.local.editCells([{ row: R2, col: C2, value: '12' }]);
   assert.equal(op.endpoint, 'cells');
   assert.deepEqual(op.body.changes, [{ row: R2, col: C2, value: '12' }]);
   assert.equal(show(s, R2, C2), '12');
-  assert.equal(s.pendingCount(), 1);
+  assert.equal(s.pending.pendingCount(), 1);
   // The broadcast of this tab's own op arrives first: it is not ignored.
   const event = cells(11, [{ row: R2, col: C2, value: 12 }], { op_id: op.opId, broadcaster_id: 'me' });
-  s.receive(event);
+  s.store.receive(event);
   assert.equal(show(s, R2, C2), 12);
-  assert.equal(s.pendingCount(), 0);
+  assert.equal(s.pending.pendingCount(), 0);
   // Then the HTTP answer with the same event: a duplicate, nothing changes.
-  assert.equal(s.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200), null);
+  s.pending.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200);
+  assert.equal(wants(s), null);
   assert.equal(show(s, R2, C2), 12);
-  assert.equal(s.lastSeq, 11);
+  assert.equal(s.store.lastSeq, 11);
 });
 
 test('the answer of an op feeds its event through the seq pipeline', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'new' }]);
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'new' }]);
   const event = cells(11, [{ row: R1, col: C1, value: 'new' }], { op_id: op.opId, broadcaster_id: 'me' });
-  assert.equal(s.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200), null);
-  assert.equal(s.lastSeq, 11);
-  assert.equal(s.pendingCount(), 0);
-  assert.equal(s.row(R1).values[C1], 'new');
-  assert.equal(s.receive(event), null); // the broadcast is a duplicate
+  s.pending.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200);
+  assert.equal(wants(s), null);
+  assert.equal(s.store.lastSeq, 11);
+  assert.equal(s.pending.pendingCount(), 0);
+  assert.equal(s.store.row(R1).values[C1], 'new');
+  s.store.receive(event);
+  assert.equal(wants(s), null); // the broadcast is a duplicate
 });
 
 test('an answer whose event is after a gap keeps the pending value until the gap is filled', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'mine' }]);
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'mine' }]);
   const event = cells(12, [{ row: R1, col: C1, value: 'mine' }], { op_id: op.opId, broadcaster_id: 'me' });
-  assert.deepEqual(s.applyAnswer(op.opId, { version: 12, applied: true, errors: [], event }, 200), { needCatchUp: 10 });
+  s.pending.applyAnswer(op.opId, { version: 12, applied: true, errors: [], event }, 200);
+  assert.deepEqual(wants(s), { needCatchUp: 10 });
   assert.equal(show(s, R1, C1), 'mine');
-  assert.equal(s.pendingCount(), 1);
-  s.applyCatchUp({ version: 12, reload: false, changes: [cells(11, [{ row: R1, col: C1, value: 'theirs' }]), event] });
+  assert.equal(s.pending.pendingCount(), 1);
+  s.store.applyCatchUp({ version: 12, reload: false, changes: [cells(11, [{ row: R1, col: C1, value: 'theirs' }]), event] });
   assert.equal(show(s, R1, C1), 'mine');
-  assert.equal(s.pendingCount(), 0);
+  assert.equal(s.pending.pendingCount(), 0);
 });
 
 test('a rejected cell reverts to its committed value and is marked with the message', () => {
   const s = loaded(10);
   const changes = [];
-  s.subscribe((c) => changes.push(c));
-  const op = s.editCells([{ row: R1, col: C2, value: 'abc' }, { row: R2, col: C2, value: '7' }]);
+  s.store.subscribe((c) => changes.push(c));
+  const op = s.local.editCells([{ row: R1, col: C2, value: 'abc' }, { row: R2, col: C2, value: '7' }]);
   assert.equal(show(s, R1, C2), 'abc');
   const message = '“abc” is not a number.';
   const event = cells(11, [{ row: R2, col: C2, value: 7 }], { op_id: op.opId, broadcaster_id: 'me' });
-  s.applyAnswer(op.opId, {
+  s.pending.applyAnswer(op.opId, {
     version: 11, applied: true, event,
     errors: [{ row: R1, col: C2, error: 'not_a_number', message }],
   }, 200);
   assert.equal(show(s, R1, C2), 900);
   assert.equal(show(s, R2, C2), 7);
-  assert.deepEqual(s.cellInfo(R1, C2), { pending: false, failed: false, error: message });
-  assert.equal(s.cellInfo(R2, C2), null);
-  assert.equal(s.errorCount(), 1);
-  assert.deepEqual(s.lastRejection, { count: 1, message });
+  assert.deepEqual(s.pending.cellInfo(R1, C2), { pending: false, failed: false, error: message });
+  assert.equal(s.pending.cellInfo(R2, C2), null);
+  assert.equal(s.pending.errorCount(), 1);
+  assert.deepEqual(s.pending.lastRejection, { count: 1, message });
   assert.ok(changes.some((c) => c.cells.some(([r, col]) => r === R1 && col === C2)));
   // Typing into the cell again clears the mark.
-  s.editCells([{ row: R1, col: C2, value: '8' }]);
-  assert.equal(s.errorCount(), 0);
-  assert.equal(s.lastRejection, null);
+  s.local.editCells([{ row: R1, col: C2, value: '8' }]);
+  assert.equal(s.pending.errorCount(), 0);
+  assert.equal(s.pending.lastRejection, null);
 });
 
 test('an op where every cell is invalid (422) reverts them all', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C2, value: 'x' }]);
-  const result = s.applyAnswer(op.opId, {
+  const op = s.local.editCells([{ row: R1, col: C2, value: 'x' }]);
+  s.pending.applyAnswer(op.opId, {
     version: 10, applied: false, event: null,
     errors: [{ row: R1, col: C2, error: 'not_a_number', message: '“x” is not a number.' }],
   }, 422);
+  const result = wants(s);
   assert.equal(result, null);
   assert.equal(show(s, R1, C2), 900);
-  assert.equal(s.pendingCount(), 0);
-  assert.equal(s.errorCount(), 1);
+  assert.equal(s.pending.pendingCount(), 0);
+  assert.equal(s.pending.errorCount(), 1);
 });
 
 test('a pending edit is not overwritten by an older event, but the committed value is updated', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'mine' }]);
-  s.receive(cells(11, [{ row: R1, col: C1, value: 'theirs' }]));
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'mine' }]);
+  s.store.receive(cells(11, [{ row: R1, col: C1, value: 'theirs' }]));
   assert.equal(show(s, R1, C1), 'mine');
-  assert.equal(s.row(R1).values[C1], 'theirs');
-  assert.deepEqual(s.cellInfo(R1, C1), { pending: true, failed: false, error: null });
+  assert.equal(s.store.row(R1).values[C1], 'theirs');
+  assert.deepEqual(s.pending.cellInfo(R1, C1), { pending: true, failed: false, error: null });
   // An older op of this tab committing does not discard a newer pending edit either.
-  const op2 = s.editCells([{ row: R1, col: C1, value: 'newer' }]);
-  s.receive(cells(12, [{ row: R1, col: C1, value: 'mine' }], { op_id: op.opId, broadcaster_id: 'me' }));
+  const op2 = s.local.editCells([{ row: R1, col: C1, value: 'newer' }]);
+  s.store.receive(cells(12, [{ row: R1, col: C1, value: 'mine' }], { op_id: op.opId, broadcaster_id: 'me' }));
   assert.equal(show(s, R1, C1), 'newer');
-  s.receive(cells(13, [{ row: R1, col: C1, value: 'newer' }], { op_id: op2.opId, broadcaster_id: 'me' }));
+  s.store.receive(cells(13, [{ row: R1, col: C1, value: 'newer' }], { op_id: op2.opId, broadcaster_id: 'me' }));
   assert.equal(show(s, R1, C1), 'newer');
-  assert.equal(s.pendingCount(), 0);
+  assert.equal(s.pending.pendingCount(), 0);
 });
 
 test('a failing op is counted and marked until its answer comes', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'a' }, { row: R2, col: C1, value: 'b' }]);
-  assert.equal(s.failedCount(), 0);
-  s.opFailed(op.opId, 'No connection to the server.');
-  assert.equal(s.failedCount(), 2);
-  assert.deepEqual(s.cellInfo(R1, C1), { pending: true, failed: true, error: 'No connection to the server.' });
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'a' }, { row: R2, col: C1, value: 'b' }]);
+  assert.equal(s.pending.failedCount(), 0);
+  s.pending.opFailed(op.opId, 'No connection to the server.');
+  assert.equal(s.pending.failedCount(), 2);
+  assert.deepEqual(s.pending.cellInfo(R1, C1), { pending: true, failed: true, error: 'No connection to the server.' });
   assert.equal(show(s, R1, C1), 'a');
   const event = cells(11, [{ row: R1, col: C1, value: 'a' }, { row: R2, col: C1, value: 'b' }], { op_id: op.opId });
-  s.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event, replayed: true }, 200);
-  assert.equal(s.failedCount(), 0);
-  assert.equal(s.pendingCount(), 0);
+  s.pending.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event, replayed: true }, 200);
+  assert.equal(s.pending.failedCount(), 0);
+  assert.equal(s.pending.pendingCount(), 0);
 });
 
 test('a cells op refused as a whole (409) reverts and marks its cells', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C1, value: 'x' }]);
-  const result = s.applyAnswer(op.opId, { error: 'forbidden', message: 'You may not edit this sheet.' }, 403);
+  const op = s.local.editCells([{ row: R1, col: C1, value: 'x' }]);
+  s.pending.applyAnswer(op.opId, { error: 'forbidden', message: 'You may not edit this sheet.' }, 403);
+  const result = wants(s);
   assert.equal(result, null);
   assert.equal(show(s, R1, C1), 'Rent');
-  assert.equal(s.cellInfo(R1, C1).error, 'You may not edit this sheet.');
+  assert.equal(s.pending.cellInfo(R1, C1).error, 'You may not edit this sheet.');
 });
 
 test('rows are placed by `after`; a row this tab made moves to where its event says', () => {
   const s = loaded(10);
-  const op = s.insertRows(R1, [{ [C1]: 'local' }]);
+  const op = s.local.insertRows(R1, [{ [C1]: 'local' }]);
   const localId = op.body.rows[0].id;
   assert.deepEqual(op.body.rows, [{ id: localId, after: R1, values: { [C1]: 'local' } }]);
-  assert.deepEqual(s.rows.map((r) => r.id), [R1, localId, R2]);
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R1, localId, R2]);
   assert.equal(show(s, localId, C1), 'local');
   // Someone else's row lands right after R1 first.
-  s.receive({ type: 'rows.inserted', seq: 11, op_id: null, broadcaster_id: OTHER, rows: [{ id: R3, after: R1, values: { [C1]: 'remote' } }] });
-  assert.deepEqual(s.rows.map((r) => r.id), [R1, R3, localId, R2]);
+  s.store.receive({ type: 'rows.inserted', seq: 11, op_id: null, broadcaster_id: OTHER, rows: [{ id: R3, after: R1, values: { [C1]: 'remote' } }] });
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R1, R3, localId, R2]);
   // Then this tab's insert commits: the server put it right after R1.
-  s.receive({ type: 'rows.inserted', seq: 12, op_id: op.opId, broadcaster_id: 'me', rows: [{ id: localId, after: R1, values: { [C1]: 'local' } }] });
-  assert.deepEqual(s.rows.map((r) => r.id), [R1, localId, R3, R2]);
+  s.store.receive({ type: 'rows.inserted', seq: 12, op_id: op.opId, broadcaster_id: 'me', rows: [{ id: localId, after: R1, values: { [C1]: 'local' } }] });
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R1, localId, R3, R2]);
   assert.equal(show(s, localId, C1), 'local');
-  assert.equal(s.pendingCount(), 0);
+  assert.equal(s.pending.pendingCount(), 0);
   // At the top, and after a row of the same event.
-  s.receive({ type: 'rows.inserted', seq: 13, op_id: null, broadcaster_id: OTHER, rows: [{ id: 'top1', after: null, values: {} }, { id: 'top2', after: 'top1', values: {} }] });
-  assert.deepEqual(s.rows.map((r) => r.id).slice(0, 3), ['top1', 'top2', R1]);
+  s.store.receive({ type: 'rows.inserted', seq: 13, op_id: null, broadcaster_id: OTHER, rows: [{ id: 'top1', after: null, values: {} }, { id: 'top2', after: 'top1', values: {} }] });
+  assert.deepEqual(s.store.rows.map((r) => r.id).slice(0, 3), ['top1', 'top2', R1]);
 });
 
 test('a locally created row survives a snapshot reload until its insert commits', () => {
   const s = loaded(10);
-  const op = s.insertRows(R2, [{}]);
+  const op = s.local.insertRows(R2, [{}]);
   const localId = op.body.rows[0].id;
-  s.loadSnapshot(snapshot(11));
-  assert.deepEqual(s.rows.map((r) => r.id), [R1, R2, localId]);
-  assert.equal(s.pendingCount(), 1);
+  s.store.loadSnapshot(snapshot(11));
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R1, R2, localId]);
+  assert.equal(s.pending.pendingCount(), 1);
   const event = { type: 'rows.inserted', seq: 12, op_id: op.opId, broadcaster_id: 'me', rows: [{ id: localId, after: R2, values: {} }] };
-  s.applyAnswer(op.opId, { version: 12, applied: true, errors: [], event }, 200);
-  assert.equal(s.pendingCount(), 0);
-  assert.deepEqual(s.rows.map((r) => r.id), [R1, R2, localId]);
+  s.pending.applyAnswer(op.opId, { version: 12, applied: true, errors: [], event }, 200);
+  assert.equal(s.pending.pendingCount(), 0);
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R1, R2, localId]);
 });
 
 test('rows deleted locally and by events; a refused optimistic op asks for a reload', () => {
   const s = loaded(10);
-  const op = s.deleteRows([R1]);
+  const op = s.local.deleteRows([R1]);
   assert.deepEqual(op.body.rows, [R1]);
-  assert.deepEqual(s.rows.map((r) => r.id), [R2]);
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R2]);
   // A snapshot taken before the delete committed does not bring the row back.
-  s.loadSnapshot(snapshot(10));
-  assert.deepEqual(s.rows.map((r) => r.id), [R2]);
-  s.receive({ type: 'rows.deleted', seq: 11, op_id: op.opId, broadcaster_id: 'me', rows: [R1] });
-  assert.equal(s.pendingCount(), 0);
-  s.receive({ type: 'rows.deleted', seq: 12, op_id: null, broadcaster_id: OTHER, rows: [R2] });
-  assert.deepEqual(s.rows, []);
+  s.store.loadSnapshot(snapshot(10));
+  assert.deepEqual(s.store.rows.map((r) => r.id), [R2]);
+  s.store.receive({ type: 'rows.deleted', seq: 11, op_id: op.opId, broadcaster_id: 'me', rows: [R1] });
+  assert.equal(s.pending.pendingCount(), 0);
+  s.store.receive({ type: 'rows.deleted', seq: 12, op_id: null, broadcaster_id: OTHER, rows: [R2] });
+  assert.deepEqual(s.store.rows, []);
   const s2 = loaded(10);
-  const op2 = s2.deleteRows([R2]);
-  assert.deepEqual(s2.applyAnswer(op2.opId, { error: 'row_not_found', message: 'Those rows no longer exist.' }, 409), { reload: true });
-  assert.deepEqual(s2.lastRejection, { count: 1, message: 'Those rows no longer exist.', what: 'change' });
+  const op2 = s2.local.deleteRows([R2]);
+  s2.pending.applyAnswer(op2.opId, { error: 'row_not_found', message: 'Those rows no longer exist.' }, 409);
+  assert.deepEqual(wants(s2), { reload: true });
+  assert.deepEqual(s2.pending.lastRejection, { count: 1, message: 'Those rows no longer exist.', what: 'change' });
 });
 
 test('an edit in a row deleted meanwhile is dropped', () => {
   const s = loaded(10);
-  s.editCells([{ row: R2, col: C1, value: 'x' }]);
-  s.receive({ type: 'rows.deleted', seq: 11, op_id: null, broadcaster_id: OTHER, rows: [R2] });
-  assert.equal(s.pendingCount(), 0);
-  assert.equal(s.editCells([{ row: R2, col: C1, value: 'y' }]), null);
+  s.local.editCells([{ row: R2, col: C1, value: 'x' }]);
+  s.store.receive({ type: 'rows.deleted', seq: 11, op_id: null, broadcaster_id: OTHER, rows: [R2] });
+  assert.equal(s.pending.pendingCount(), 0);
+  assert.equal(s.local.editCells([{ row: R2, col: C1, value: 'y' }]), null);
 });
 
 test('columns: insert by after, delete, rename and type change', () => {
   const s = loaded(10);
-  const op = s.insertColumn({ after: C1, name: 'Note', type: 'text' });
+  const op = s.local.insertColumn({ after: C1, name: 'Note', type: 'text' });
   const colId = op.body.columns[0].id;
   assert.deepEqual(op.body.columns, [{ id: colId, name: 'Note', type: 'text', after: C1 }]);
-  assert.deepEqual(s.columns.map((c) => c.id), [C1, colId, C2]);
-  s.receive({ type: 'columns.inserted', seq: 11, op_id: null, broadcaster_id: OTHER, columns: [{ id: 'cx', name: 'X', type: 'date', after: null }] });
-  assert.deepEqual(s.columns.map((c) => c.id), ['cx', C1, colId, C2]);
-  s.receive({ type: 'columns.inserted', seq: 12, op_id: op.opId, broadcaster_id: 'me', columns: [{ id: colId, name: 'Note', type: 'text', after: 'cx' }] });
-  assert.deepEqual(s.columns.map((c) => c.id), ['cx', colId, C1, C2]);
-  assert.equal(s.pendingCount(), 0);
+  assert.deepEqual(s.store.columns.map((c) => c.id), [C1, colId, C2]);
+  s.store.receive({ type: 'columns.inserted', seq: 11, op_id: null, broadcaster_id: OTHER, columns: [{ id: 'cx', name: 'X', type: 'date', after: null }] });
+  assert.deepEqual(s.store.columns.map((c) => c.id), ['cx', C1, colId, C2]);
+  s.store.receive({ type: 'columns.inserted', seq: 12, op_id: op.opId, broadcaster_id: 'me', columns: [{ id: colId, name: 'Note', type: 'text', after: 'cx' }] });
+  assert.deepEqual(s.store.columns.map((c) => c.id), ['cx', colId, C1, C2]);
+  assert.equal(s.pending.pendingCount(), 0);
   // Rename and type change are shown once committed, with converted values.
-  const upd = s.updateColumn(C1, { name: 'Amount text', type: 'number' });
+  const upd = s.local.updateColumn(C1, { name: 'Amount text', type: 'number' });
   assert.deepEqual(upd.body, { op_id: upd.opId, base_version: 12, column: C1, name: 'Amount text', type: 'number' });
-  assert.equal(s.column(C1).name, 'Item');
-  s.receive({
+  assert.equal(s.store.column(C1).name, 'Item');
+  s.store.receive({
     type: 'column.updated', seq: 13, op_id: upd.opId, broadcaster_id: 'me',
     column: { id: C1, name: 'Amount text', type: 'number' }, values: { [R1]: null, [R2]: 3 },
   });
-  assert.deepEqual(s.column(C1), { id: C1, name: 'Amount text', type: 'number' });
+  assert.deepEqual(s.store.column(C1), { id: C1, name: 'Amount text', type: 'number' });
   assert.equal(show(s, R1, C1), null);
   assert.equal(show(s, R2, C1), 3);
   // A type change that does not convert changes nothing and needs no reload.
-  const bad = s.updateColumn(C2, { type: 'checkbox' });
+  const bad = s.local.updateColumn(C2, { type: 'checkbox' });
   const refusal = { error: 'not_convertible', message: '1 value(s) cannot become checkbox; fix them first.', count: 1, values: [{ row: R1, value: 900, message: 'no' }] };
-  assert.equal(s.applyAnswer(bad.opId, refusal, 422), null);
-  assert.equal(s.column(C2).type, 'number');
+  s.pending.applyAnswer(bad.opId, refusal, 422);
+  assert.equal(wants(s), null);
+  assert.equal(s.store.column(C2).type, 'number');
   // Deleting a column drops its values and pending edits.
-  s.editCells([{ row: R1, col: C2, value: '1' }]);
-  const del = s.deleteColumns([C2]);
+  s.local.editCells([{ row: R1, col: C2, value: '1' }]);
+  const del = s.local.deleteColumns([C2]);
   assert.deepEqual(del.body.columns, [C2]);
-  assert.equal(s.colIndexOf(C2), -1);
-  assert.equal(s.pendingCount(), 1); // the delete op itself
-  s.receive({ type: 'columns.deleted', seq: 14, op_id: del.opId, broadcaster_id: 'me', columns: [C2] });
-  assert.equal(s.pendingCount(), 0);
-  assert.equal(s.row(R1).values[C2], undefined);
+  assert.equal(s.store.colIndexOf(C2), -1);
+  assert.equal(s.pending.pendingCount(), 1); // the delete op itself
+  s.store.receive({ type: 'columns.deleted', seq: 14, op_id: del.opId, broadcaster_id: 'me', columns: [C2] });
+  assert.equal(s.pending.pendingCount(), 0);
+  assert.equal(s.store.row(R1).values[C2], undefined);
 });
 
 test('a sheet rename updates the title and notifies', () => {
   const s = loaded(10);
   const seen = [];
-  s.subscribe((c) => seen.push(c.title));
-  s.receive({ type: 'sheet.renamed', seq: 11, op_id: null, broadcaster_id: OTHER, title: '<img src=x onerror=alert(1)>' });
-  assert.equal(s.title, '<img src=x onerror=alert(1)>');
+  s.store.subscribe((c) => seen.push(c.title));
+  s.store.receive({ type: 'sheet.renamed', seq: 11, op_id: null, broadcaster_id: OTHER, title: '<img src=x onerror=alert(1)>' });
+  assert.equal(s.store.title, '<img src=x onerror=alert(1)>');
   assert.deepEqual(seen, ['<img src=x onerror=alert(1)>']);
 });
 
 test('subscribers learn about structure and cell changes', () => {
-  const s = new SheetState({ clientId: 'me' });
+  const s = makeSheet({ clientId: 'me' });
   const seen = [];
-  s.subscribe((c) => seen.push(c));
-  s.loadSnapshot(snapshot(10));
+  s.store.subscribe((c) => seen.push(c));
+  s.store.loadSnapshot(snapshot(10));
   assert.equal(seen.at(-1).structure, true);
-  s.receive(cells(11, [{ row: R1, col: C1, value: 'x' }]));
+  s.store.receive(cells(11, [{ row: R1, col: C1, value: 'x' }]));
   assert.equal(seen.at(-1).structure, false);
   assert.deepEqual(seen.at(-1).cells, [[R1, C1]]);
-  assert.equal(s.receive({ type: 'clock.tick', now_ms: 1 }), null);
+  s.store.receive({ type: 'clock.tick', now_ms: 1 });
+  assert.equal(wants(s), null);
   assert.equal(seen.length, 2);
 });
 
 test('a large paste into new rows is placed with one splice', () => {
   const s = loaded(10);
   const values = Array.from({ length: 3000 }, (_, i) => ({ [C1]: `v${i}` }));
-  const op = s.insertRows(R2, values);
-  assert.equal(s.rows.length, 3002);
+  const op = s.local.insertRows(R2, values);
+  assert.equal(s.store.rows.length, 3002);
   assert.equal(show(s, op.body.rows[2999].id, C1), 'v2999');
   const event = { type: 'rows.inserted', seq: 11, op_id: op.opId, broadcaster_id: 'me', rows: op.body.rows };
-  s.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200);
-  assert.equal(s.rows.length, 3002);
-  assert.deepEqual(s.rows.map((r) => r.id).slice(0, 3), [R1, R2, op.body.rows[0].id]);
-  assert.equal(s.pendingCount(), 0);
+  s.pending.applyAnswer(op.opId, { version: 11, applied: true, errors: [], event }, 200);
+  assert.equal(s.store.rows.length, 3002);
+  assert.deepEqual(s.store.rows.map((r) => r.id).slice(0, 3), [R1, R2, op.body.rows[0].id]);
+  assert.equal(s.pending.pendingCount(), 0);
   assert.equal(show(s, op.body.rows[2999].id, C1), 'v2999');
 });
 
 test('a rejected cell is marked even when the op\'s broadcast came before its answer', () => {
   const s = loaded(10);
-  const op = s.editCells([{ row: R1, col: C2, value: 'abc' }, { row: R2, col: C2, value: '7' }]);
+  const op = s.local.editCells([{ row: R1, col: C2, value: 'abc' }, { row: R2, col: C2, value: '7' }]);
   const event = cells(11, [{ row: R2, col: C2, value: 7 }], { op_id: op.opId, broadcaster_id: 'me' });
-  s.receive(event);
+  s.store.receive(event);
   assert.equal(show(s, R1, C2), 900);
-  s.applyAnswer(op.opId, {
+  s.pending.applyAnswer(op.opId, {
     version: 11, applied: true, event,
     errors: [{ row: R1, col: C2, error: 'not_a_number', message: '“abc” is not a number.' }],
   }, 200);
-  assert.equal(s.cellInfo(R1, C2).error, '“abc” is not a number.');
+  assert.equal(s.pending.cellInfo(R1, C2).error, '“abc” is not a number.');
   assert.equal(show(s, R2, C2), 7);
 });
 
 test('a row deleted before its insert commits does not come back with the insert event', () => {
   const s = loaded(10);
-  const ins = s.insertRows(R2, [{}]);
+  const ins = s.local.insertRows(R2, [{}]);
   const id = ins.body.rows[0].id;
-  const del = s.deleteRows([id]);
-  s.receive({ type: 'rows.inserted', seq: 11, op_id: ins.opId, broadcaster_id: 'me', rows: [{ id, after: R2, values: {} }] });
-  assert.equal(s.rowIndexOf(id), -1);
-  s.receive({ type: 'rows.deleted', seq: 12, op_id: del.opId, broadcaster_id: 'me', rows: [id] });
-  assert.equal(s.rowIndexOf(id), -1);
-  assert.equal(s.pendingCount(), 0);
+  const del = s.local.deleteRows([id]);
+  s.store.receive({ type: 'rows.inserted', seq: 11, op_id: ins.opId, broadcaster_id: 'me', rows: [{ id, after: R2, values: {} }] });
+  assert.equal(s.store.rowIndexOf(id), -1);
+  s.store.receive({ type: 'rows.deleted', seq: 12, op_id: del.opId, broadcaster_id: 'me', rows: [id] });
+  assert.equal(s.store.rowIndexOf(id), -1);
+  assert.equal(s.pending.pendingCount(), 0);
 });
 
 test('a snapshot with rows as arrays loads like the object form', () => {
-  const s = new SheetState({ clientId: 'me' });
-  s.loadSnapshot({
+  const s = makeSheet({ clientId: 'me' });
+  s.store.loadSnapshot({
     id: 1, title: 'T', version: 3,
     columns: [{ id: 'c1', name: 'A', type: 'text' }, { id: 'c2', name: 'B', type: 'number' }],
     rows: [['r1', 'x', null], ['r2', null, 7]],
   });
-  assert.deepEqual(s.rows.map((r) => [r.id, r.values]), [['r1', { c1: 'x' }], ['r2', { c2: 7 }]]);
-  assert.equal(s.display(1, 1), 7);
-  assert.equal(s.display(0, 1), null);
+  assert.deepEqual(s.store.rows.map((r) => [r.id, r.values]), [['r1', { c1: 'x' }], ['r2', { c2: 7 }]]);
+  assert.equal(s.pending.display(1, 1), 7);
+  assert.equal(s.pending.display(0, 1), null);
 });

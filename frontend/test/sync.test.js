@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SheetState } from '../src/state.js';
-import { Syncer } from '../src/sync.js';
+import { SyncLoop } from '../src/sync.js';
+import { makeSheet, wants } from './parts.js';
 
 const C = '00000000-0000-4000-8000-00000000c001';
 const R = '00000000-0000-4000-8000-00000000a001';
@@ -20,64 +20,64 @@ function server(routes) {
 }
 
 test('the first resync loads the snapshot; events held meanwhile are applied', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   const { getJson, asked } = server({ '/s/': { status: 200, body: snap(5, 'snap') } });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
-  state.receive(ev(6, 'six'));
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  state.store.receive(ev(6, 'six'));
   await syncer.resync();
   assert.deepEqual(asked, ['/s/']);
-  assert.equal(state.lastSeq, 6);
-  assert.equal(state.display(0, 0), 'six');
+  assert.equal(state.store.lastSeq, 6);
+  assert.equal(state.pending.display(0, 0), 'six');
 });
 
 test('a gap is filled by catch-up from the last seq', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   const { getJson, asked } = server({
     '/s/': { status: 200, body: snap(5, 'snap') },
     '/s/changes?since=5': { status: 200, body: { version: 7, reload: false, changes: [ev(6, 'six'), ev(7, 'seven')] } },
   });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
   await syncer.resync();
-  await syncer.handle(state.receive(ev(7, 'seven')));
+  await syncer.receive(ev(7, 'seven'));
   assert.deepEqual(asked, ['/s/', '/s/changes?since=5']);
-  assert.equal(state.lastSeq, 7);
-  assert.equal(state.display(0, 0), 'seven');
+  assert.equal(state.store.lastSeq, 7);
+  assert.equal(state.pending.display(0, 0), 'seven');
 });
 
 test('a reconnect catches up; a reload answer refetches the snapshot', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   let version = 5;
   const { getJson, asked } = server({
     '/s/': () => ({ status: 200, body: snap(version, `v${version}`) }),
     '/s/changes?since=5': { status: 200, body: { version: 9000, reload: true, changes: [] } },
   });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
   await syncer.resync();
   version = 9000;
   await syncer.resync(); // reconnect
   assert.deepEqual(asked, ['/s/', '/s/changes?since=5', '/s/']);
-  assert.equal(state.lastSeq, 9000);
-  assert.equal(state.display(0, 0), 'v9000');
+  assert.equal(state.store.lastSeq, 9000);
+  assert.equal(state.pending.display(0, 0), 'v9000');
 });
 
 test('a heartbeat ahead triggers one catch-up', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   const { getJson, asked } = server({
     '/s/': { status: 200, body: snap(5, 'snap') },
     '/s/changes?since=5': { status: 200, body: { version: 6, reload: false, changes: [ev(6, 'six')] } },
   });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
   await syncer.resync();
-  await syncer.handle(state.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: 6 }));
+  await syncer.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: 6 });
   assert.deepEqual(asked, ['/s/', '/s/changes?since=5']);
-  assert.equal(state.display(0, 0), 'six');
+  assert.equal(state.pending.display(0, 0), 'six');
 });
 
 test('a 404 tells the page the sheet is gone', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   let gone = false;
   const { getJson } = server({ '/s/': { status: 404, body: { error: 'not_found' } } });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes', onGone: () => { gone = true; } });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes', onGone: () => { gone = true; } });
   await syncer.resync();
   assert.equal(gone, true);
 });
@@ -85,33 +85,33 @@ test('a 404 tells the page the sheet is gone', async () => {
 const reset = (seq) => ({ type: 'sheet.reset', sheet_id: 1, seq, op_id: null, broadcaster_id: '', reason: 'import', mode: 'replace', rows: 1 });
 
 test('a sheet.reset (an import) makes the tab fetch the snapshot', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   let version = 5;
   const { getJson, asked } = server({ '/s/': () => ({ status: 200, body: snap(version, `v${version}`) }) });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
   await syncer.resync();
   version = 6;
-  const result = state.receive(reset(6));
-  assert.deepEqual(result, { reload: true });
-  await syncer.handle(result);
+  const running = syncer.receive(reset(6));
+  assert.deepEqual(wants(state), { reload: true });
+  await running;
   assert.deepEqual(asked, ['/s/', '/s/']);
-  assert.equal(state.lastSeq, 6);
-  assert.equal(state.display(0, 0), 'v6');
-  assert.equal(state.resetSeen, false);
+  assert.equal(state.store.lastSeq, 6);
+  assert.equal(state.pending.display(0, 0), 'v6');
+  assert.equal(state.store.resetSeen, false);
 });
 
 test('a sheet.reset met in catch-up also ends in the snapshot', async () => {
-  const state = new SheetState();
+  const state = makeSheet();
   let version = 5;
   const { getJson, asked } = server({
     '/s/': () => ({ status: 200, body: snap(version, `v${version}`) }),
     '/s/changes?since=5': { status: 200, body: { version: 7, reload: false, changes: [reset(6), ev(7, 'seven')] } },
   });
-  const syncer = new Syncer({ state, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
   await syncer.resync();
   version = 7;
-  await syncer.handle(state.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: 7 }));
+  await syncer.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: 7 });
   assert.deepEqual(asked, ['/s/', '/s/changes?since=5', '/s/']);
-  assert.equal(state.lastSeq, 7);
-  assert.equal(state.display(0, 0), 'v7');
+  assert.equal(state.store.lastSeq, 7);
+  assert.equal(state.pending.display(0, 0), 'v7');
 });

@@ -1,8 +1,9 @@
-// Sending ops: one at a time and in order, retried with the same op_id (the
-// server answers a replay with the first answer), split to fit the limits.
-// What each answer means is `classify` (docs/protocol.md, "Keeping a tab in
-// step", the client queue rules). No DOM: the CSRF token comes from a
-// function the page passes in; persistence is the caller's (outbox.js).
+// The op queue: this tab's ops (localops.js makes them) sent one at a time and
+// in order, retried with the same op_id (the server answers a replay with the
+// first answer), split to fit the limits. What each answer means is `classify`
+// (docs/protocol.md, "Keeping a tab in step", the client queue rules). No DOM:
+// the CSRF token comes from a function the page passes in; saving.js writes
+// the queue down in the outbox (outbox.js).
 
 const BODY_OVERHEAD = 512; // client_id, op_id, keys, some slack
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -285,6 +286,12 @@ export class OpQueue {
       if (timer) clearTimeout(timer);
     }
     if (this.queue[0] !== item) return 'done'; // cleared while in flight
+    return this._outcome(item, response, answer);
+  }
+
+  /** What an answer (`response`, its JSON `answer`) does to the head of the queue. */
+  _outcome(item, response, answer) {
+    const { op } = item;
     const { status } = response;
     const kind = classify(status, answer);
     if (kind === 'retry') {

@@ -1,0 +1,52 @@
+// What the user does on the sheet page, from the grid's callbacks and the
+// toolbar: each action becomes ops (localops.js), split to fit the server's
+// limits (opqueue.js), and is queued (`send`, saving.js) in the order made.
+import { splitChanges, splitItems, splitRowValues } from './opqueue.js';
+import { bindUndoButtons } from './undokeys.js';
+
+const lastId = (list) => (list.length ? list[list.length - 1].id : null);
+
+/**
+ * The grid's `on` callbacks (grid.js). `grid()` gives the grid adapter once it
+ * exists (it is made with these callbacks); `dialog` is the column dialog;
+ * `presence` the presence view; `onRendered()` runs after each repaint.
+ */
+export function userActions({ store, local, send, limits, grid, dialog, presence, onRendered }) {
+  return {
+    editCells(changes) {
+      for (const chunk of splitChanges(changes, limits)) send(local.editCells(chunk));
+    },
+    appendRows(valuesList) {
+      for (const chunk of splitRowValues(valuesList, limits)) send(local.insertRows(lastId(store.rows), chunk));
+    },
+    insertRow(after) {
+      const op = local.insertRows(after, [{}]);
+      if (op) { grid().focusRow(op.body.rows[0].id); send(op); }
+    },
+    deleteRows(ids) {
+      for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
+    },
+    insertColumn(after) {
+      send(local.insertColumn({ after, name: `Column ${store.columns.length + 1}`, type: 'text' }));
+    },
+    deleteColumns(ids) { send(local.deleteColumns(ids.filter(Boolean))); },
+    editColumn(id, focus) { if (id) dialog.open(id, focus); },
+    // After every change already queued (the queue keeps the order), like any op.
+    undo() { if (grid().canEdit()) send(local.undo()); },
+    redo() { if (grid().canEdit()) send(local.redo()); },
+    rendered() { onRendered(); },
+    selected(ranges) { presence.selected(ranges); },
+  };
+}
+
+/** The toolbar's Add row, Add column, Undo and Redo buttons; returns them (access.js disables them). */
+export function bindToolbar({ store, on, grid, doc = globalThis.document }) {
+  const addRow = doc.getElementById('add-row');
+  const addColumn = doc.getElementById('add-column');
+  const undoButton = doc.getElementById('undo');
+  const redoButton = doc.getElementById('redo');
+  bindUndoButtons({ undoButton, redoButton, undo: on.undo, redo: on.redo });
+  addRow.addEventListener('click', () => { if (grid().canEdit()) on.insertRow(lastId(store.rows)); });
+  addColumn.addEventListener('click', () => { if (grid().canEdit()) on.insertColumn(lastId(store.columns)); });
+  return [addRow, addColumn, undoButton, redoButton];
+}

@@ -1,0 +1,359 @@
+// The committed store: the sheet as the database holds it, as far as this tab
+// knows, applied in `seq` order from the snapshot, the events of the socket,
+// the events of answers and catch-up (docs/protocol.md, "Keeping a tab in
+// step"). No DOM, so Node's test runner covers it as shipped.
+//
+// Rows and columns this tab made whose insert is not committed yet are kept in
+// the same lists (marked `local` with their op id) so that the grid has one
+// order to show; the pending edits (pending.js) put them there and take them
+// out. Whatever this tab is deleting, what it has pending and its conflicts are
+// the pending edits' to say: the store asks them through `attach`.
+
+export const SEP = '\u0001';
+export const cellKey = (rowId, colId) => rowId + SEP + colId;
+export const splitKey = (key) => key.split(SEP);
+
+export const SHEET_EVENTS = new Set([
+  'cells.changed', 'rows.inserted', 'rows.deleted', 'columns.inserted',
+  'columns.deleted', 'column.updated', 'sheet.renamed', 'sheet.reset',
+]);
+
+// A snapshot row is {id, values} or, from `?rows=arrays`, [id, value per column]
+// (docs/protocol.md): the array form keeps a 100,000-row snapshot small.
+function rowFromSnapshot(r, columns) {
+  if (!Array.isArray(r)) return { id: r.id, values: { ...r.values } };
+  const values = {};
+  for (let i = 1; i < r.length; i += 1) {
+    if (r[i] !== null && columns[i - 1]) values[columns[i - 1].id] = r[i];
+  }
+  return { id: r[0], values };
+}
+
+/**
+ * What changed for the screen, told once per outermost call (`batch`):
+ * {structure, cells: [[rowId, colId]], title, status, sync}. `sync`: the store
+ * learned it is behind the server or must load the snapshot again.
+ */
+export class ChangeFeed {
+  constructor() {
+    this.listeners = new Set();
+    this.depth = 0;
+    this._reset();
+  }
+
+  subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+
+  _reset() { this.dirty = { structure: false, cells: [], title: null, status: false, sync: false }; }
+
+  touch(rowId, colId) { this.dirty.cells.push([rowId, colId]); this.dirty.status = true; }
+
+  structure() { this.dirty.structure = true; this.dirty.status = true; }
+
+  status() { this.dirty.status = true; }
+
+  title(title) { this.dirty.title = title; }
+
+  sync() { this.dirty.sync = true; }
+
+  /** Run `fn` as one change: listeners hear of it once, when the outermost batch ends. */
+  batch(fn) {
+    this.depth += 1;
+    try {
+      return fn();
+    } finally {
+      this.depth -= 1;
+      if (!this.depth) this._notify();
+    }
+  }
+
+  _notify() {
+    const d = this.dirty;
+    this._reset();
+    if (d.structure || d.cells.length || d.title !== null || d.status || d.sync) {
+      for (const fn of this.listeners) fn(d);
+    }
+  }
+}
+
+// What the store asks about this tab's own edits when there are none.
+const NO_LOCAL = {
+  hides: () => false,
+  forget: () => {},
+  beforeEvent: () => null,
+  afterEvent: () => {},
+  afterSnapshot: () => {},
+};
+
+export class CommittedStore {
+  constructor() {
+    this.title = '';
+    this.columns = []; // [{id, name, type, local?, localAfter?}] in display order
+    this.rows = []; // [{id, values: {colId: committed}, local?, localAfter?}]
+    this.feed = new ChangeFeed();
+    this.lastSeq = null; // null until the first snapshot
+    this.held = new Map(); // seq -> event not yet applicable (before the snapshot, or after a gap)
+    this.knownVersion = 0; // highest version the server told us about
+    // What this tab shows is a guess until the next snapshot: an event placed a
+    // row or column after one this tab hides, something it hid came back, an
+    // optimistic op was refused, or the change log no longer reaches back.
+    this.guessing = false;
+    this.resetSeen = false; // a sheet.reset (an import) was applied: only a snapshot shows the sheet now
+    this.local = NO_LOCAL;
+    this._rowIdx = null;
+    this._colIdx = null;
+  }
+
+  /** The pending edits (pending.js): asked about rows it hides, told what went and what was applied. */
+  attach(local) { this.local = local; }
+
+  subscribe(fn) { return this.feed.subscribe(fn); }
+
+  get loaded() { return this.lastSeq !== null; }
+
+  /** The server has versions this tab has not applied: a catch-up from lastSeq fills the gap. */
+  get behind() { return this.loaded && this.knownVersion > this.lastSeq; }
+
+  /** Only the snapshot brings this tab back in step. */
+  get needsSnapshot() { return this.loaded && (this.resetSeen || this.guessing); }
+
+  /** What this tab shows may differ from the database until the next snapshot. */
+  markGuessing() {
+    this.guessing = true;
+    this.feed.sync();
+  }
+
+  // --- Lookups.
+  rowIndexOf(id) {
+    if (!this._rowIdx) this._rowIdx = new Map(this.rows.map((r, i) => [r.id, i]));
+    const i = this._rowIdx.get(id);
+    return i === undefined ? -1 : i;
+  }
+
+  colIndexOf(id) {
+    if (!this._colIdx) this._colIdx = new Map(this.columns.map((c, i) => [c.id, i]));
+    const i = this._colIdx.get(id);
+    return i === undefined ? -1 : i;
+  }
+
+  row(id) { const i = this.rowIndexOf(id); return i < 0 ? null : this.rows[i]; }
+
+  column(id) { const i = this.colIndexOf(id); return i < 0 ? null : this.columns[i]; }
+
+  // --- What comes from the server.
+  /** A socket message: sheet events, heartbeats, changes.available (others are not the store's). */
+  receive(msg) {
+    if (!msg || typeof msg !== 'object') return;
+    this.feed.batch(() => {
+      if (SHEET_EVENTS.has(msg.type)) this.ingest(msg);
+      else if (msg.type === 'sheet.heartbeat') this._saw(msg.version);
+      else if (msg.type === 'changes.available') this._saw(msg.seq);
+      else return;
+      this.noteStanding();
+    });
+  }
+
+  /** The snapshot (GET /api/sheets/<id>/). Held events newer than it are applied. */
+  loadSnapshot(snap) {
+    this.feed.batch(() => {
+      const oldRows = this.rows;
+      const oldCols = this.columns;
+      this.title = snap.title ?? this.title;
+      this.feed.title(this.title);
+      this.columns = snap.columns.map((c) => ({ id: c.id, name: c.name, type: c.type }));
+      this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns));
+      this._structure();
+      // Rows and columns this tab made whose insert is not committed yet stay
+      // (placed before the ones this tab is deleting go: they may be their anchors).
+      for (const c of oldCols) if (c.local && this.colIndexOf(c.id) < 0) this.placeColumn(c, c.localAfter);
+      for (const r of oldRows) if (r.local && this.rowIndexOf(r.id) < 0) this.placeRows([r], r.localAfter);
+      this.columns = this.columns.filter((c) => !this.local.hides(c.id));
+      this.rows = this.rows.filter((r) => !this.local.hides(r.id));
+      this._structure();
+      this.lastSeq = snap.version;
+      this.guessing = false;
+      this.resetSeen = false;
+      this._saw(snap.version);
+      for (const seq of [...this.held.keys()]) if (seq <= snap.version) this.held.delete(seq);
+      this.local.afterSnapshot(snap.version);
+      this._drain();
+      this.noteStanding();
+    });
+  }
+
+  /** The answer of GET changes?since=. `reload`: the log no longer reaches back, only the snapshot helps. */
+  applyCatchUp(answer) {
+    this.feed.batch(() => {
+      if (answer.reload) { this.markGuessing(); return; }
+      this._saw(answer.version);
+      for (const event of answer.changes || []) this.ingest(event);
+      this.noteStanding();
+    });
+  }
+
+  /** A version the server told of (an answer's): a catch-up finds out what it holds. */
+  saw(version) { this._saw(version); }
+
+  /** One committed event, from the socket, an answer or catch-up: applied now, or held for its turn. */
+  ingest(event) {
+    if (!Number.isInteger(event.seq)) return;
+    this.feed.batch(() => {
+      this._saw(event.seq);
+      if (this.loaded && event.seq <= this.lastSeq) return; // duplicate
+      this.held.set(event.seq, event);
+      if (this.loaded) this._drain();
+    });
+  }
+
+  /** Tell listeners (the sync loop) when this tab is behind or must reload. */
+  noteStanding() {
+    if (this.behind || this.needsSnapshot) this.feed.sync();
+  }
+
+  _saw(version) {
+    if (Number.isInteger(version) && version > this.knownVersion) this.knownVersion = version;
+  }
+
+  _drain() {
+    let next;
+    while ((next = this.held.get(this.lastSeq + 1))) {
+      this.held.delete(next.seq);
+      this._apply(next);
+      this.lastSeq = next.seq;
+    }
+  }
+
+  _apply(e) {
+    if (e.type === 'sheet.reset') this.resetSeen = true;
+    const before = this.local.beforeEvent(e);
+    this._applyChange(e);
+    this.local.afterEvent(e, before);
+  }
+
+  /** Apply one committed event to rows, columns and title. */
+  _applyChange(e) {
+    switch (e.type) {
+      case 'cells.changed':
+        for (const c of e.changes || []) this._commit(this.row(c.row), c.col, c.value);
+        break;
+      case 'rows.inserted': this._applyRowsInserted(e.rows || []); break;
+      case 'rows.deleted': this.removeRows(new Set(e.rows || [])); break;
+      case 'columns.inserted': this._applyColumnsInserted(e); break;
+      case 'columns.deleted': this.removeColumns(new Set(e.columns || [])); break;
+      case 'column.updated': this._applyColumnUpdated(e); break;
+      case 'sheet.renamed': this.title = e.title; this.feed.title(e.title); break;
+      default: break;
+    }
+  }
+
+  _commit(row, colId, value) {
+    if (!row) return;
+    if (value === null || value === undefined) delete row.values[colId];
+    else row.values[colId] = value;
+    this.feed.touch(row.id, colId);
+  }
+
+  _applyRowsInserted(specs) {
+    const ids = new Set(specs.map((s) => s.id));
+    // A row this tab already shows (it made it) moves to where the event says.
+    if (this.rows.some((r) => ids.has(r.id))) this.rows = this.rows.filter((r) => !ids.has(r.id));
+    this._structure();
+    // Consecutive rows that follow each other are placed with one splice.
+    let chain = [];
+    let chainAfter;
+    const flush = () => {
+      if (!chain.length) return;
+      if (chainAfter !== null && this.rowIndexOf(chainAfter) < 0) this.guessing = true;
+      this.placeRows(chain, chainAfter);
+      chain = [];
+    };
+    for (const s of specs) {
+      if (this.local.hides(s.id)) continue; // this tab is deleting it already
+      const record = { id: s.id, values: { ...(s.values || {}) } };
+      if (chain.length && s.after === chain[chain.length - 1].id) chain.push(record);
+      else { flush(); chain = [record]; chainAfter = s.after ?? null; }
+    }
+    flush();
+  }
+
+  _applyColumnsInserted(e) {
+    for (const spec of e.columns || []) {
+      if (this.local.hides(spec.id)) continue;
+      if (this.column(spec.id)) this.columns.splice(this.colIndexOf(spec.id), 1);
+      this._colIdx = null;
+      if (spec.after != null && this.colIndexOf(spec.after) < 0) this.guessing = true;
+      this.placeColumn({ id: spec.id, name: spec.name, type: spec.type }, spec.after);
+    }
+    // Cells of the new columns (an undone column delete brings its values back).
+    for (const c of e.values || []) if (this.colIndexOf(c.col) >= 0) this._commit(this.row(c.row), c.col, c.value);
+  }
+
+  _applyColumnUpdated(e) {
+    const col = this.column(e.column?.id);
+    if (!col) return;
+    col.name = e.column.name;
+    col.type = e.column.type;
+    this._structure();
+    for (const [rowId, value] of Object.entries(e.values || {})) this._commit(this.row(rowId), col.id, value);
+  }
+
+  _structure() { this.feed.structure(); this._rowIdx = null; this._colIdx = null; }
+
+  // --- Placing rows and columns (events, and this tab's own inserts and deletes).
+  /** Put rows after the row `after` (null: at the top; unknown: at the end). */
+  placeRows(records, after) {
+    let index = 0;
+    if (after != null) {
+      const i = this.rowIndexOf(after);
+      index = i < 0 ? this.rows.length : i + 1;
+    }
+    this.rows.splice(index, 0, ...records);
+    this._structure();
+  }
+
+  placeColumn(col, after) {
+    let index = 0;
+    if (after != null) {
+      const i = this.colIndexOf(after);
+      index = i < 0 ? this.columns.length : i + 1;
+    }
+    this.columns.splice(index, 0, col);
+    this._structure();
+  }
+
+  removeRows(ids) {
+    if (!ids.size) return;
+    this.rows = this.rows.filter((r) => !ids.has(r.id));
+    this.local.forget((rowId) => ids.has(rowId));
+    this._structure();
+  }
+
+  removeColumns(ids) {
+    if (!ids.size) return;
+    this.columns = this.columns.filter((c) => !ids.has(c.id));
+    for (const row of this.rows) for (const id of ids) if (id in row.values) delete row.values[id];
+    this.local.forget((_, colId) => ids.has(colId));
+    this._structure();
+  }
+
+  /** Rows and columns made by op `opId` (still marked local): these ids. */
+  madeBy(opId) {
+    return {
+      rows: new Set(this.rows.filter((r) => r.local === opId).map((r) => r.id)),
+      cols: new Set(this.columns.filter((c) => c.local === opId).map((c) => c.id)),
+    };
+  }
+
+  /** The op that made these rows or columns is committed: they are the database's now. */
+  markCommitted(ids, opId) {
+    for (const id of ids) {
+      const thing = this.row(id) || this.column(id);
+      if (thing && thing.local === opId) { delete thing.local; delete thing.localAfter; }
+    }
+  }
+
+  /** A row or column made by op `oldId` is now made by `newId`, after `after`. */
+  relabel(id, oldId, newId, after) {
+    const thing = this.row(id) || this.column(id);
+    if (thing && thing.local === oldId) { thing.local = newId; thing.localAfter = after; }
+  }
+}

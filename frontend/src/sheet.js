@@ -1,0 +1,122 @@
+// The sheet page: its parts made and passed to each other (docs/client.md has the map).
+// Initial state: the socket opens first and the store holds events; the sync
+// loop fetches the snapshot once the server said hello (groups joined) and
+// catches up after every reconnect.
+// Handsontable's styles: esbuild puts them in dist/sheet.css (linked by sheets/detail.html).
+import 'handsontable/styles/handsontable.min.css';
+import 'handsontable/styles/ht-theme-main.min.css';
+import { Header, connectSocket, readJsonScript } from './header.js';
+import { CommittedStore } from './committed.js';
+import { PendingEdits } from './pending.js';
+import { LocalOps } from './localops.js';
+import { SyncLoop } from './sync.js';
+import { Saving } from './saving.js';
+import { GridAdapter } from './grid.js';
+import { ColumnDialog } from './dialog.js';
+import { PresenceView } from './presenceview.js';
+import { AccessControls } from './access.js';
+import { bindToolbar, userActions } from './actions.js';
+import { csrfToken, getJson } from './http.js';
+
+/** The title in the page and the tab; the status line together with the cells it speaks about. */
+function showChanges({ store, grid, saving }) {
+  const titleEl = document.getElementById('sheet-title');
+  const statusEl = document.getElementById('sheet-status');
+  let wanted = false;
+  const showStatus = () => {
+    if (grid() && grid().rendering()) { wanted = true; return; }
+    wanted = false;
+    if (saving()) saving().render(statusEl);
+  };
+  // Subscribed after the grid adapter, so a repaint it schedules holds the status line back.
+  const follow = () => store.subscribe((change) => {
+    if (change.title !== null && titleEl) {
+      titleEl.textContent = change.title;
+      document.title = `${change.title} · Gridroom`;
+    }
+    if (change.status) showStatus();
+  });
+  return { showStatus, follow, rendered: () => { if (wanted) showStatus(); } };
+}
+
+function makeParts(pageConfig, config, header) {
+  const store = new CommittedStore();
+  const pending = new PendingEdits({ store });
+  const local = new LocalOps({ store, pending });
+  const p = { store, pending, local, header, socket: null };
+  const status = showChanges({ store, grid: () => p.grid, saving: () => p.saving });
+  p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus });
+  p.leaveTo = config.sheet_list_url || pageConfig.sheet_list_url;
+  p.sync = new SyncLoop({
+    store,
+    getJson,
+    snapshotUrl: `${config.snapshot_url}?rows=arrays`,
+    changesUrl: config.changes_url,
+    onGone: () => header.handleFatal(4404, { leaveTo: p.leaveTo }),
+    onLoggedOut: () => { header.handleFatal(4401); p.saving.loggedOutNow(); },
+    onLoaded: status.showStatus,
+  });
+  const send = (op) => p.saving.send(op);
+  p.presence = new PresenceView({
+    userId: pageConfig.user ? pageConfig.user.id : null,
+    clientId: pending.clientId,
+    list: document.getElementById('presence'),
+    send: (msg) => { if (p.socket) p.socket.send(msg); },
+  });
+  p.dialog = new ColumnDialog({ store, local, send });
+  const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
+  const grid = () => p.grid;
+  const on = userActions({ store, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered });
+  p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on });
+  p.presence.attachGrid(p.grid);
+  status.follow();
+  p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, buttons: bindToolbar({ store, on, grid }) });
+  p.access.apply(config);
+  status.showStatus();
+  return p;
+}
+
+/** Every socket message goes to the part it is for (the header sees them all first). */
+function route(p, msg) {
+  switch (msg.type) {
+    case 'hello':
+      p.sync.receive(msg);
+      p.saving.queue.retryNow();
+      p.presence.hello();
+      // A role that changed while the socket was down (if the server says it here).
+      if (typeof msg.can_edit === 'boolean') p.access.apply(msg);
+      return;
+    case 'presence.changed':
+    case 'selection.changed': p.presence.receive(msg); return;
+    case 'access.changed': p.access.apply(msg); return;
+    case 'access.revoked': p.access.revoke(); p.presence.leave(); return;
+    default: p.sync.receive(msg);
+  }
+}
+
+function start() {
+  const pageConfig = readJsonScript('live-config');
+  const config = readJsonScript('sheet-config');
+  if (!pageConfig || !config) return;
+  const header = new Header(pageConfig);
+  header.start();
+  const p = makeParts(pageConfig, config, header);
+  p.saving.start(); // ops earlier pages of this sheet left unsent are shown and sent first
+  p.socket = connectSocket({
+    header,
+    path: config.ws_path,
+    leaveTo: p.leaveTo,
+    onState: (socketState) => p.saving.setSocketState(socketState),
+    onMessage: (msg) => route(p, msg),
+    onFatal(code) {
+      if (code === 4401) p.saving.loggedOutNow();
+      p.presence.leave();
+      if (code === 4403) p.access.revoke();
+    },
+  });
+  p.sync.start();
+  window.addEventListener('pagehide', () => p.presence.pageHidden());
+  window.gridroom = { hot: p.grid.hot, ...p };
+}
+
+start();

@@ -1,0 +1,92 @@
+// The status line of a sheet page ("Saving…", "All changes saved", …) and the
+// notice after it with its buttons (Send again, Discard, Retry). What it says
+// is `describeStatus` (no DOM); `StatusLine` writes it into the page.
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function headline({ pending, loaded, queue, socketDown, loggedOut }) {
+  const waiting = pending.pendingCount();
+  if (loggedOut && waiting) {
+    return ['unsaved', `${plural(waiting, 'change')} not saved — log in again to send ${waiting === 1 ? 'it' : 'them'}`];
+  }
+  if (queue.paused && waiting) return ['unsaved', `${plural(waiting, 'change')} not saved — kept on this device`];
+  if (waiting && (queue.failing || socketDown)) return ['offline', `offline — ${plural(waiting, 'change')} waiting`];
+  if (waiting) return ['saving', 'Saving…'];
+  if (pending.lastRejection) {
+    const { count, message, what = 'cell', plain = false } = pending.lastRejection;
+    return ['rejected', plain ? message : `${plural(count, what)} rejected: ${message}`];
+  }
+  if (!loaded) return ['loading', 'Loading…'];
+  return ['saved', 'All changes saved'];
+}
+
+/**
+ * What the status line says: {kind, text} plus the notice next to it
+ * ({text, actions: ['resend', 'discard', 'retry']} or null). `pending` is the
+ * pending edits (pending.js), `loaded` whether the first snapshot came. No DOM.
+ */
+export function describeStatus({ pending, loaded = true, queue, socketDown = false, loggedOut = false, storageError = null }) {
+  const [kind, text] = headline({ pending, loaded, queue, socketDown, loggedOut });
+  const waiting = pending.pendingCount();
+  const aside = pending.asideCount();
+  const notes = [];
+  const actions = [];
+  if (aside) {
+    notes.push(`${plural(aside, 'change')} could not be applied safely (made on a version of the sheet too old to check).`);
+    actions.push('resend', 'discard');
+  }
+  if (queue.paused && waiting && !loggedOut) {
+    notes.push('Retrying stopped after 10 minutes of failures; they are sent when the connection is back or on Retry.');
+    actions.push('retry');
+  }
+  if (storageError && (waiting || aside)) notes.push(storageError);
+  return { kind, text, notice: notes.length ? { text: notes.join(' '), actions } : null };
+}
+
+const ACTION_LABELS = { resend: 'Send again', discard: 'Discard', retry: 'Retry' };
+
+/** The status line element and the notice made after it on first use; `act(action)` runs a button. */
+export class StatusLine {
+  constructor({ element, act, doc = globalThis.document }) {
+    Object.assign(this, { element, act, doc });
+    this.notice = null;
+  }
+
+  render(status) {
+    const { element } = this;
+    if (!element) return;
+    if (element.textContent !== status.text) element.textContent = status.text;
+    element.dataset.state = status.kind;
+    if (!status.notice && !this.notice) return;
+    const notice = this._noticeElement();
+    notice.hidden = !status.notice;
+    if (!status.notice) { notice.replaceChildren(); return; }
+    const key = `${status.notice.text}|${status.notice.actions.join()}`;
+    if (notice.dataset.key === key) return;
+    notice.dataset.key = key;
+    const text = this.doc.createElement('span');
+    text.textContent = status.notice.text;
+    notice.replaceChildren(text, ...status.notice.actions.map((action) => this._button(action)));
+  }
+
+  _noticeElement() {
+    if (!this.notice) {
+      this.notice = this.doc.createElement('p');
+      this.notice.id = 'sheet-notice';
+      this.notice.className = 'sheet-notice';
+      this.notice.setAttribute('role', 'status');
+      this.element.after(this.notice);
+    }
+    return this.notice;
+  }
+
+  _button(action) {
+    const button = this.doc.createElement('button');
+    button.type = 'button';
+    button.className = action === 'discard' ? 'button danger' : 'button secondary';
+    button.dataset.action = action;
+    button.textContent = ACTION_LABELS[action];
+    button.addEventListener('click', () => this.act(action));
+    return button;
+  }
+}
