@@ -8,7 +8,7 @@ from accounts.selectors import user_info
 def gridroom(request: HttpRequest) -> dict:
     context = {"SIGNUP_OPEN": settings.SIGNUP_OPEN}
     if request.user.is_authenticated:
-        # What frontend/src/live.js needs; the sheet page adds "sheet-config".
+        # What frontend/src/header.js needs (on every page); the sheet page adds "sheet-config".
         context["live_config"] = {
             "ws_path": "/ws/live/",
             "initial_state_url": reverse("api_initial_state"),

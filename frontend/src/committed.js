@@ -13,10 +13,22 @@ export const SEP = '\u0001';
 export const cellKey = (rowId, colId) => rowId + SEP + colId;
 export const splitKey = (key) => key.split(SEP);
 
-export const SHEET_EVENTS = new Set([
-  'cells.changed', 'rows.inserted', 'rows.deleted', 'columns.inserted',
-  'columns.deleted', 'column.updated', 'sheet.renamed', 'sheet.reset',
-]);
+// How each committed sheet event changes the store: the one list of event
+// types the client knows (docs/adding-an-op.md, "The client").
+const APPLY = {
+  'cells.changed': (store, e) => {
+    for (const c of e.changes || []) store._commit(store.row(c.row), c.col, c.value);
+  },
+  'rows.inserted': (store, e) => store._applyRowsInserted(e.rows || []),
+  'rows.deleted': (store, e) => store.removeRows(new Set(e.rows || [])),
+  'columns.inserted': (store, e) => store._applyColumnsInserted(e),
+  'columns.deleted': (store, e) => store.removeColumns(new Set(e.columns || [])),
+  'column.updated': (store, e) => store._applyColumnUpdated(e),
+  'sheet.renamed': (store, e) => { store.title = e.title; store.feed.title(e.title); },
+  'sheet.reset': (store) => { store.resetSeen = true; }, // the snapshot follows
+};
+
+export const SHEET_EVENTS = new Set(Object.keys(APPLY));
 
 // A snapshot row is {id, values} or, from `?rows=arrays`, [id, value per column]
 // (docs/protocol.md): the array form keeps a 100,000-row snapshot small.
@@ -223,7 +235,6 @@ export class CommittedStore {
   }
 
   _apply(e) {
-    if (e.type === 'sheet.reset') this.resetSeen = true;
     const before = this.local.beforeEvent(e);
     this._applyChange(e);
     this.local.afterEvent(e, before);
@@ -231,18 +242,8 @@ export class CommittedStore {
 
   /** Apply one committed event to rows, columns and title. */
   _applyChange(e) {
-    switch (e.type) {
-      case 'cells.changed':
-        for (const c of e.changes || []) this._commit(this.row(c.row), c.col, c.value);
-        break;
-      case 'rows.inserted': this._applyRowsInserted(e.rows || []); break;
-      case 'rows.deleted': this.removeRows(new Set(e.rows || [])); break;
-      case 'columns.inserted': this._applyColumnsInserted(e); break;
-      case 'columns.deleted': this.removeColumns(new Set(e.columns || [])); break;
-      case 'column.updated': this._applyColumnUpdated(e); break;
-      case 'sheet.renamed': this.title = e.title; this.feed.title(e.title); break;
-      default: break;
-    }
+    const apply = APPLY[e.type];
+    if (apply) apply(this, e);
   }
 
   _commit(row, colId, value) {
