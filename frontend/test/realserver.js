@@ -182,7 +182,8 @@ export class Gridroom {
     const id = Number((made.headers.get('location') || '').match(/^\/sheets\/(\d+)\/$/)?.[1]);
     if (made.status !== 302 || !id) throw new Error(`POST /sheets/new/: HTTP ${made.status} to ${made.headers.get('location')}`);
     for (const user of [this.users[1], this.users[2]]) {
-      await owner.request('POST', `/sheets/${id}/share/`, { form: { who: user.username, role: 'editor' }, htmx: true });
+      const shared = await owner.request('POST', `/sheets/${id}/share/`, { form: { who: user.username, role: 'editor' }, htmx: true });
+      if (shared.status !== 200) throw new Error(`POST /sheets/${id}/share/: HTTP ${shared.status}`);
       await user.json('GET', `/api/sheets/${id}/`); // 404 unless shared
     }
     const server = new Server(this.users, id);
