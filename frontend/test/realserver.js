@@ -146,9 +146,12 @@ export class Gridroom {
       if (exited) throw new Error(`Gridroom exited while starting:\n${this.log()}`);
       try {
         const res = await fetch(`${this.url}/api/initial_state`);
-        await res.arrayBuffer();
+        const text = await res.text();
         if (res.status === 401) return;
-      } catch { /* not listening yet */ }
+        throw new Error(`GET /api/initial_state answered HTTP ${res.status}, not 401: ${text.slice(0, 200)}\n${this.log()}`);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err; // a TypeError: not listening yet
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`Gridroom did not answer within ${START_MS / 1000} s:\n${this.log()}`);
@@ -186,15 +189,16 @@ export class Gridroom {
       if (shared.status !== 200) throw new Error(`POST /sheets/${id}/share/: HTTP ${shared.status}`);
       await user.json('GET', `/api/sheets/${id}/`); // 404 unless shared
     }
-    const server = new Server(this.users, id);
+    const server = new Server(this, id);
     await server.shape();
     return server;
   }
 }
 
 export class Server {
-  constructor(users, id) {
-    this.users = users;
+  constructor(gridroom, id) {
+    this.gridroom = gridroom;
+    this.users = gridroom.users;
     this.id = id;
     this.version = 0;
     this.sockets = new Set(); // tabs whose socket is connected
@@ -236,6 +240,7 @@ export class Server {
   async post(endpoint, body, clientId, user) {
     const session = typeof user === 'object' ? user : this.users[user];
     const { status, body: answer } = await session.request('POST', `/api/sheets/${this.id}/${endpoint}`, { json: { ...body, client_id: clientId } });
+    if (status >= 500) throw new Error(`POST ${endpoint}: HTTP ${status}; the server's log ends:\n${this.gridroom.log().slice(-4000)}`);
     if (answer && answer.error === 'undo_conflict') this.reverts.refused += 1;
     // Refusals and replays commit nothing: only an answer with a newer version sends events.
     if (answer && answer.version > this.version) await this._broadcast();
