@@ -41,7 +41,8 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-jstest: frontend/node_modules/.installed
+# The client modules; the convergence test drives them against the real server (no bundle needed).
+jstest: frontend/node_modules/.installed $(VENV)/.dev-installed
 	cd frontend && node --test test/*.test.js
 
 # SQLite + the in-memory channel layer.

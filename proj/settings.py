@@ -304,3 +304,9 @@ if HTTPS:
 BENCH_RELAY = env_bool("GRIDROOM_BENCH_RELAY")
 if PRODUCTION and BENCH_RELAY and not env_bool("GRIDROOM_BENCH_ALLOW"):
     raise ImproperlyConfigured("GRIDROOM_BENCH_RELAY is for benchmarks, not production")
+
+# Test-only HTTP endpoints (proj/testing.py: users with sessions, pruning on
+# demand) for tests that drive a running server; never in production.
+TEST_ENDPOINTS = env_bool("GRIDROOM_TEST_ENDPOINTS")
+if PRODUCTION and TEST_ENDPOINTS:
+    raise ImproperlyConfigured("GRIDROOM_TEST_ENDPOINTS is for tests, not production")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,4 +10,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("sheets.urls")),
 ]
+if settings.TEST_ENDPOINTS:  # tests that drive a running server, never in production
+    urlpatterns += [path("test/", include("proj.testing"))]
 handler404 = "proj.views.not_found"

@@ -2,31 +2,33 @@
 // holds, and nothing a user typed is lost on the way. The browser-side twin of
 // sheets/tests/test_convergence.py.
 //
-// A tiny in-test server (fakeserver.js: assigns seqs, applies ops the way
-// sheets/services do, keeps op records for replays and each user's undo
-// history, broadcasts events) and several tabs, each of one of two users, made
-// of the shipped modules, made and passed to each other as the sheet page
-// makes them: CommittedStore (committed.js), PendingEdits (pending.js),
-// LocalOps (localops.js), OpQueue (opqueue.js), Outbox (outbox.js, over a fake
-// localStorage and fake Web Locks) and SyncLoop (sync.js). A seeded PRNG
-// makes random edits and structural ops, undos and
-// redos (some refused: someone changed the same thing since), drops,
-// duplicates and reorders deliveries, loses requests and answers, answers 503
-// and 413, disconnects tabs, reloads and crashes them (their saved queue is
-// adopted by the next tab), and prunes the server's change log and op records.
-// After quiescence (plus a heartbeat → catch-up) every tab's grid equals the
-// server's, and every op a tab made was answered, replaced by its halves or
-// re-anchored copy, or discarded by its user after review.
+// The real server (realserver.js: Gridroom started the way `make run` starts it,
+// once for the file, at most 4 items per op; a fresh sheet per scenario; the
+// events each op commits are read from its change log and pushed to the tabs
+// whose socket is up) and several tabs, each of one of two users, made of the
+// shipped modules, made and passed to each other as the sheet page makes them:
+// CommittedStore (committed.js), PendingEdits (pending.js), LocalOps
+// (localops.js), OpQueue (opqueue.js), Outbox (outbox.js, over a fake
+// localStorage and fake Web Locks) and SyncLoop (sync.js). A seeded PRNG makes
+// random edits and structural ops, undos and redos (some refused by the server:
+// someone changed the same thing since), drops, duplicates and reorders
+// deliveries, loses requests and answers, answers 503, disconnects tabs,
+// reloads and crashes them (their saved queue is adopted by the next tab), and
+// prunes the server's change log and op records (through its retention
+// service). After quiescence (plus a heartbeat → catch-up) every tab's grid
+// equals the server's snapshot, and every op a tab made was answered, replaced
+// by its halves (the server's 413) or re-anchored copy, or discarded by its
+// user after review.
 //
 // A failing seed is in the test name; rerun one with
 //   GRIDROOM_SEED=<seed> node --test test/convergence.test.js
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OpQueue } from '../src/opqueue.js';
 import { Outbox } from '../src/outbox.js';
 import { SyncLoop } from '../src/sync.js';
 import { makeSheet } from './parts.js';
-import { Server, clone } from './fakeserver.js';
+import { Gridroom, clone, settle } from './realserver.js';
 
 // --- Seeded randomness (mulberry32).
 function prng(seed) {
@@ -71,7 +73,8 @@ class FakeLocks {
   release(name) { this.held.delete(name); }
 }
 
-const flush = async () => { for (let i = 0; i < 8; i += 1) await new Promise((r) => setImmediate(r)); };
+// Until the tabs are idle, their requests to the real server answered included.
+const flush = async () => { do { for (let i = 0; i < 8; i += 1) await new Promise((r) => setImmediate(r)); } while (await settle()); };
 
 let tabCounter = 0;
 
@@ -90,8 +93,8 @@ class Tab {
     this.sync = new SyncLoop({
       store: this.store,
       getJson: async (url) => (url.startsWith('/changes?since=')
-        ? { status: 200, body: world.server.changes(Number(url.split('=')[1])) }
-        : { status: 200, body: world.server.snapshot() }),
+        ? { status: 200, body: await world.server.changes(Number(url.split('=')[1])) }
+        : { status: 200, body: await world.server.snapshot() }),
       snapshotUrl: '/snapshot',
       changesUrl: '/changes',
     });
@@ -185,13 +188,13 @@ class Tab {
     if (fate < 0.12) {
       req.reject(new TypeError('Failed to fetch')); // lost on the way
     } else if (fate < 0.24) {
-      post();
+      await post();
       req.reject(new TypeError('Failed to fetch')); // applied, answer lost
     } else if (fate < 0.3) {
       req.resolve({ status: 503, json: async () => null, headers: { get: () => null } });
     } else {
-      let answer = post();
-      if (fate < 0.4) answer = post(); // sent twice: the second is a replay
+      let answer = await post();
+      if (fate < 0.4) answer = await post(); // sent twice: the second is a replay
       req.resolve({ status: answer.status, json: async () => clone(answer.answer), headers: { get: () => null } });
     }
     await flush();
@@ -229,7 +232,7 @@ class Tab {
     const req = this.inflight;
     this.inflight = null;
     if (req) {
-      if (rng.random() < 0.5) this.world.server.post(req.endpoint, req.body, req.body.client_id, this.user);
+      if (rng.random() < 0.5) await this.world.server.post(req.endpoint, req.body, req.body.client_id, this.user);
       req.reject(new TypeError('Failed to fetch'));
     }
     this.world.locks.release(`gridroom-tab-${this.clientId}`);
@@ -268,7 +271,7 @@ async function runScenario(seed) {
   const rng = prng(seed);
   let clock = 1_700_000_000_000;
   const world = {
-    server: new Server({ maxItems: 4 }),
+    server: await gridroom.sheet(),
     storage: new FakeStorage(),
     locks: new FakeLocks(),
     now: () => clock,
@@ -297,7 +300,7 @@ async function runScenario(seed) {
       else if (action < 0.93 && live().length > 1) {
         await tab.die(rng, { crash: rng.random() < 0.4 });
         if (rng.random() < 0.7) await open(tab.user); // reopened (or not: a later tab of the user adopts its ops)
-      } else if (action < 0.95) world.server.prune(rng);
+      } else if (action < 0.95) await world.server.prune(rng);
       else if (action < 0.97) tab.review(rng);
       else await tab.sync.receive({ type: 'sheet.heartbeat', sheet_id: 1, version: world.server.version });
     }
@@ -322,7 +325,7 @@ async function runScenario(seed) {
       if (!busy) break;
     }
 
-    const truth = world.server.grid();
+    const truth = await world.server.grid();
     for (const tab of live()) {
       const where = `seed ${seed}, ${tab.name}`;
       assert.equal(tab.store.lastSeq, world.server.version, `${where}: seq`);
@@ -350,7 +353,13 @@ async function runScenario(seed) {
   }
 }
 
-// GRIDROOM_SEED=<n>: that seed only; GRIDROOM_SEEDS=<count>: more seeds than the default 60.
+// One server for the file; each scenario has a sheet of its own. At most 4 items per op, so big ops are split.
+let gridroom;
+before(async () => { gridroom = await Gridroom.start({ maxItems: 4 }); });
+after(async () => { if (gridroom) await gridroom.stop(); });
+
+// GRIDROOM_SEED=<n>: that seed only; GRIDROOM_SEEDS=<count>: more seeds than the default 60
+// (each takes about 1.5 s of CPU against the real server, 2-3 s on a busy two-core machine).
 const fixed = process.env.GRIDROOM_SEED;
 const count = Number(process.env.GRIDROOM_SEEDS) || 60;
 // Seeds that once failed, kept: a tab's own lost-answer delete hid a row or
