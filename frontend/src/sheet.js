@@ -6,9 +6,7 @@
 import 'handsontable/styles/handsontable.min.css';
 import 'handsontable/styles/ht-theme-main.min.css';
 import { Header, connectSocket, readJsonScript } from './header.js';
-import { CommittedStore } from './committed.js';
-import { PendingEdits } from './pending.js';
-import { LocalOps } from './localops.js';
+import { makeSheetState } from './sheetstate.js';
 import { SyncLoop } from './sync.js';
 import { Saving } from './saving.js';
 import { GridAdapter } from './grid.js';
@@ -40,9 +38,7 @@ function showChanges({ store, grid, saving }) {
 }
 
 function makeParts(pageConfig, config, header) {
-  const store = new CommittedStore();
-  const pending = new PendingEdits({ store });
-  const local = new LocalOps({ store, pending });
+  const { store, pending, local } = makeSheetState();
   const p = { store, pending, local, header, socket: null };
   const status = showChanges({ store, grid: () => p.grid, saving: () => p.saving });
   p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus });
