@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from proj.text import refusal
 from sheets import op_registry, realtime, values
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.op_registry import Conflict
@@ -25,6 +26,8 @@ from sheets.services.core import (
 def clean_column_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OpError("invalid_name", "A column needs a name.")
+    if message := refusal(name, "A column name"):
+        raise OpError("invalid_name", message)
     if len(name.strip()) > 100:
         raise OpError("invalid_name", "A column name is at most 100 characters.")
     return name.strip()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from proj.text import refusal
 from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.services.core import ORDER_GAP, OpError, lock_sheet, run_op
@@ -34,6 +35,8 @@ def clean_title(title: Any) -> str:
     if not isinstance(title, str) or not title.strip():
         raise OpError("invalid_title", "A sheet needs a title.")
     title = title.strip()
+    if message := refusal(title, "A title"):
+        raise OpError("invalid_title", message)
     if len(title) > 200:
         raise OpError("invalid_title", "A title is at most 200 characters.")
     return title
