@@ -124,14 +124,30 @@ def xlsx_file(sheet: Sheet):
     def cells(row: list) -> list:
         return [xlsx_escape(v) if v.__class__ is str else v for v in row]
 
-    page.append(cells(resource.get_export_headers()))
-    for chunk in _cells(sheet, resource.export_keys()):
-        for row in render(chunk):
-            page.append(cells(row))
+    try:
+        page.append(cells(resource.get_export_headers()))
+        for chunk in _cells(sheet, resource.export_keys()):
+            for row in render(chunk):
+                page.append(cells(row))
+    except BaseException:
+        _discard(page)
+        raise
     out = tempfile.TemporaryFile()
     book.save(out)
     out.seek(0)
     return out
+
+
+def _discard(page) -> None:
+    """A write-only sheet given up part-way: its writer closed and its
+    temporary file removed now (openpyxl would keep the file until the
+    process exits, and complain when the writer is collected)."""
+    with contextlib.suppress(Exception):
+        page.close()
+    writer = page._writer  # openpyxl's; `save` would remove its file the same way
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
 # Characters XML cannot hold, or turns into something else (CR becomes LF),
