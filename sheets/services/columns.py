@@ -22,14 +22,16 @@ from sheets.services.core import (
     same_value,
 )
 
+MAX_NAME_CHARS = 100
+
 
 def clean_column_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OpError("invalid_name", "A column needs a name.")
     if message := refusal(name, "A column name"):
         raise OpError("invalid_name", message)
-    if len(name.strip()) > 100:
-        raise OpError("invalid_name", "A column name is at most 100 characters.")
+    if len(name.strip()) > MAX_NAME_CHARS:
+        raise OpError("invalid_name", f"A column name is at most {MAX_NAME_CHARS} characters.")
     return name.strip()
 
 

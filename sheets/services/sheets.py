@@ -14,6 +14,7 @@ from sheets.services.core import ORDER_GAP, OpError, lock_sheet, run_op
 
 DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
 DEFAULT_ROWS = 20
+MAX_TITLE_CHARS = 200
 
 
 @transaction.atomic
@@ -37,8 +38,8 @@ def clean_title(title: Any) -> str:
     title = title.strip()
     if message := refusal(title, "A title"):
         raise OpError("invalid_title", message)
-    if len(title) > 200:
-        raise OpError("invalid_title", "A title is at most 200 characters.")
+    if len(title) > MAX_TITLE_CHARS:
+        raise OpError("invalid_title", f"A title is at most {MAX_TITLE_CHARS} characters.")
     return title
 
 
