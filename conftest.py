@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -41,6 +42,50 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             # (and delete) each other's test database.
             name = Path(test["NAME"])
             test["NAME"] = name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}")
+
+
+class ErrorRecords(logging.Handler):
+    """Every record at ERROR or above that reaches the root logger while
+    attached: an unhandled exception in a view, a consumer, an import thread
+    or an asyncio task is logged there."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> "ErrorRecords":
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().removeHandler(self)
+
+    def described(self) -> str:
+        return "\n".join(
+            f"{r.levelname} {r.name}: {r.getMessage()}"
+            + (
+                f" ({r.exc_info[0].__name__}: {r.exc_info[1]})"
+                if r.exc_info and r.exc_info[0]
+                else ""
+            )
+            for r in self.records
+        )
+
+
+@pytest.fixture(autouse=True)
+def _hostile_suite_logs_no_error(request):
+    """The hostile-input suite (every test_hostile_*.py): refusing hostile
+    input is never an error, so a test there fails if anything was logged at
+    ERROR while it ran, however the answer looked."""
+    if not request.node.path.name.startswith("test_hostile_"):
+        yield
+        return
+    with ErrorRecords() as errors:
+        yield
+    assert not errors.records, f"logged during a hostile test:\n{errors.described()}"
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import Profile
+from proj.text import refusal
 
 
 class SignupForm(UserCreationForm):
@@ -13,6 +14,13 @@ class SignupForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        # Before the parent's lookup of the name: the database cannot be asked about it.
+        username = self.cleaned_data.get("username") or ""
+        if message := refusal(username, "A username"):
+            raise forms.ValidationError(message)
+        return super().clean_username()
 
 
 @cache
@@ -33,6 +41,8 @@ class ProfileForm(forms.ModelForm):
         name = self.cleaned_data["display_name"].strip()
         if not name:
             raise forms.ValidationError("A display name cannot be blank.")
+        if message := refusal(name, "A display name"):
+            raise forms.ValidationError(message)
         return name
 
     def clean_colour(self) -> str:

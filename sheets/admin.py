@@ -104,6 +104,7 @@ class SheetAdmin(ExportAdmin):
             lambda: export.csv_chunks(sheet),
             content_type=export.CSV_TYPE,
             name=export.filename(sheet, "csv"),
+            sheet_id=sheet.id,
         )
 
 

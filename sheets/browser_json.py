@@ -11,6 +11,8 @@ exported as UTF-8).
 import json
 from typing import Any
 
+from proj.text import valid_unicode
+
 # Nothing Gridroom accepts is nested more than a few levels (a body, its list
 # of changes, a change, a value); this leaves room and stays far below the
 # interpreter's recursion limit.
@@ -48,23 +50,13 @@ def _too_deep() -> BrowserJSONError:
     )
 
 
-def _valid_text(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _check(value: Any) -> None:
     """Depth and Unicode of every string (keys too), without recursion."""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            if not _valid_text(item):
+            if not valid_unicode(item):
                 raise BrowserJSONError(
                     "invalid_unicode",
                     "The JSON holds text that is not valid Unicode (a lone surrogate).",

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
+from proj.text import refusal, unstorable
+
 EMPTY = object()  # the cell is cleared
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -42,17 +44,21 @@ def clean_text(value: Any) -> Any:
         raise InvalidValue("invalid_type", "A text cell takes a string.")
     if value == "":
         return EMPTY
-    if "\x00" in value:
-        raise InvalidValue("invalid_text", "Text may not contain NUL characters.")
+    _check_storable(value)
     if len(value) > settings.MAX_CELL_CHARS:
         raise InvalidValue("too_long", f"Text is longer than {settings.MAX_CELL_CHARS} characters.")
     return value
 
 
+def _check_storable(text: str) -> None:
+    if message := refusal(text, "Text"):
+        raise InvalidValue("invalid_text", message)
+
+
 def clean_texts(texts: list[str]) -> list[Any]:
     """`clean_text` over a column of strings (an import) in a few C-speed
     passes; any string it would refuse sends the column through it one by one."""
-    if "\x00" in "".join(texts) or max(map(len, texts), default=0) > settings.MAX_CELL_CHARS:
+    if unstorable("".join(texts)) or max(map(len, texts), default=0) > settings.MAX_CELL_CHARS:
         return [clean_text(t) for t in texts]
     return [t or EMPTY for t in texts]
 
@@ -142,9 +148,13 @@ NUMBER_CLEANERS = {".": clean_number, ",": clean_decimal_comma_number}
 
 
 def clean(column_type: str, value: Any) -> Any:
-    """The stored form of `value`, EMPTY for a cleared cell, or InvalidValue."""
+    """The stored form of `value`, EMPTY for a cleared cell, or InvalidValue.
+    Every cell value a service writes passes here: text that cannot be
+    stored is refused whatever the column's type (proj/text.py)."""
     if value is None:
         return EMPTY
+    if isinstance(value, str):
+        _check_storable(value)
     return CLEANERS[column_type](value)
 
 

@@ -17,6 +17,7 @@ import contextlib
 import csv
 import io
 import json
+import logging
 import re
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -33,6 +34,8 @@ from django.utils.text import slugify
 
 from sheets.io.resources import SheetResource
 from sheets.models import Sheet
+
+log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 5000
 ROWS_PER_WRITE = 500
@@ -121,14 +124,30 @@ def xlsx_file(sheet: Sheet):
     def cells(row: list) -> list:
         return [xlsx_escape(v) if v.__class__ is str else v for v in row]
 
-    page.append(cells(resource.get_export_headers()))
-    for chunk in _cells(sheet, resource.export_keys()):
-        for row in render(chunk):
-            page.append(cells(row))
+    try:
+        page.append(cells(resource.get_export_headers()))
+        for chunk in _cells(sheet, resource.export_keys()):
+            for row in render(chunk):
+                page.append(cells(row))
+    except BaseException:
+        _discard(page)
+        raise
     out = tempfile.TemporaryFile()
     book.save(out)
     out.seek(0)
     return out
+
+
+def _discard(page) -> None:
+    """A write-only sheet given up part-way: its writer closed and its
+    temporary file removed now (openpyxl would keep the file until the
+    process exits, and complain when the writer is collected)."""
+    with contextlib.suppress(Exception):
+        page.close()
+    writer = page._writer  # openpyxl's; `save` would remove its file the same way
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
 # Characters XML cannot hold, or turns into something else (CR becomes LF),
@@ -155,14 +174,37 @@ def filename(sheet: Sheet, extension: str) -> str:
 
 
 def download(
-    request: HttpRequest, chunks: Callable[[], Iterator[bytes]], *, content_type: str, name: str
+    request: HttpRequest,
+    chunks: Callable[[], Iterator[bytes]],
+    *,
+    content_type: str,
+    name: str,
+    sheet_id: int,
 ) -> StreamingHttpResponse:
-    """A download streamed from `chunks()`, in constant memory under WSGI and ASGI alike."""
-    content = _in_own_thread(chunks) if isinstance(request, ASGIRequest) else chunks()
+    """A download of sheet `sheet_id` streamed from `chunks()`, in constant
+    memory under WSGI and ASGI alike. A failure part-way ends the stream
+    (`_ending_cleanly`)."""
+
+    def guarded() -> Iterator[bytes]:
+        return _ending_cleanly(chunks, sheet_id)
+
+    content = _in_own_thread(guarded) if isinstance(request, ASGIRequest) else guarded()
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _ending_cleanly(chunks: Callable[[], Iterator[bytes]], sheet_id: int) -> Iterator[bytes]:
+    """`chunks()`, except that an error ends the stream instead of leaving it.
+    Once the response has begun no error page can follow, and an exception out
+    of a started response leaves the ASGI server unable to clean up crashed
+    connections in that process. The download is cut short and the failure
+    logged; the client never waits for the rest."""
+    try:
+        yield from chunks()
+    except Exception:
+        log.exception("The export of sheet %s failed; its download was cut short.", sheet_id)
 
 
 async def _in_own_thread(chunks: Callable[[], Iterator[bytes]]) -> AsyncIterator[bytes]:

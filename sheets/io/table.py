@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 
+from proj.text import refusal
 from sheets import values
 
 
@@ -121,8 +122,9 @@ def _xlsx_text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         text = xlsx_unescape(value)
-        if "\x00" in text:  # an `_x0000_` escape: no cell, nor the database, holds one
-            raise FileRefused("A cell of the workbook holds a NUL character, which no cell may.")
+        # An `_x0000_` or `_xD800_` escape: no cell, nor the database, holds one.
+        if message := refusal(text, "A cell of the workbook"):
+            raise FileRefused(message)
         return text
     if isinstance(value, bool):
         return "true" if value else "false"

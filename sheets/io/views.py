@@ -228,5 +228,9 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
     else:
         chunks, content_type = export.csv_chunks, export.CSV_TYPE
     return export.download(
-        request, lambda: chunks(sheet), content_type=content_type, name=export.filename(sheet, fmt)
+        request,
+        lambda: chunks(sheet),
+        content_type=content_type,
+        name=export.filename(sheet, fmt),
+        sheet_id=sheet.id,
     )

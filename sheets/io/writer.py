@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
+from proj.text import refusal
 from sheets import realtime, selectors
 from sheets.io.bulk import row_writer
 from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
@@ -252,6 +253,8 @@ def import_job_create(
     options = _reading_options(delimiter, decimal_mark)
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise OpError("too_large", _too_large(upload.size), status=413)
+    if message := refusal(upload.name or "", "A file name"):
+        raise OpError("invalid_file_name", message)
     name = Path(upload.name or "upload").name[:200] or "upload"
     job_id = uuid.uuid4()
     folder = Path(settings.IMPORT_DIR)

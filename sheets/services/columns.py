@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
+from proj.text import refusal
 from sheets import op_registry, realtime, values
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.op_registry import Conflict
@@ -21,12 +22,16 @@ from sheets.services.core import (
     same_value,
 )
 
+MAX_NAME_CHARS = 100
+
 
 def clean_column_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OpError("invalid_name", "A column needs a name.")
-    if len(name.strip()) > 100:
-        raise OpError("invalid_name", "A column name is at most 100 characters.")
+    if message := refusal(name, "A column name"):
+        raise OpError("invalid_name", message)
+    if len(name.strip()) > MAX_NAME_CHARS:
+        raise OpError("invalid_name", f"A column name is at most {MAX_NAME_CHARS} characters.")
     return name.strip()
 
 

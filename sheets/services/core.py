@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.selectors import user_info
+from proj.text import refusal
 from sheets import realtime, values
 from sheets.models import Change, Column, Row, Sheet, can_edit, can_manage
 from sheets.selectors import sheet_role
@@ -70,6 +71,8 @@ def _check_op_args(client_id: Any, op_id: Any, base_version: Any) -> uuid.UUID |
     """The op's uuid, once the fields every op carries are well-formed."""
     if not isinstance(client_id, str) or len(client_id) > 64:
         raise OpError("invalid_client_id", "client_id must be a string of at most 64 characters.")
+    if message := refusal(client_id, "A client_id"):
+        raise OpError("invalid_client_id", message)
     op_uuid = parse_uuid(op_id, "op_id") if op_id is not None else None
     if base_version is not None and (
         isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 0

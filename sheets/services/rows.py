@@ -85,7 +85,9 @@ def _row_specs(rows: Any) -> list[tuple[str, str | None, dict[str, Any]]]:
                 "invalid_row", 'Each row is {"id": uuid, "after": id|null, "values": {}}.'
             )
         after = spec.get("after")
-        raw_values = spec.get("values") or {}
+        raw_values = spec.get("values")
+        if raw_values is None:
+            raw_values = {}
         if not isinstance(raw_values, dict):
             raise OpError("invalid_row", "values must be an object keyed by column id.")
         specs.append(

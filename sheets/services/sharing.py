@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
+from proj.text import refusal
 from sheets import realtime
 from sheets.models import SHARE_ROLES, Role, Sheet, SheetShare
 from sheets.services.core import OpError, lock_sheet
@@ -18,6 +19,8 @@ def _find_user(who: object):
     if not isinstance(who, str) or not who.strip():
         raise OpError("invalid_user", "Give a username or an email address.")
     who = who.strip()
+    if message := refusal(who, "A username or email address"):
+        raise OpError("invalid_user", message)
     matches = list(
         get_user_model().objects.filter(Q(username__iexact=who) | Q(email__iexact=who))[:2]
     )

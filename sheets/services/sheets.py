@@ -7,12 +7,14 @@ from typing import Any
 
 from django.db import transaction
 
+from proj.text import refusal
 from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.services.core import ORDER_GAP, OpError, lock_sheet, run_op
 
 DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
 DEFAULT_ROWS = 20
+MAX_TITLE_CHARS = 200
 
 
 @transaction.atomic
@@ -34,8 +36,10 @@ def clean_title(title: Any) -> str:
     if not isinstance(title, str) or not title.strip():
         raise OpError("invalid_title", "A sheet needs a title.")
     title = title.strip()
-    if len(title) > 200:
-        raise OpError("invalid_title", "A title is at most 200 characters.")
+    if message := refusal(title, "A title"):
+        raise OpError("invalid_title", message)
+    if len(title) > MAX_TITLE_CHARS:
+        raise OpError("invalid_title", f"A title is at most {MAX_TITLE_CHARS} characters.")
     return title
 
 
