@@ -100,9 +100,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`scripts/run_embedded.bash` (what `make run` runs) on a free port with a
-    fresh data dir: a new SQLite database and secret key. Stopped with SIGTERM."""
+def embedded_server(
+    tmp_path_factory: pytest.TempPathFactory, command: tuple[str, ...] = (str(RUN_SCRIPT),)
+) -> Iterator[Server]:
+    """`scripts/run_embedded.bash` (what `make run` runs) on a free port (`PORT`)
+    with a fresh data dir: a new SQLite database and secret key. Stopped with
+    SIGTERM. `command` runs another server the same way."""
     data_dir = tmp_path_factory.mktemp("gridroom-data")
     log_path = tmp_path_factory.mktemp("gridroom-log") / "server.log"
     port = _free_port()
@@ -131,7 +134,7 @@ def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(RUN_SCRIPT)],
+            list(command),
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -220,7 +220,7 @@ MAX_CHANGES_PER_OP = env_int("GRIDROOM_MAX_CHANGES_PER_OP", 5000)
 MAX_CELL_CHARS = env_int("GRIDROOM_MAX_CELL_CHARS", 10_000)
 MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 500_000)
 MAX_COLUMNS_PER_SHEET = env_int("GRIDROOM_MAX_COLUMNS_PER_SHEET", 200)
-# Client -> server socket frames larger than this close the socket (1009).
+# Client -> server socket frames larger than this close the socket (4413).
 SOCKET_MAX_MESSAGE_BYTES = env_int("GRIDROOM_SOCKET_MAX_MESSAGE_BYTES", 16_384)
 # Events larger than this are not pushed whole; tabs fetch them (docs/protocol.md).
 EVENT_MAX_BYTES = env_int("GRIDROOM_EVENT_MAX_BYTES", 262_144)

@@ -38,7 +38,7 @@ def sheet_group(sheet_id: int) -> str:
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4413
 
 
 # --- Messages, server -> client.
