@@ -2,7 +2,7 @@
 
 With nothing set, Gridroom runs the embedded default: SQLite, the in-memory
 channel layer, a local-memory cache and the clock ticking inside the one
-daphne process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
+server process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 `GRIDROOM_PRODUCTION=1` makes the production checks strict.
 """
 
@@ -236,7 +236,7 @@ HEARTBEAT_SECONDS = env_int("GRIDROOM_HEARTBEAT_SECONDS", 5)
 PRESENCE_TTL_SECONDS = env_int("GRIDROOM_PRESENCE_TTL_SECONDS", 15)
 GROUP_REJOIN_SECONDS = env_int("GRIDROOM_GROUP_REJOIN_SECONDS", 30)
 CLOCK_INTERVAL_MS = env_int("GRIDROOM_CLOCK_INTERVAL_MS", 500)
-# The embedded default ticks the clock inside the daphne process; production
+# The embedded default ticks the clock inside the server process; production
 # runs `manage.py run_clock` under supervisor instead.
 CLOCK_IN_PROCESS = env_bool("GRIDROOM_CLOCK_IN_PROCESS", not PRODUCTION)
 
