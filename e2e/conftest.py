@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def _http_status(url: str) -> int | None:
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
-    # daphne is exec'd by the script, so it is the process itself; its group
+    # The server is exec'd by the script, so it is the process itself; its group
     # catches anything it started.
     os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -98,10 +99,13 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`scripts/run_embedded.bash` (what `make run` runs) on a free port with a
-    fresh data dir: a new SQLite database and secret key."""
+@contextmanager
+def embedded_server(
+    tmp_path_factory: pytest.TempPathFactory, command: tuple[str, ...] = (str(RUN_SCRIPT),)
+) -> Iterator[Server]:
+    """`scripts/run_embedded.bash` (what `make run` runs) on a free port (`PORT`)
+    with a fresh data dir: a new SQLite database and secret key. Stopped with
+    SIGTERM. `command` runs another server the same way."""
     data_dir = tmp_path_factory.mktemp("gridroom-data")
     log_path = tmp_path_factory.mktemp("gridroom-log") / "server.log"
     port = _free_port()
@@ -132,7 +136,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(RUN_SCRIPT)],
+            list(command),
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -168,6 +172,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app under test, shared by the whole session."""
+    with embedded_server(tmp_path_factory) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 With nothing set, Gridroom runs the embedded default: SQLite, the in-memory
 channel layer, a local-memory cache and the clock ticking inside the one
-daphne process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
+server process. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and Redis.
 `GRIDROOM_PRODUCTION=1` makes the production checks strict.
 """
 
@@ -229,7 +229,7 @@ MAX_CHANGES_PER_OP = env_int("GRIDROOM_MAX_CHANGES_PER_OP", 5000)
 MAX_CELL_CHARS = env_int("GRIDROOM_MAX_CELL_CHARS", 10_000)
 MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 500_000)
 MAX_COLUMNS_PER_SHEET = env_int("GRIDROOM_MAX_COLUMNS_PER_SHEET", 200)
-# Client -> server socket frames larger than this close the socket (1009).
+# Client -> server socket frames larger than this close the socket (4413).
 SOCKET_MAX_MESSAGE_BYTES = env_int("GRIDROOM_SOCKET_MAX_MESSAGE_BYTES", 16_384)
 # Events larger than this are not pushed whole; tabs fetch them (docs/protocol.md).
 EVENT_MAX_BYTES = env_int("GRIDROOM_EVENT_MAX_BYTES", 262_144)
@@ -245,7 +245,7 @@ HEARTBEAT_SECONDS = env_int("GRIDROOM_HEARTBEAT_SECONDS", 5)
 PRESENCE_TTL_SECONDS = env_int("GRIDROOM_PRESENCE_TTL_SECONDS", 15)
 GROUP_REJOIN_SECONDS = env_int("GRIDROOM_GROUP_REJOIN_SECONDS", 30)
 CLOCK_INTERVAL_MS = env_int("GRIDROOM_CLOCK_INTERVAL_MS", 500)
-# The embedded default ticks the clock inside the daphne process; production
+# The embedded default ticks the clock inside the server process; production
 # runs `manage.py run_clock` under supervisor instead.
 CLOCK_IN_PROCESS = env_bool("GRIDROOM_CLOCK_IN_PROCESS", not PRODUCTION)
 

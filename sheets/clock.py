@@ -1,8 +1,8 @@
 """The server clock: every CLOCK_INTERVAL_MS, store the time and send it to the `clock` group.
 
 Production runs it as its own program (`manage.py run_clock`); the embedded
-default runs it inside the daphne process, started by the first socket
-(daphne has no start-up hook).
+default runs it inside the server process, started by the first socket
+(Channels' router has no start-up hook).
 """
 
 import asyncio

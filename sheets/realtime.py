@@ -36,7 +36,7 @@ def sheet_group(sheet_id: int) -> str:
 CLOSE_UNAUTHENTICATED = users_wire.CLOSE_UNAUTHENTICATED
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4413
 
 
 # --- Committed sheet events (docs/protocol.md, "Events"). The op that makes

@@ -130,7 +130,7 @@ async def test_binary_frame_that_is_not_utf8_gets_error(ws_connect, user):
     await socket.disconnect()
 
 
-async def test_oversized_frame_closes_socket_1009(ws_connect, user, settings):
+async def test_oversized_frame_closes_socket_too_big(ws_connect, user, settings):
     socket = await ws_connect("/ws/live/", user=user)
     await socket.receive_type("hello")
     padding = "x" * settings.SOCKET_MAX_MESSAGE_BYTES
