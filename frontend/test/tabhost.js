@@ -4,7 +4,7 @@
 // with its SyncLoop (sync.js). Python drives them over JSON lines:
 //
 //   stdin  {"cmd": "open", "tab": id, "snapshotUrl": url, "changesUrl": url}
-//          {"cmd": "receive", "tab": id, "message": {...}}   (a socket message)
+//          {"cmd": "receive", "tab": id, "messages": [...]}   (socket messages, in order)
 //          {"cmd": "grid", "tab": id}
 //          {"cmd": "close", "tab": id}
 //   stdout {"ready": true} once, at start
@@ -75,7 +75,12 @@ async function run(cmd) {
   if (!tab) return { error: `no tab ${cmd.tab}` };
   switch (cmd.cmd) {
     case 'open': return { ok: true };
-    case 'receive': await deliver(tab, cmd.message); break;
+    case 'receive':
+      for (const message of cmd.messages) {
+        await deliver(tab, message);
+        if (tab.failure) break;
+      }
+      break;
     case 'grid': return { ok: true, ...grid(tab) };
     case 'close': tab.sync.stop(); tabs.delete(cmd.tab); return { ok: true };
     default: return { error: `unknown command ${cmd.cmd}` };

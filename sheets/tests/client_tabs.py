@@ -136,9 +136,11 @@ class Tab:
         response = match.func(request, *match.args, **match.kwargs)
         return {"status": response.status_code, "body": json.loads(response.content)}
 
-    def receive(self, message: dict) -> None:
-        """A socket message (an event, a heartbeat, the hello of a reconnect)."""
-        self._call("receive", message=message)
+    def receive(self, *messages: dict) -> None:
+        """Socket messages (events, heartbeats, the hello of a reconnect), in this order;
+        each is handled, fetches included, before the next."""
+        if messages:
+            self._call("receive", messages=list(messages))
 
     def reconnect(self) -> None:
         """The socket (re)connected: the server's hello; the tab loads or catches up."""
