@@ -54,6 +54,7 @@ class TabHost:
         self.lines: queue.Queue[bytes] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.next_id = 0
+        self.broken: str | None = None  # out of step with Python: every later call fails
         self._expect("ready", self._line("the ready line"))
 
     def _read(self) -> None:
@@ -61,36 +62,54 @@ class TabHost:
             self.lines.put(line)
         self.lines.put(b"")  # end of output
 
-    def _fail(self, what: str) -> None:
+    def _fail(self, what: str, *, broken: bool = False) -> None:
+        if broken:
+            self.broken = what
         self.stderr.seek(0)
         err = self.stderr.read().decode(errors="replace").strip() or "(empty)"
         raise TabHostError(f"tab host: {what}\n--- node stderr ---\n{err}")
+
+    def _send(self, obj: dict) -> None:
+        try:
+            self.process.stdin.write(json.dumps(obj).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            self._fail(f"cannot write to node ({exc})", broken=True)
 
     def _line(self, what: str) -> dict:
         try:
             line = self.lines.get(timeout=DEADLINE)
         except queue.Empty:
-            self._fail(f"no answer within {DEADLINE:.0f} s waiting for {what}")
+            line = None
+        if line is None:
+            self._fail(f"no answer within {DEADLINE:.0f} s waiting for {what}", broken=True)
         if not line:
-            self._fail(f"node exited (code {self.process.poll()}) waiting for {what}")
+            self._fail(f"node exited (code {self.process.poll()}) waiting for {what}", broken=True)
         return json.loads(line)
 
     def _expect(self, key: str, answer: dict) -> dict:
         if key not in answer:
-            self._fail(f"expected {key!r}, got {answer}")
+            self._fail(f"expected {key!r}, got {answer}", broken=True)
         return answer
 
     def call(self, command: dict, serve) -> dict:
         """Send `command`; answer the tab's fetches with `serve(url)` until Node replies."""
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        self.process.stdin.flush()
+        if self.broken:
+            self._fail(f"unusable since an earlier failure: {self.broken}")
+        self._send(command)
+        failure = None
         while True:
             answer = self._line(f"the answer to {command['cmd']}")
             if "request" not in answer:
                 break
-            reply = serve(answer["request"])
-            self.process.stdin.write(json.dumps(reply).encode() + b"\n")
-            self.process.stdin.flush()
+            try:
+                reply = serve(answer["request"])
+            except Exception as exc:  # answered all the same, so that Node stays in step
+                failure = exc
+                reply = {"status": 599, "body": {"error": "test_failure", "message": repr(exc)}}
+            self._send(reply)
+        if failure is not None:
+            raise failure
         if "error" in answer:
             self._fail(f"{command['cmd']} failed: {answer['error']}")
         return self._expect("ok", answer)
