@@ -1,14 +1,14 @@
 """Property: whatever the network does, every tab ends showing what the database holds.
 
-Simulated tabs edit one sheet through the real services; their events travel
-through the real channel layer (in-memory, or Redis under with_services.bash).
-Between the layer and each tab, deliveries are dropped, duplicated, reordered,
-and tabs disconnect (losing what was in flight). The tabs are the shipped
-client (frontend/src: the committed store and the sync loop, hosted by Node,
-see client_tabs.py); what they fetch is answered by the real API views. After
-quiescence each tab's grid equals the database, without re-fetching the
-snapshot at the end. Hypothesis prints a reproduction
-blob for any failing example (print_blob) and keeps it in its example database.
+Tabs of the shipped client (frontend/src: the committed store and its sync loop,
+hosted by Node, see client_tabs.py) follow one sheet that the test edits through
+the real services; the events travel through the real channel layer (in-memory,
+or Redis under with_services.bash), and what the tabs fetch (snapshot, catch-up)
+is answered by the real API views. Between the layer and each tab, deliveries
+are dropped, duplicated, reordered, and tabs disconnect (losing what was in
+flight). After quiescence each tab's grid equals the database, without
+re-fetching the snapshot at the end. Hypothesis prints a reproduction blob for
+any failing example (print_blob) and keeps it in its example database.
 """
 
 import asyncio
