@@ -1,7 +1,8 @@
 // Tabs of the shipped client for the Python convergence test
 // (sheets/tests/test_convergence.py): each tab is the committed store, the
 // pending edits and the local ops (parts.js, as the sheet page makes them)
-// with its SyncLoop (sync.js). Python drives them over JSON lines:
+// with its SyncLoop (sync.js). Run as `node tabhost.js --serve`; Python
+// (sheets/tests/client_tabs.py) drives it over JSON lines:
 //
 //   stdin  {"cmd": "open", "tab": id, "snapshotUrl": url, "changesUrl": url}
 //          {"cmd": "receive", "tab": id, "messages": [...]}   (socket messages, in order)
@@ -92,6 +93,9 @@ async function run(cmd) {
   return { ok: true };
 }
 
+// `node --test test/` (npm test) runs every file here as a test: without
+// `--serve` there is nothing to do.
+if (process.argv[2] !== '--serve') process.exit(0);
 say({ ready: true });
 for (;;) {
   const cmd = await nextLine();

@@ -44,7 +44,7 @@ class TabHost:
             )
         self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [node, str(HOST_SCRIPT)],
+            [node, str(HOST_SCRIPT), "--serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
