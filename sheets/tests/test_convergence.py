@@ -1,13 +1,14 @@
 """Property: whatever the network does, every tab ends showing what the database holds.
 
-Simulated tabs edit one sheet through the real services; their events travel
-through the real channel layer (in-memory, or Redis under with_services.bash).
-Between the layer and each tab, deliveries are dropped, duplicated, reordered,
-and tabs disconnect (losing what was in flight). Tabs follow docs/protocol.md:
-apply in seq order, catch up on a gap, on a heartbeat that shows them behind,
-and after every reconnect. After quiescence each tab's grid equals the database,
-without re-fetching the snapshot at the end. Hypothesis prints a reproduction
-blob for any failing example (print_blob) and keeps it in its example database.
+Tabs of the shipped client (frontend/src: the committed store and its sync loop,
+hosted by Node, see client_tabs.py) follow one sheet that the test edits through
+the real services; the events travel through the real channel layer (in-memory,
+or Redis under with_services.bash), and what the tabs fetch (snapshot, catch-up)
+is answered by the real API views. Between the layer and each tab, deliveries
+are dropped, duplicated, reordered, and tabs disconnect (losing what was in
+flight). After quiescence each tab's grid equals the database, without
+re-fetching the snapshot at the end. Hypothesis prints a reproduction blob for
+any failing example (print_blob) and keeps it in its example database.
 """
 
 import asyncio
@@ -22,106 +23,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sheets import realtime, selectors, services
+from sheets.tests.client_tabs import Tab, TabHost
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHEET_EVENTS = set(realtime.SHEET_EVENT_TYPES)
 
-
-class Tab:
-    """The client rules of docs/protocol.md, over plain data."""
-
-    def __init__(self, sheet, channel: str):
-        self.sheet = sheet
-        self.channel = channel
-        self.held: dict[int, dict] = {}
-        self.load(selectors.sheet_snapshot(sheet=sheet))
-
-    def load(self, snap: dict) -> None:
-        self.seq = snap["version"]
-        self.columns = [dict(c) for c in snap["columns"]]
-        self.rows = [r["id"] for r in snap["rows"]]
-        self.values = {r["id"]: dict(r["values"]) for r in snap["rows"]}
-        self.held = {s: e for s, e in self.held.items() if s > self.seq}
-        self.drain_held()
-
-    def grid(self) -> tuple:
-        cols = [c["id"] for c in self.columns]
-        return (
-            tuple((c["id"], c["name"], c["type"]) for c in self.columns),
-            tuple((r, tuple(self.values[r].get(c) for c in cols)) for r in self.rows),
-        )
-
-    def receive(self, event: dict) -> None:
-        if event["type"] == "sheet.heartbeat":
-            if event["version"] > self.seq:
-                self.catch_up()
-            return
-        if event["type"] not in SHEET_EVENTS or event["seq"] <= self.seq:
-            return  # duplicate or not a sheet event
-        self.held[event["seq"]] = event
-        self.drain_held()
-        if self.held:
-            self.catch_up()  # a gap
-
-    def drain_held(self) -> None:
-        while self.seq + 1 in self.held:
-            self.apply(self.held.pop(self.seq + 1))
-
-    def catch_up(self) -> None:
-        answer = selectors.changes_since(sheet=self.sheet, since=self.seq)
-        if answer["reload"]:
-            self.load(selectors.sheet_snapshot(sheet=self.sheet))
-            return
-        for event in answer["changes"]:
-            self.held.setdefault(event["seq"], event)
-        self.drain_held()
-
-    def apply(self, event: dict) -> None:
-        kind = event["type"]
-        if kind == "cells.changed":
-            for change in event["changes"]:
-                if change["row"] in self.values:
-                    cells = self.values[change["row"]]
-                    if change["value"] is None:
-                        cells.pop(change["col"], None)
-                    else:
-                        cells[change["col"]] = change["value"]
-        elif kind == "rows.inserted":
-            for row in event["rows"]:
-                if row["id"] in self.values:
-                    self.rows.remove(row["id"])
-                index = self.rows.index(row["after"]) + 1 if row["after"] else 0
-                self.rows.insert(index, row["id"])
-                self.values[row["id"]] = dict(row["values"])
-        elif kind == "rows.deleted":
-            for row_id in event["rows"]:
-                if row_id in self.values:
-                    self.rows.remove(row_id)
-                    del self.values[row_id]
-        elif kind == "columns.inserted":
-            for col in event["columns"]:
-                ids = [c["id"] for c in self.columns]
-                index = ids.index(col["after"]) + 1 if col["after"] else 0
-                self.columns.insert(index, {k: col[k] for k in ("id", "name", "type")})
-            for cell in event.get("values", []):  # an undone column delete
-                if cell["row"] in self.values:
-                    self.values[cell["row"]][cell["col"]] = cell["value"]
-        elif kind == "columns.deleted":
-            self.columns = [c for c in self.columns if c["id"] not in event["columns"]]
-            for cells in self.values.values():
-                for col_id in event["columns"]:
-                    cells.pop(col_id, None)
-        elif kind == "column.updated":
-            for col in self.columns:
-                if col["id"] == event["column"]["id"]:
-                    col.update(name=event["column"]["name"], type=event["column"]["type"])
-            for row_id, value in event["values"].items():
-                if value is None:
-                    self.values[row_id].pop(event["column"]["id"], None)
-                else:
-                    self.values[row_id][event["column"]["id"]] = value
-        self.seq = event["seq"]
+@pytest.fixture(scope="session")
+def tab_host():
+    """One Node process for the session; each example opens and closes its tabs."""
+    host = TabHost()
+    yield host
+    host.close()
 
 
 def database_grid(sheet) -> tuple:
@@ -135,7 +47,8 @@ def database_grid(sheet) -> tuple:
 
 def random_op(rng: random.Random, tab: Tab) -> tuple:
     """An op as a tab would make it from what it shows (which may be stale)."""
-    rows, cols = tab.rows, [c["id"] for c in tab.columns]
+    shown = tab.view()
+    rows, cols = [r for r, _ in shown["rows"]], [c["id"] for c in shown["columns"]]
     if rng.random() < 0.15:
         return rng.choice([services.sheet_undo, services.sheet_undo, services.sheet_redo]), {}
     choice = rng.random()
@@ -178,7 +91,9 @@ def random_op(rng: random.Random, tab: Tab) -> tuple:
 # Found this way: an undone row delete tied its old order key with a row
 # inserted at that spot since, and tabs placed the two the other way round.
 @example(seed=2493, tabs=4, steps=15)
-def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed, tabs, steps):
+def test_every_tab_converges_on_the_database(
+    tab_host, make_sheet, user, other_user, seed, tabs, steps
+):
     rng = random.Random(seed)
     sheet = make_sheet(title=f"prop {seed}")
     # Two editors, so that undos meet each other's later changes.
@@ -190,7 +105,7 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
     for _ in range(tabs):
         channel = _layer_loop.run(layer.new_channel())
         _layer_loop.run(layer.group_add(group, channel))
-        clients.append(Tab(sheet, channel))
+        clients.append(tab_host.open(sheet=sheet, user=user, channel=channel))
     in_flight: dict[str, list[dict]] = {t.channel: [] for t in clients}
 
     def pump(tab: Tab, *, faulty: bool) -> None:
@@ -203,14 +118,16 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
         inbox = in_flight[tab.channel]
         if faulty:
             rng.shuffle(inbox)
+        arriving = []
         while inbox:
             event = inbox.pop()
             fate = rng.random() if faulty else 1.0
             if fate < 0.15:
                 continue  # dropped
-            tab.receive(event)
+            arriving.append(event)
             if fate < 0.25:
-                tab.receive(event)  # duplicated
+                arriving.append(event)  # duplicated
+        tab.receive(*arriving)  # one after the other, as a socket delivers them
 
     def send(tab: Tab, service, fields: dict, who) -> None:
         op_id = str(uuid.uuid4())
@@ -227,7 +144,7 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
         action = rng.random()
         if action < 0.1:
             in_flight[tab.channel].clear()  # a disconnect loses what was in flight...
-            tab.catch_up()  # ...and every reconnect catches up
+            tab.reconnect()  # ...and every reconnect catches up
             continue
         service, fields = random_op(rng, tab)
         who = rng.choice([user, other_user])
@@ -247,6 +164,7 @@ def test_every_tab_converges_on_the_database(make_sheet, user, other_user, seed,
         assert tab.grid() == truth
     for tab in clients:
         _layer_loop.run(layer.group_discard(group, tab.channel))
+        tab.close()
 
 
 class _LayerLoop:
