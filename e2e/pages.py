@@ -263,6 +263,22 @@ class SheetPage:
     def status(self) -> Locator:
         return self.page.locator("#sheet-status")
 
+    def grid_cells(self) -> Locator:
+        """Every cell the grid shows (none once the sheet is gone for this user)."""
+        return self.page.locator("#grid td")
+
+    def gone_notice(self) -> Locator:
+        """What the page says once the sheet is gone for this user, with the way back."""
+        return self.page.locator("#sheet-gone")
+
+    def outbox_keys(self) -> list[str]:
+        """The entries of this sheet kept in localStorage for unsent changes."""
+        return self.page.evaluate(
+            """(sheetId) => Object.keys(localStorage).filter((key) =>
+                key.startsWith('gridroom.outbox.v1.') && key.split('.')[4] === String(sheetId))""",
+            self.sheet_id,
+        )
+
     # --- Presence, other people's selections, roles, sharing
 
     def presence(self) -> Locator:

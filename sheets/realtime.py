@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Iterable
 from typing import Any, Literal, NotRequired, TypedDict
 
 from channels.layers import get_channel_layer
@@ -268,6 +269,9 @@ class ChangesAvailable(TypedDict):
     seq: int
 
 
+SheetsChangedReason = Literal["created", "shared", "unshared", "transferred", "renamed", "deleted"]
+
+
 class SheetDeleted(TypedDict):
     type: Literal["sheet.deleted"]
     sheet_id: int
@@ -283,6 +287,15 @@ class AccessRevoked(TypedDict):
     type: Literal["access.revoked"]
     sheet_id: int
     message: str
+
+
+class SheetsChanged(TypedDict):
+    """To a user's own group: their list of sheets changed (a sheet shared with them,
+    taken away, renamed, created, deleted, its owner changed); list pages re-fetch it."""
+
+    type: Literal["sheets.changed"]
+    sheet_id: int
+    reason: SheetsChangedReason
 
 
 class Heartbeat(TypedDict):
@@ -336,6 +349,10 @@ def sheet_deleted(*, sheet_id: int, title: str | None = None) -> SheetDeleted:
     return {"type": "sheet.deleted", "sheet_id": sheet_id, "message": f"{name} was deleted."}
 
 
+def sheets_changed(*, sheet_id: int, reason: SheetsChangedReason) -> SheetsChanged:
+    return {"type": "sheets.changed", "sheet_id": sheet_id, "reason": reason}
+
+
 # --- Broadcasts. Called from services inside transaction.on_commit only.
 
 
@@ -371,6 +388,15 @@ def broadcast_access_changed(*, sheet_id: int, user_id: int, role: str | None) -
     else:
         changed: AccessChanged = {"type": "access.changed", "sheet_id": sheet_id, **access(role)}
         users_wire.group_send(group, changed, only_user=user_id)
+
+
+def broadcast_sheets_changed(
+    *, user_ids: Iterable[int], sheet_id: int, reason: SheetsChangedReason
+) -> None:
+    """Tell each of these users' sockets (their own group) that their sheet list changed."""
+    event = sheets_changed(sheet_id=sheet_id, reason=reason)
+    for user_id in sorted(set(user_ids)):
+        users_wire.group_send(users_wire.user_group(user_id), event)
 
 
 async def abroadcast_clock_tick() -> ClockTick:

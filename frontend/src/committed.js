@@ -110,6 +110,7 @@ export class CommittedStore {
     // optimistic op was refused, or the change log no longer reaches back.
     this.guessing = false;
     this.resetSeen = false; // a sheet.reset (an import) was applied: only a snapshot shows the sheet now
+    this.closed = false; // clear(): this tab may no longer show the sheet; nothing of it comes in again
     this.local = NO_LOCAL;
     this._rowIdx = null;
     this._colIdx = null;
@@ -151,10 +152,30 @@ export class CommittedStore {
 
   column(id) { const i = this.colIndexOf(id); return i < 0 ? null : this.columns[i]; }
 
+  /**
+   * The user may no longer see the sheet: its title, rows, columns and held
+   * events go, with the pending edits' marks, and nothing that comes later
+   * (a late event, answer or snapshot) brings any of it back.
+   */
+  clear() {
+    this.feed.batch(() => {
+      this.closed = true;
+      this.title = '';
+      this.rows = [];
+      this.columns = [];
+      this.held.clear();
+      this.guessing = false;
+      this.resetSeen = false;
+      this.knownVersion = this.lastSeq ?? 0;
+      this.local.forget(() => true);
+      this._structure();
+    });
+  }
+
   // --- What comes from the server.
   /** A socket message: sheet events, heartbeats, changes.available (others are not the store's). */
   receive(msg) {
-    if (!msg || typeof msg !== 'object') return;
+    if (!msg || typeof msg !== 'object' || this.closed) return;
     this.feed.batch(() => {
       if (SHEET_EVENTS.has(msg.type)) this.ingest(msg);
       else if (msg.type === 'sheet.heartbeat') this._saw(msg.version);
@@ -166,6 +187,7 @@ export class CommittedStore {
 
   /** The snapshot (GET /api/sheets/<id>/). Held events newer than it are applied. */
   loadSnapshot(snap) {
+    if (this.closed) return;
     this.feed.batch(() => {
       const oldRows = this.rows;
       const oldCols = this.columns;
@@ -194,6 +216,7 @@ export class CommittedStore {
 
   /** The answer of GET changes?since=. `reload`: the log no longer reaches back, only the snapshot helps. */
   applyCatchUp(answer) {
+    if (this.closed) return;
     this.feed.batch(() => {
       if (answer.reload) { this.markGuessing(); return; }
       this._saw(answer.version);
@@ -207,7 +230,7 @@ export class CommittedStore {
 
   /** One committed event, from the socket, an answer or catch-up: applied now, or held for its turn. */
   ingest(event) {
-    if (!Number.isInteger(event.seq)) return;
+    if (!Number.isInteger(event.seq) || this.closed) return;
     this.feed.batch(() => {
       this._saw(event.seq);
       if (this.loaded && event.seq <= this.lastSeq) return; // duplicate

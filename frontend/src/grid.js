@@ -121,7 +121,27 @@ export class GridAdapter {
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
-    store.subscribe((change) => this._changed(change));
+    this.unsubscribe = store.subscribe((change) => this._changed(change));
+  }
+
+  /** The sheet is gone for this user: Handsontable and every cell it drew leave the page. */
+  destroy() {
+    if (!this.hot) return;
+    this.unsubscribe();
+    clearTimeout(this.timer);
+    clearTimeout(this.paintTimer);
+    this.timer = null;
+    this.paintTimer = null;
+    const editor = this.hot.getActiveEditor();
+    if (editor && editor.isOpened()) editor.cancelChanges();
+    this.hot.destroy();
+    this.hot = null;
+    this.data = [];
+    this.rowIds = [];
+    this.colIds = [];
+    this.rowPos = new Map();
+    this.colPos = new Map();
+    this.container.replaceChildren();
   }
 
   _renderers() {
@@ -251,7 +271,7 @@ export class GridAdapter {
 
   /** This tab's selection as row/column ids (null: none), for presence.select. */
   selection() {
-    const selected = this.hot.getSelected();
+    const selected = this.hot && this.hot.getSelected();
     if (!selected) return null;
     return selectionToRanges(selected.map(([r1, c1, r2, c2]) => ({ r1, c1, r2, c2 })), this.rowIds, this.colIds);
   }
@@ -309,6 +329,7 @@ export class GridAdapter {
 
   _flush() {
     this.timer = null;
+    if (!this.hot) return;
     if (this.editorOpen()) { this._schedule(150); return; } // remote updates wait until the editor closes
     if (this.rebuildWanted) {
       this.rebuildWanted = false;
@@ -343,10 +364,11 @@ export class GridAdapter {
   focusRow(rowId) { this.focusRowId = rowId; }
 
   /** A re-render is due shortly (and not held back by an open editor). */
-  rendering() { return !!this.timer && !this.editorOpen(); }
+  rendering() { return !!this.hot && !!this.timer && !this.editorOpen(); }
 
   /** Other people's selections changed (presence.js marks()): repaint the cells, at most once a frame. */
   setMarks(next) {
+    if (!this.hot) return;
     this.marks = next;
     this.outlines = null;
     if (!this.paintTimer) {
@@ -360,7 +382,7 @@ export class GridAdapter {
   /** The user's role changed: read-only or editable, without a reload. */
   setCanEdit(flag) {
     flag = !!flag;
-    if (flag === this.editable) return;
+    if (flag === this.editable || !this.hot) return;
     this.editable = flag;
     if (!flag) {
       const editor = this.hot.getActiveEditor();

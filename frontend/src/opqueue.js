@@ -59,7 +59,8 @@ export const splitRowValues = (valuesList, limits) =>
 /**
  * What to do with the answer to an op (status 0: no answer at all).
  * 'final'  — the op is done: applied (2xx), partly or not applied (422), or refused
- *            (403 forbidden, 404, 409 row/column gone, 400): hand it to the state.
+ *            (403 forbidden, 409 row/column gone, 400): hand it to the state.
+ * 'gone'   — 404: the sheet is gone or no longer readable; nothing more can be sent.
  * 'retry'  — network trouble, timeout, 408/425/429/5xx, or a body that is not ours:
  *            send the same op (same op_id) again after a backoff.
  * 'login'  — 401, or 403 `csrf_failed`: keep the op, stop, ask the user to log in.
@@ -72,6 +73,7 @@ export function classify(status, answer) {
   if (status === 401) return 'login';
   if (status === 403 && error === 'csrf_failed') return 'login';
   if (status === 413) return 'split';
+  if (status === 404) return 'gone';
   if (status === 409 && error === 'op_too_old') return 'aside';
   if (RETRYABLE.has(status) || (status >= 500 && status < 600)) return 'retry';
   if (status < 400 && (!answer || typeof answer !== 'object')) return 'retry';
@@ -123,6 +125,7 @@ function retryAfterMs(response) {
  *                                 is gone): the ops to send instead (null: final answer)
  *   onAside(op, answer)           op_too_old: the op is moved to `aside`
  *   onGaveUp(op, message)         failures for `giveUpMs`: retries pause until retryNow()
+ *   onGone(op, status, answer)    404: the queue stops for good, keeping its ops (to discard them)
  *   onPersist()                   what is queued or set aside changed (write it down)
  *   onChange()                    anything the status line shows changed
  */
@@ -130,18 +133,18 @@ export class OpQueue {
   constructor({
     baseUrl, clientId, csrfToken = () => '', fetchImpl = (...a) => globalThis.fetch(...a),
     onAnswer = () => {}, onFailing = () => {}, onLoggedOut = () => {}, onChange = () => {},
-    onReplace = () => null, onAside = () => {}, onGaveUp = () => {}, onPersist = () => {},
+    onReplace = () => null, onAside = () => {}, onGaveUp = () => {}, onPersist = () => {}, onGone = () => {},
     timeoutMs = 30000, backoff = (attempt) => Math.min(15000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5),
     failAfter = 1, giveUpMs = GIVE_UP_MS, now = () => Date.now(),
   }) {
     Object.assign(this, {
       baseUrl, clientId, csrfToken, fetchImpl, onAnswer, onFailing, onLoggedOut, onChange,
-      onReplace, onAside, onGaveUp, onPersist, timeoutMs, backoff, failAfter, giveUpMs, now,
+      onReplace, onAside, onGaveUp, onPersist, onGone, timeoutMs, backoff, failAfter, giveUpMs, now,
     });
     this.queue = []; // [{op, resolve, attempts}]
     this.aside = []; // ops refused as op_too_old, for the user to review
     this.busy = false;
-    this.stopped = false; // for good (the page is going away)
+    this.stopped = false; // for good (the page is going away, or the sheet is gone)
     this.loggedOut = false; // 401: waits for resume()
     this.paused = false; // gave up after giveUpMs of failures: waits for retryNow()
     this.held = false; // hold(): nothing is sent until restore() (saved ops go first)
@@ -299,6 +302,12 @@ export class OpQueue {
       return this._failing(item, status === 429 ? 'The server is busy (HTTP 429).' : `The server had a problem (HTTP ${status}).`);
     }
     this._succeeded();
+    if (kind === 'gone') {
+      this.stopped = true;
+      this.onGone(op, status, answer);
+      this.onChange();
+      return 'stop';
+    }
     if (kind === 'login') {
       item.attempts = 0;
       this.loggedOut = true;

@@ -133,6 +133,7 @@ export class Outbox {
     this.closedAt = null;
     this.error = storage ? null : 'This browser does not let the page keep changes across reloads.';
     this.saved = 0; // changes in the entry as last written
+    this.discarded = false; // the sheet is gone for this user: nothing of it is written any more
   }
 
   /** Hold this tab's lock (others then know it is alive). Resolves once held (or given up on). */
@@ -212,9 +213,26 @@ export class Outbox {
   /** The user logged out with the Log out button after this page started. */
   discardedByLogout() { return loggedOutAt(this.storage, this.userId) >= this.startedAt; }
 
+  /**
+   * The user may no longer see this sheet (access taken away, sheet deleted):
+   * every entry of this user on this sheet goes (this tab's and any other
+   * tab's, whose ops could never be sent either) and nothing is written again.
+   * Returns how many entries were removed.
+   */
+  discardSheet() {
+    this.discarded = true;
+    this.saved = 0;
+    if (!this.storage) return 0;
+    let removed = 0;
+    for (const key of keysWith(this.storage, sheetPrefix(this.userId, this.sheetId))) {
+      try { this.storage.removeItem(key); removed += 1; } catch (err) { /* nothing to free */ }
+    }
+    return removed;
+  }
+
   /** Write what is unacknowledged now. False when it could not be kept. */
   save(ops, aside = []) {
-    if (!this.storage) return false;
+    if (!this.storage || this.discarded) return false;
     try {
       if (this.discardedByLogout()) {
         // Logged out on purpose (and warned): nothing of this session stays on the device.

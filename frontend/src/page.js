@@ -1,9 +1,12 @@
-// Every page but the sheet page: the header, fed by the socket to the server (/ws/live/).
+// Every page but the sheet page: the header, fed by the socket to the server
+// (/ws/live/); on the sheet list, the list follows changes live.
 import { Header, connectSocket, readJsonScript } from './header.js';
+import { SheetListFollower } from './sheetlist.js';
 
 const config = readJsonScript('live-config');
 if (config) {
   const header = new Header(config);
   header.start();
-  connectSocket({ header, path: config.ws_path });
+  const list = new SheetListFollower();
+  connectSocket({ header, path: config.ws_path, onMessage: (msg) => list.receive(msg) });
 }

@@ -13,18 +13,20 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export class Saving {
   /**
    * `header` (header.js) shows banners; `pageConfig` has the user and the
-   * initial-state URL; `onStatus()` asks for the status line to be written.
+   * initial-state URL; `onStatus()` asks for the status line to be written;
+   * `onGone()` when an op is answered 404 (the sheet is gone for this user).
    */
   constructor({
     store, pending, local, pageConfig, sheetConfig, header, csrfToken, onStatus = () => {},
-    storage = defaultStorage(), fetchImpl, win = globalThis.window,
+    onGone = () => {}, storage = defaultStorage(), fetchImpl, win = globalThis.window,
   }) {
-    Object.assign(this, { store, pending, local, pageConfig, header, onStatus, storage, win });
+    Object.assign(this, { store, pending, local, pageConfig, header, onStatus, onGone, storage, win });
     const userId = pageConfig && pageConfig.user ? pageConfig.user.id : 'anon';
     this.outbox = new Outbox({ storage, userId, sheetId: sheetConfig.sheet_id, clientId: pending.clientId });
     this.loggedOut = false;
     this.socketDown = false;
     this.persistDue = false;
+    this.gone = null; // what the status line says once the sheet is gone for this user
     this.queue = this._makeQueue({ baseUrl: sheetConfig.ops_url, csrfToken, fetchImpl });
     this.queue.hold(); // saved ops of earlier pages go first
     this.statusLine = null;
@@ -48,6 +50,7 @@ export class Saving {
       onFailing: (op, message) => pending.opFailed(op.opId, message),
       onGaveUp: () => this.onStatus(),
       onLoggedOut: () => this.loggedOutNow(),
+      onGone: () => this.onGone(),
       onPersist: () => this._persist(),
       onChange: () => this.onStatus(),
     });
@@ -116,6 +119,24 @@ export class Saving {
     this.onStatus();
   }
 
+  /**
+   * The user may no longer see this sheet (access taken away, the sheet
+   * deleted, a 404): nothing more is sent; every queued and set-aside op, the
+   * pending edits they stand for and every outbox entry of this sheet go.
+   * `why` is what the status line says from now on. Returns how many unsaved
+   * changes were discarded.
+   */
+  discardSheet(why) {
+    const count = this.gone === null ? this.unsent() : 0;
+    this.gone = why;
+    this.outbox.discardSheet();
+    this.queue.stop();
+    this.local.discardOps(this.queue.clear().map((op) => op.opId));
+    this.local.discardOps([...this.pending.records.keys()]); // answered, its event not applied yet
+    this.onStatus();
+    return count;
+  }
+
   /** Logged in again in another tab: this page reloads (its saved ops come back with it). */
   _watchForLogin() {
     const { win, pageConfig } = this;
@@ -160,6 +181,7 @@ export class Saving {
       socketDown: this.socketDown,
       loggedOut: this.loggedOut,
       storageError: this.outbox.error,
+      gone: this.gone,
     }));
   }
 

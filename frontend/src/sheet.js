@@ -13,6 +13,7 @@ import { GridAdapter } from './grid.js';
 import { ColumnDialog } from './dialog.js';
 import { PresenceView } from './presenceview.js';
 import { AccessControls } from './access.js';
+import { SheetGone } from './gone.js';
 import { bindToolbar, userActions } from './actions.js';
 import { csrfToken, getJson } from './http.js';
 
@@ -41,14 +42,20 @@ function makeParts(pageConfig, config, header) {
   const { store, pending, local } = makeSheetState();
   const p = { store, pending, local, header, socket: null };
   const status = showChanges({ store, grid: () => p.grid, saving: () => p.saving });
-  p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus });
   p.leaveTo = config.sheet_list_url || pageConfig.sheet_list_url;
+  // A 404 (or a 403 to a read): the sheet is gone for this user, whatever the socket said.
+  const gone = () => {
+    if (p.socket) p.socket.stop();
+    header.handleFatal(4404);
+    p.gone.leave('gone');
+  };
+  p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus, onGone: gone });
   p.sync = new SyncLoop({
     store,
     getJson,
     snapshotUrl: `${config.snapshot_url}?rows=arrays`,
     changesUrl: config.changes_url,
-    onGone: () => header.handleFatal(4404, { leaveTo: p.leaveTo }),
+    onGone: gone,
     onLoggedOut: () => { header.handleFatal(4401); p.saving.loggedOutNow(); },
     onLoaded: status.showStatus,
   });
@@ -68,12 +75,14 @@ function makeParts(pageConfig, config, header) {
   status.follow();
   p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, buttons: bindToolbar({ store, on, grid }) });
   p.access.apply(config);
+  p.gone = new SheetGone({ parts: p, listUrl: p.leaveTo || '/sheets/' });
   status.showStatus();
   return p;
 }
 
 /** Every socket message goes to the part it is for (the header sees them all first). */
 function route(p, msg) {
+  if (p.gone.reason) return; // nothing of the sheet is shown any more
   switch (msg.type) {
     case 'hello':
       p.sync.receive(msg);
@@ -85,7 +94,9 @@ function route(p, msg) {
     case 'presence.changed':
     case 'selection.changed': p.presence.receive(msg); return;
     case 'access.changed': p.access.apply(msg); return;
-    case 'access.revoked': p.access.revoke(); p.presence.leave(); return;
+    case 'access.revoked': p.gone.leave('revoked'); return;
+    case 'sheet.deleted': p.gone.leave('deleted'); return;
+    case 'sheets.changed': return; // the sheet list's (page.js)
     default: p.sync.receive(msg);
   }
 }
@@ -107,12 +118,13 @@ function start() {
     onFatal(code) {
       if (code === 4401) p.saving.loggedOutNow();
       p.presence.leave();
-      if (code === 4403) p.access.revoke();
+      if (code === 4403) p.gone.leave('revoked');
+      else if (code === 4404) p.gone.leave('gone');
     },
   });
   p.sync.start();
   window.addEventListener('pagehide', () => p.presence.pageHidden());
-  window.gridroom = { hot: p.grid.hot, ...p };
+  window.gridroom = { ...p, get hot() { return p.grid.hot; } };
 }
 
 start();

@@ -23,9 +23,11 @@ function headline({ pending, loaded, queue, socketDown, loggedOut }) {
 /**
  * What the status line says: {kind, text} plus the notice next to it
  * ({text, actions: ['resend', 'discard', 'retry']} or null). `pending` is the
- * pending edits (pending.js), `loaded` whether the first snapshot came. No DOM.
+ * pending edits (pending.js), `loaded` whether the first snapshot came; `gone`
+ * what to say once the sheet is gone for this user (nothing is saved then). No DOM.
  */
-export function describeStatus({ pending, loaded = true, queue, socketDown = false, loggedOut = false, storageError = null }) {
+export function describeStatus({ pending, loaded = true, queue, socketDown = false, loggedOut = false, storageError = null, gone = null }) {
+  if (gone) return { kind: 'gone', text: gone, notice: null };
   const [kind, text] = headline({ pending, loaded, queue, socketDown, loggedOut });
   const waiting = pending.pendingCount();
   const aside = pending.asideCount();

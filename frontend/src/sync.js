@@ -11,7 +11,8 @@ const LOAD_WITHOUT_SOCKET_MS = 3000;
 export class SyncLoop {
   /**
    * getJson(url) resolves {status, body} (rejects on network trouble).
-   * onGone() on 404, onLoggedOut() on 401, onLoaded() after each snapshot.
+   * onGone() on 404 or 403 (the sheet is gone, or no longer this user's to read),
+   * onLoggedOut() on 401, onLoaded() after each snapshot.
    */
   constructor({ store, getJson, snapshotUrl, changesUrl, onGone = () => {}, onLoggedOut = () => {}, onLoaded = () => {}, retryMs = 3000 }) {
     Object.assign(this, { store, getJson, snapshotUrl, changesUrl, onGone, onLoggedOut, onLoaded, retryMs });
@@ -82,7 +83,7 @@ export class SyncLoop {
 
   _check(status) {
     if (status === 401) { this.stop(); this.onLoggedOut(); return false; }
-    if (status === 404) { this.stop(); this.onGone(); return false; }
+    if (status === 404 || status === 403) { this.stop(); this.onGone(); return false; }
     if (status !== 200) throw new Error(`HTTP ${status}`);
     return true;
   }

@@ -114,7 +114,7 @@ test('classify: which answers are final, retried, need a login, a split or a rev
     [401, { error: 'unauthenticated' }, 'login'],
     [403, { error: 'csrf_failed' }, 'login'],
     [403, { error: 'forbidden' }, 'final'],
-    [404, { error: 'not_found' }, 'final'],
+    [404, { error: 'not_found' }, 'gone'],
     [409, { error: 'row_not_found' }, 'final'],
     [409, { error: 'op_too_old', op_floor: 40 }, 'aside'],
     [413, null, 'split'],

@@ -2,18 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Outbox, STALE_MS, clearUser, guardLogout, loggedOutAt, sheetPrefix, unsentChanges } from '../src/outbox.js';
-
-class FakeStorage {
-  constructor() { this.map = new Map(); this.full = false; }
-  get length() { return this.map.size; }
-  key(i) { return [...this.map.keys()][i] ?? null; }
-  getItem(k) { return this.map.has(k) ? this.map.get(k) : null; }
-  setItem(k, v) {
-    if (this.full) { const err = new Error('quota'); err.name = 'QuotaExceededError'; throw err; }
-    this.map.set(k, String(v));
-  }
-  removeItem(k) { this.map.delete(k); }
-}
+import { FakeStorage } from './fakestorage.js';
 
 class FakeLocks {
   constructor() { this.held = new Set(); }

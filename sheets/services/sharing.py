@@ -2,7 +2,8 @@
 
 Only the owner manages access. A change takes effect at once in open tabs: the
 affected user's sockets on the sheet are told their new role, or told they lost
-access and closed (4403).
+access and closed (4403); and every socket of theirs (a list page's too) is told
+that their list of sheets changed (`sheets.changed`).
 """
 
 from django.contrib.auth import get_user_model
@@ -42,6 +43,16 @@ def _announce(sheet_id: int, user_id: int, role: str | None) -> None:
     )
 
 
+def _lists_changed(
+    sheet_id: int, user_ids: list[int], reason: realtime.SheetsChangedReason
+) -> None:
+    transaction.on_commit(
+        lambda: realtime.broadcast_sheets_changed(
+            user_ids=user_ids, sheet_id=sheet_id, reason=reason
+        )
+    )
+
+
 @transaction.atomic
 def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
     """Share with a user as viewer or editor, or change their role."""
@@ -57,6 +68,7 @@ def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
         share.role = role
         share.save(update_fields=["role"])
     _announce(locked.id, target.id, role)
+    _lists_changed(locked.id, [target.id], "shared")
     return share
 
 
@@ -67,6 +79,7 @@ def share_remove(*, sheet: Sheet, user, target_id: int) -> None:
     if not deleted:
         raise OpError("not_shared", "That user has no access to remove.", status=404)
     _announce(locked.id, target_id, None)
+    _lists_changed(locked.id, [target_id], "unshared")
 
 
 @transaction.atomic
@@ -83,4 +96,7 @@ def sheet_transfer(*, sheet: Sheet, user, who: object) -> Sheet:
     SheetShare.objects.create(sheet=locked, user_id=old_owner_id, role=Role.EDITOR)
     _announce(locked.id, target.id, Role.OWNER)
     _announce(locked.id, old_owner_id, Role.EDITOR)
+    # Everyone's list names the owner.
+    members = list(SheetShare.objects.filter(sheet=locked).values_list("user_id", flat=True))
+    _lists_changed(locked.id, [target.id, *members], "transferred")
     return locked

@@ -205,7 +205,9 @@ async def test_sheet_delete_sends_sheet_deleted_then_closes_4404(ws_connect, use
     assert "Budget" in deleted["message"]
     assert await socket.receive_close() == realtime.CLOSE_NOT_FOUND
     await socket.disconnect()
-    # Sockets that are not on that sheet stay open.
+    # Sockets that are not on that sheet stay open; the list page hears its list changed.
+    changed = await live.receive_type("sheets.changed")
+    assert changed == {"type": "sheets.changed", "sheet_id": sheet.id, "reason": "deleted"}
     await live.ping()
     await live.disconnect()
 

@@ -4,6 +4,7 @@ and catch-up. Cells, rows and columns have test modules of their own."""
 
 import pytest
 
+from accounts import realtime as users_wire
 from accounts.selectors import user_info
 from sheets import realtime, selectors, services
 from sheets.models import Change, Column, Row, Sheet
@@ -230,12 +231,17 @@ def test_sheet_delete_removes_everything_and_broadcasts_after_commit(
     assert not Row.objects.filter(sheet_id=sheet_id).exists()
     assert not Column.objects.filter(sheet_id=sheet_id).exists()
     assert not Change.objects.filter(sheet_id=sheet_id).exists()
-    assert len(sent) == 1
+    assert len(sent) == 2
     group, message = sent[0]
     assert group == realtime.sheet_group(sheet_id)
     assert message["event"]["type"] == "sheet.deleted"
     assert message["event"]["sheet_id"] == sheet_id
     assert message["close_code"] == realtime.CLOSE_NOT_FOUND
+    # Then the owner's list pages hear that their list changed.
+    assert sent[1] == (
+        users_wire.user_group(user.id),
+        {"event": realtime.sheets_changed(sheet_id=sheet_id, reason="deleted"), "close_code": None},
+    )
 
 
 # --- Broadcast after commit
