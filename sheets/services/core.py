@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.selectors import user_info
 from proj.text import refusal
 from sheets import realtime, values
-from sheets.models import Change, Column, Row, Sheet, can_edit, can_manage
+from sheets.models import Change, Column, Row, Sheet, SheetShare, can_edit, can_manage
 from sheets.selectors import sheet_role
 
 ORDER_GAP = 1024.0
@@ -214,3 +214,22 @@ def clean_id_list(raw: Any, what: str) -> list[str]:
     if len(raw) > settings.MAX_CHANGES_PER_OP:
         raise OpError(f"too_many_{what}", f"Too many {what} in one op; split it.", status=413)
     return [str(parse_uuid(i, what[:-1] + " id")) for i in raw]
+
+
+def sheet_member_ids(sheet: Sheet) -> list[int]:
+    """Who has the sheet in their list: its owner and everyone it is shared with."""
+    return [
+        sheet.owner_id,
+        *SheetShare.objects.filter(sheet=sheet).values_list("user_id", flat=True),
+    ]
+
+
+def announce_lists_changed(
+    sheet_id: int, user_ids: list[int], reason: realtime.SheetsChangedReason
+) -> None:
+    """After commit, tell those users' sheet lists to refresh."""
+    transaction.on_commit(
+        lambda: realtime.broadcast_sheets_changed(
+            user_ids=user_ids, sheet_id=sheet_id, reason=reason
+        )
+    )

@@ -13,7 +13,7 @@ from django.db.models import Q
 from proj.text import refusal
 from sheets import realtime
 from sheets.models import SHARE_ROLES, Role, Sheet, SheetShare
-from sheets.services.core import OpError, lock_sheet
+from sheets.services.core import OpError, announce_lists_changed, lock_sheet, sheet_member_ids
 
 
 def _find_user(who: object):
@@ -43,17 +43,6 @@ def _announce(sheet_id: int, user_id: int, role: str | None) -> None:
     )
 
 
-def _lists_changed(
-    sheet_id: int, user_ids: list[int], reason: realtime.SheetsChangedReason
-) -> None:
-    transaction.on_commit(
-        lambda: realtime.broadcast_sheets_changed(
-            user_ids=user_ids, sheet_id=sheet_id, reason=reason
-        )
-    )
-
-
-@transaction.atomic
 def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
     """Share with a user as viewer or editor, or change their role."""
     locked = lock_sheet(sheet=sheet, user=user, manage=True)
@@ -68,7 +57,7 @@ def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
         share.role = role
         share.save(update_fields=["role"])
     _announce(locked.id, target.id, role)
-    _lists_changed(locked.id, [target.id], "shared")
+    announce_lists_changed(locked.id, [target.id], "shared")
     return share
 
 
@@ -79,7 +68,7 @@ def share_remove(*, sheet: Sheet, user, target_id: int) -> None:
     if not deleted:
         raise OpError("not_shared", "That user has no access to remove.", status=404)
     _announce(locked.id, target_id, None)
-    _lists_changed(locked.id, [target_id], "unshared")
+    announce_lists_changed(locked.id, [target_id], "unshared")
 
 
 @transaction.atomic
@@ -97,6 +86,5 @@ def sheet_transfer(*, sheet: Sheet, user, who: object) -> Sheet:
     _announce(locked.id, target.id, Role.OWNER)
     _announce(locked.id, old_owner_id, Role.EDITOR)
     # Everyone's list names the owner.
-    members = list(SheetShare.objects.filter(sheet=locked).values_list("user_id", flat=True))
-    _lists_changed(locked.id, [target.id, *members], "transferred")
+    announce_lists_changed(locked.id, sheet_member_ids(locked), "transferred")
     return locked

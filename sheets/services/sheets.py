@@ -9,8 +9,15 @@ from django.db import transaction
 
 from proj.text import refusal
 from sheets import op_registry, realtime
-from sheets.models import Column, ColumnType, Row, Sheet, SheetShare
-from sheets.services.core import ORDER_GAP, OpError, lock_sheet, run_op
+from sheets.models import Column, ColumnType, Row, Sheet
+from sheets.services.core import (
+    ORDER_GAP,
+    OpError,
+    announce_lists_changed,
+    lock_sheet,
+    run_op,
+    sheet_member_ids,
+)
 
 DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
 DEFAULT_ROWS = 20
@@ -29,26 +36,8 @@ def sheet_create(*, owner, title: str) -> Sheet:
     Row.objects.bulk_create(
         Row(sheet=sheet, order=(i + 1) * ORDER_GAP) for i in range(DEFAULT_ROWS)
     )
-    _lists_changed(sheet.id, [owner.id], "created")
+    announce_lists_changed(sheet.id, [owner.id], "created")
     return sheet
-
-
-def _member_ids(sheet: Sheet) -> list[int]:
-    """Who has the sheet in their list: its owner and everyone it is shared with."""
-    return [
-        sheet.owner_id,
-        *SheetShare.objects.filter(sheet=sheet).values_list("user_id", flat=True),
-    ]
-
-
-def _lists_changed(
-    sheet_id: int, user_ids: list[int], reason: realtime.SheetsChangedReason
-) -> None:
-    transaction.on_commit(
-        lambda: realtime.broadcast_sheets_changed(
-            user_ids=user_ids, sheet_id=sheet_id, reason=reason
-        )
-    )
 
 
 def clean_title(title: Any) -> str:
@@ -76,7 +65,7 @@ def sheet_rename(
     def apply(locked: Sheet) -> dict:
         locked.title = title
         locked.save(update_fields=["title", "updated_at"])
-        _lists_changed(locked.id, _member_ids(locked), "renamed")
+        announce_lists_changed(locked.id, sheet_member_ids(locked), "renamed")
         return {"event": realtime.sheet_renamed(title)}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
@@ -86,10 +75,10 @@ def sheet_rename(
 def sheet_delete(*, sheet: Sheet, user) -> None:
     locked = lock_sheet(sheet=sheet, user=user, manage=True)
     sheet_id, title = locked.id, locked.title
-    members = _member_ids(locked)  # read before the shares go
+    members = sheet_member_ids(locked)  # read before the shares go
     locked.delete()
     transaction.on_commit(lambda: realtime.broadcast_sheet_deleted(sheet_id=sheet_id, title=title))
-    _lists_changed(sheet_id, members, "deleted")
+    announce_lists_changed(sheet_id, members, "deleted")
 
 
 def _summary_reset(event: dict) -> str:
