@@ -43,6 +43,7 @@ def _announce(sheet_id: int, user_id: int, role: str | None) -> None:
     )
 
 
+@transaction.atomic
 def sheet_share(*, sheet: Sheet, user, who: object, role: object) -> SheetShare:
     """Share with a user as viewer or editor, or change their role."""
     locked = lock_sheet(sheet=sheet, user=user, manage=True)
