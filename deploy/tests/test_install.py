@@ -57,7 +57,7 @@ def test_first_install_sets_everything_up(installed):
         "etc/supervisor/gridroom.conf",
     ):
         assert (prefix / path).exists(), path
-    assert list((prefix / "static" / "gridroom" / "dist").glob("grid*.js"))
+    assert list((prefix / "static" / "gridroom" / "dist").glob("sheet*.js"))
     env = (prefix / "etc" / "gridroom.env").read_text()
     assert "DJANGO_SECRET_KEY=" in env and "GRIDROOM_PRODUCTION=1" in env
 
