@@ -2,25 +2,22 @@
 // `sheets.changed` when their list changed (a sheet shared with them or taken
 // away, renamed, created, deleted, given a new owner); the list
 // (sheets/list.html, `hx-trigger="sheetsChanged from:body"`) then fetches its
-// server-rendered partial again. A reconnect fetches it too (changes may have
-// come meanwhile). A rename or delete form open in the list is not swept away
+// server-rendered partial again. Every hello fetches it too, the first one
+// included: a change may have come between the page's render (or the last
+// socket) and the socket joining the user's group. A rename or delete form open in the list is not swept away
 // under the user's hands: the refresh waits until the list swapped it out.
 
 export class SheetListFollower {
   constructor({ doc = globalThis.document } = {}) {
     this.doc = doc;
     this.due = false;
-    this.helloSeen = false;
     doc.body.addEventListener('htmx:afterSettle', () => { if (this.due) this.refresh(); });
   }
 
   /** A socket message. */
   receive(msg) {
     if (msg.type === 'sheets.changed') this.refresh();
-    else if (msg.type === 'hello') {
-      if (this.helloSeen) this.refresh();
-      this.helloSeen = true;
-    }
+    else if (msg.type === 'hello') this.refresh();
   }
 
   refresh() {
