@@ -196,30 +196,23 @@ def _import_job(job_id: Any) -> None:
     # cleaned for the sheet's columns as they are now; if not, it reads `rows`.
     cached = open_cached(preview.get("cache"), job.file_path)
     rows = _file_rows(job, preview)
+    common = {
+        "columns": preview["targets"],
+        "rows": rows,
+        "cached": cached,
+        "decimal_mark": preview.get("decimal_mark", "."),
+        "op_id": str(job.id),
+        "progress": progress,
+    }
     try:
         if job.options.get("new"):
             sheet, result = writer.sheet_import_new(
-                owner=job.user,
-                title=new_sheet_title(job.filename),
-                columns=preview["targets"],
-                rows=rows,
-                cached=cached,
-                decimal_mark=preview.get("decimal_mark", "."),
-                op_id=str(job.id),
-                progress=progress,
+                owner=job.user, title=new_sheet_title(job.filename), **common
             )
         else:
             sheet = job.sheet
             result = writer.sheet_import(
-                sheet=sheet,
-                user=job.user,
-                mode=job.options.get("mode"),
-                columns=preview["targets"],
-                rows=rows,
-                cached=cached,
-                decimal_mark=preview.get("decimal_mark", "."),
-                op_id=str(job.id),
-                progress=progress,
+                sheet=sheet, user=job.user, mode=job.options.get("mode"), **common
             )
     except FileRefused as exc:
         _fail(job.id, exc.message)
