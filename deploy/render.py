@@ -41,7 +41,8 @@ def max_body_bytes() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
     from django.conf import settings
 
-    return max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, getattr(settings, "MAX_UPLOAD_BYTES", 0))
+    largest = max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.MAX_UPLOAD_BYTES)
+    return largest + settings.UPLOAD_ENVELOPE_BYTES
 
 
 def main() -> None:

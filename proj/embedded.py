@@ -19,13 +19,10 @@ from django.conf import settings
 
 from proj.asgi import application as gridroom
 
-# Room for the multipart envelope and the form's other fields around a file of
-# MAX_UPLOAD_BYTES (sheets/io/views.py allows the same).
-ENVELOPE_BYTES = 64 * 1024
-
 
 def max_request_bytes() -> int:
-    return max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.MAX_UPLOAD_BYTES) + ENVELOPE_BYTES
+    largest = max(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.MAX_UPLOAD_BYTES)
+    return largest + settings.UPLOAD_ENVELOPE_BYTES
 
 
 def _content_length(scope) -> int | None:

@@ -252,6 +252,10 @@ CLOCK_IN_PROCESS = env_bool("GRIDROOM_CLOCK_IN_PROCESS", not PRODUCTION)
 # --- Import and export (docs/import-export.md).
 # The largest file accepted; deploy/render.py gives nginx the same client_max_body_size.
 MAX_UPLOAD_BYTES = env_int("GRIDROOM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# Room for the multipart envelope and the form's other fields around a file of
+# MAX_UPLOAD_BYTES: nginx (deploy/render.py), the embedded default's limits
+# (proj/embedded.py) and the upload handler (sheets/io/views.py) all allow it.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
 # Uploads larger than this are spooled to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("GRIDROOM_FILE_UPLOAD_MAX_MEMORY_BYTES", 1024 * 1024)
 # Uploaded files wait here between preview and import.

@@ -40,7 +40,7 @@ class _UploadLimit(FileUploadHandler):
     exceeded = False
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length > settings.MAX_UPLOAD_BYTES + 64 * 1024:
+        if content_length > settings.MAX_UPLOAD_BYTES + settings.UPLOAD_ENVELOPE_BYTES:
             self.exceeded = True
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
