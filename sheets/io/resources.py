@@ -80,9 +80,16 @@ class TextWidget(CellWidget):
         return values.clean_texts(texts)
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
-        return "" if value is None else escape_formula(value)
+        if value is None:
+            return ""
+        # Native (XLSX): written as a string cell, which is never a formula.
+        return value if kwargs.get("force_native_type") else escape_formula(value)
 
     def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        if force_native_type:
+            # XLSX: a cell written as a string is no formula; the writer marks
+            # the risky ones as text (sheets/io/export.py), so no `'` is needed.
+            return column
         # escape_formula, inline: this runs for every text cell of an export.
         return [ESCAPE + v if v and v[0] in FORMULA_PREFIXES else v for v in column]
 
