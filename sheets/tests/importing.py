@@ -82,9 +82,13 @@ def last_job(user) -> ImportJob:
     return ImportJob.objects.filter(user=user).latest("created_at")
 
 
-def confirm(client, job: ImportJob, mode: str | None = None):
+def confirm(client, job: ImportJob, mode: str | None = None, **form: Any):
+    """POST the preview's confirm form as the page does (with the preview it
+    was made from), plus any other fields (`bad_rows`, `add`, `type-N`...)."""
     data = {"mode": mode} if mode else {}
-    return client.post(f"/imports/{job.id}/confirm/", data, **HX)
+    if "id" in job.preview:
+        data["preview"] = job.preview["id"]
+    return client.post(f"/imports/{job.id}/confirm/", {**data, **form}, **HX)
 
 
 def import_new(client, user, data: bytes, *, name: str = "data.csv", **form) -> ImportJob:
