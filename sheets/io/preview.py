@@ -156,12 +156,14 @@ def analyse(
     bad_rows = skipped(names) if skipped is not None else None
     stats = RowStats()
     sample: list[list[str]] = []
+    sample_numbers: list[int] = []
     count = bad_count = 0
     rows = data_rows(records, width, stats, errors.add)
     while batch := list(itertools.islice(rows, BATCH_ROWS)):
         numbers = [number for number, _ in batch]
         cells = [row for _, row in batch]
         if len(sample) < PREVIEW_ROWS:
+            sample_numbers.extend(numbers[: PREVIEW_ROWS - len(sample)])
             sample.extend(list(r) for r in cells[: PREVIEW_ROWS - len(sample)])
         if new_sheet:
             cleaned = new_columns.clean(cells, stats.escaped)
@@ -217,6 +219,7 @@ def analyse(
     return preview | {
         "id": uuid.uuid4().hex,  # a confirm form names the preview it was made from
         "rows": _sample_rows(fields, sample),
+        "row_numbers": sample_numbers,  # in the file: blank lines are not rows
         "row_count": count,
         "errors": errors.listed,
         "error_count": errors.count,
@@ -285,7 +288,7 @@ def _match_headers(
     skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
     if skipped:
         warnings.append(
-            "Not columns of this sheet, so not imported: "
+            "Not columns of this sheet, so not imported unless added as new columns: "
             + ", ".join(f"“{n}”" for n in skipped)
             + "."
         )

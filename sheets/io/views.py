@@ -161,6 +161,7 @@ def _job_panel(request: HttpRequest, job: ImportJob, *, error: str = "", status:
         "column_types": ColumnType.choices,
         "new_headers": [m for m in job.preview.get("mapping", []) if m.get("suggested")],
         "skipped_url": _skipped_url(job),
+        "sample": _sample(job.preview),
     }
     template = "sheets/import.html#job" if request.htmx else "sheets/import.html"
     response = render(request, template, context, status=_status(request, status))
@@ -253,6 +254,13 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
         name=export.filename(sheet, fmt),
         sheet_id=sheet.id,
     )
+
+
+def _sample(preview: dict) -> list[tuple[int, list]]:
+    """The preview's first rows with their numbers in the file."""
+    rows = preview.get("rows", [])
+    numbers = preview.get("row_numbers") or range(2, len(rows) + 2)
+    return list(zip(numbers, rows, strict=False))
 
 
 def _skipped_url(job: ImportJob) -> str:

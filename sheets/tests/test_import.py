@@ -123,7 +123,10 @@ def test_the_mode_must_be_chosen(auth_client, user, typed):
 @pytest.mark.usefixtures("inline_imports")
 def test_unknown_headers_are_skipped_with_a_warning(auth_client, user, typed):
     job = import_into(auth_client, user, typed, b"Item,Colour\nRent,red\n", "append")
-    assert "Not columns of this sheet, so not imported: “Colour”." in job.preview["warnings"]
+    assert (
+        "Not columns of this sheet, so not imported unless added as new columns: “Colour”."
+        in job.preview["warnings"]
+    )
     assert grid(typed)[-1] == ["Rent", None, None, None, None]
 
 

@@ -72,7 +72,7 @@ def test_the_preview_lists_the_rows_with_problems_and_offers_the_choice(auth_cli
     body = upload(auth_client, BAD, sheet=typed).content.decode()
     job = last_job(user)
     assert (job.preview["bad_row_count"], job.preview["error_count"]) == (2, 3)
-    assert "2 rows of the file have problems (3 in all)" in body
+    assert "2 rows of the file have problems (3 in all)." in body
     assert 'type="radio" name="bad_rows" value="skip" required' in body
     assert 'type="radio" name="bad_rows" value="empty" required' in body
     assert f'href="/imports/{job.id}/skipped.csv"' in body
