@@ -208,7 +208,8 @@ def _import_job(job_id: Any) -> None:
     # cleaned for the sheet's columns as they are now; if not, it reads `rows`.
     cached = open_cached(preview.get("cache"), job.file_path)
     on_error = job.options.get("on_error", "refuse")
-    rows = _file_rows(job, preview, on_error)
+    past_header: set[int] = set()  # rows with values past the header, if the file is read
+    rows = _file_rows(job, preview, on_error, past_header)
     common = {
         "columns": targets_with(preview["targets"], job.options.get("add", [])),
         "rows": rows,
@@ -243,21 +244,23 @@ def _import_job(job_id: Any) -> None:
         progress=result.get("rows", total),
         result={
             "rows": result.get("rows", total),
-            "skipped": result.get("skipped", 0),
+            "skipped": result.get("skipped", 0) + (len(past_header) if on_error == "skip" else 0),
             "emptied": result.get("emptied", 0),
             "added": [spec["name"] for spec in job.options.get("add", [])],
             "version": result["version"],
             "from_cache": cached is not None and cached.used,
         },
     )
-    _remove_file(job, keep_skipped=bool(result.get("skipped")))
+    _remove_file(job, keep_skipped=on_error == "skip")
 
 
-def _file_rows(job: ImportJob, preview: dict, on_error: str) -> Iterator[NumberedRow]:
+def _file_rows(
+    job: ImportJob, preview: dict, on_error: str, bad: set[int]
+) -> Iterator[NumberedRow]:
     """The upload's data rows, read again; opened only if the import needs
     them. A row with values past the header refuses the import, is left out
-    ("skip") or is imported without them ("empty"), as the user chose."""
-    bad: set[int] = set()
+    ("skip") or is imported without them ("empty"), as the user chose; `bad`
+    collects their numbers."""
 
     def problem(number: int, column: str, message: str) -> None:
         if on_error == "refuse":

@@ -215,14 +215,23 @@ def test_a_clean_file_asks_no_choice(auth_client, user, typed):
     assert grid(typed) == [["Rent", 1, None, None, None]]
 
 
-def test_a_new_sheet_skips_a_row_with_values_past_the_header(auth_client, user):
+@pytest.mark.parametrize("cached", [True, False])
+@pytest.mark.parametrize("choice", ["skip", "empty"])
+def test_a_new_sheet_and_a_row_with_values_past_the_header(auth_client, user, choice, cached):
     upload(auth_client, b"a,b\n1,2\n3,4,5\n6,7\n")
     job = last_job(user)
     assert job.preview["bad_row_count"] == 1
-    confirm(auth_client, job, bad_rows="skip")
+    if not cached:
+        cache_path(job.file_path).unlink()
+    confirm(auth_client, job, bad_rows=choice)
     job.refresh_from_db()
     assert job.status == "done", job.error
-    assert grid(job.sheet) == [[1, 2], [6, 7]]
+    assert job.result["from_cache"] is cached
+    if choice == "skip":
+        assert grid(job.sheet) == [[1, 2], [6, 7]]
+        assert job.result["skipped"] == 1
+    else:
+        assert grid(job.sheet) == [[1, 2], [3, 4], [6, 7]]  # without the value past the header
     assert columns_of(job.sheet) == [("a", "number"), ("b", "number")]
 
 
