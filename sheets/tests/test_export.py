@@ -12,7 +12,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, connections
-from django.http import StreamingHttpResponse
 from django.test import AsyncClient
 from django.test.utils import CaptureQueriesContext
 
@@ -24,9 +23,12 @@ from sheets.tests.helpers import col_ids, insert_columns, new_id, row_ids, updat
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     columns_of,
     confirm,
+    download,
     grid,
     inline_imports,
     last_job,
+    read_csv,
+    remove_rows,
     rename,
     typed_columns,
     upload,
@@ -57,13 +59,7 @@ def filled(sheet, user):
         sheet, user, {"Item": "text", "Amount": "number", "Due": "date", "Paid": "checkbox"}
     )
     cols = [str(c.id) for c in sheet.columns.order_by("position")][:4]
-    services.rows_delete(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
-    )
+    remove_rows(sheet, user)
     after = None
     specs = []
     for values in TRICKY:
@@ -76,18 +72,6 @@ def filled(sheet, user):
     )
     assert not result["errors"]
     return sheet
-
-
-def download(client, sheet, fmt: str) -> bytes:
-    response = client.get(f"/sheets/{sheet.id}/export.{fmt}")
-    assert response.status_code == 200
-    assert isinstance(response, StreamingHttpResponse)
-    return b"".join(response.streaming_content)
-
-
-def read_csv(data: bytes) -> list[list[str]]:
-    assert data.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
 
 
 def read_xlsx(data: bytes) -> list[tuple]:

@@ -4,7 +4,6 @@ style marks the risky ones) while CSV keeps its formula escape; the XLSX
 header row is bold; a line break written as CR LF survives import and export
 in both formats."""
 
-import csv
 import io
 import uuid
 
@@ -13,9 +12,11 @@ import pytest
 
 from sheets import services
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
+    download,
     grid,
     import_new,
     inline_imports,
+    read_csv,
     typed_columns,
 )
 
@@ -39,12 +40,6 @@ def texts(sheet, user):
     return sheet
 
 
-def download(client, sheet, fmt: str) -> bytes:
-    response = client.get(f"/sheets/{sheet.id}/export.{fmt}")
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
-
-
 def test_xlsx_writes_a_formula_typed_as_text_as_that_text(auth_client, texts):
     book = openpyxl.load_workbook(io.BytesIO(download(auth_client, texts, "xlsx")))
     page = book.worksheets[0]
@@ -59,8 +54,7 @@ def test_xlsx_writes_a_formula_typed_as_text_as_that_text(auth_client, texts):
 
 
 def test_csv_keeps_its_formula_escape(auth_client, texts):
-    data = download(auth_client, texts, "csv")
-    rows = list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
+    rows = read_csv(download(auth_client, texts, "csv"))
     assert rows[0][:2] == ["'=Item", "Amount"]
     assert rows[1][:2] == ["'=SUM(B1:B5)", "-3"]
 

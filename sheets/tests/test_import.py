@@ -21,6 +21,7 @@ from sheets.tests.importing import (  # noqa: F401 (fixtures)
     import_new,
     inline_imports,
     last_job,
+    remove_rows,
     retype,
     state,
     typed_columns,
@@ -36,13 +37,7 @@ CSV = b"item,AMOUNT,Due,Paid\nRent,900,2027-01-31,true\nFood,12.5,,false\n"
 @pytest.fixture
 def typed(sheet, user):
     typed_columns(sheet, user, TYPES)
-    services.rows_delete(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
-    )
+    remove_rows(sheet, user)
     services.rows_insert(
         sheet=sheet,
         user=user,

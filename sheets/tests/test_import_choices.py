@@ -3,14 +3,10 @@ downloadable as CSV) or imported with their bad cells empty, or the import
 cancelled; headers the sheet does not have added as new columns of an inferred
 (or chosen) type. Every bad or stale choice changes nothing."""
 
-import csv
-import io
-import uuid
 from pathlib import Path
 
 import pytest
 
-from sheets import services
 from sheets.io.preview_cache import cache_path
 from sheets.io.skipped import skipped_path
 from sheets.models import Change, ImportJob, Sheet
@@ -21,6 +17,8 @@ from sheets.tests.importing import (  # noqa: F401 (fixtures)
     grid,
     inline_imports,
     last_job,
+    read_csv,
+    remove_rows,
     state,
     typed_columns,
     upload,
@@ -43,13 +41,7 @@ BAD = (
 def typed(sheet, user):
     """The default sheet's columns typed as TYPES, and no rows."""
     typed_columns(sheet, user, TYPES)
-    services.rows_delete(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
-    )
+    remove_rows(sheet, user)
     return sheet
 
 
@@ -58,11 +50,6 @@ def preview(client, user, data: bytes, sheet) -> ImportJob:
     job = last_job(user)
     assert job.status == "ready", job.error
     return job
-
-
-def read_csv(data: bytes) -> list[list[str]]:
-    assert data.startswith(b"\xef\xbb\xbf")
-    return list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
 
 
 # --- Rows with problems
