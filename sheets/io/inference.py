@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sheets import values
+from sheets.io.resources import NUMBER_CLEANERS
 
 
 class TypeGuess:
@@ -21,7 +22,7 @@ class TypeGuess:
     def __init__(self, decimal_mark: str = ".") -> None:
         self.candidates = {"number", "date", "checkbox"}
         self.seen = False
-        number = values.NUMBER_CLEANERS[decimal_mark]
+        number = NUMBER_CLEANERS[decimal_mark]
         self.as_type = {**_AS_TYPE, "number": functools.partial(_numbers, clean=number)}
 
     def clean_column(self, texts: list[str]) -> tuple[str, list[Any] | None] | None:

@@ -85,3 +85,13 @@ def test_row_numbers_stay_those_of_the_file_around_blank_lines(auth_client, user
     assert job.preview["errors"] == [
         {"row": 5, "column": "Amount", "message": "“x” is not a number."}
     ]
+
+
+def test_spaces_may_group_thousands_in_a_decimal_comma_file(auth_client, user):
+    """As French spreadsheet apps write them: a space or a no-break space
+    between groups of three digits, every number padded."""
+    data = "Produit;Prix;Code\r\nA; 1 234,56 ;12 34\r\nB;12\u00a0345\u202f678,9;5\r\nC;0,5;6\r\n"
+    job = import_new(auth_client, user, data.encode())
+    assert job.preview["decimal_mark_name"] == "comma"
+    assert columns_of(job.sheet) == [("Produit", "text"), ("Prix", "number"), ("Code", "text")]
+    assert [row[1] for row in grid(job.sheet)] == [1234.56, 12345678.9, 0.5]
