@@ -184,8 +184,7 @@ def analyse(
         count += len(batch)
         progress(table.position, table.size)
     if not new_sheet and not any(fields):
-        # Said after reading the whole file: a broken file is reported as broken.
-        raise FileRefused(_no_column_matches(names))
+        warnings.append(_no_column_matches(names))
     warnings.extend(_row_warnings(stats))
 
     if new_sheet:
@@ -243,7 +242,8 @@ def _no_column_matches(names: list[str]) -> str:
     return (
         "None of the file's headers ("
         + ", ".join(f"“{n}”" for n in names[:10])
-        + ") is the name of a column of this sheet."
+        + ") is the name of a column of this sheet: add them as new columns, "
+        "or import another file."
     )
 
 
@@ -286,7 +286,7 @@ def _match_headers(
     """The sheet's field for each header (None: no such column, said in `warnings`)."""
     fields = SheetResource(columns, decimal_mark=decimal_mark).match_headers(names)
     skipped = [n for n, f in zip(names, fields, strict=True) if f is None]
-    if skipped:
+    if skipped and any(fields):  # none matching is said once the file is read
         warnings.append(
             "Not columns of this sheet, so not imported unless added as new columns: "
             + ", ".join(f"“{n}”" for n in skipped)

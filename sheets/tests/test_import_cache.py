@@ -312,10 +312,10 @@ def test_both_files_go_when_the_job_fails(auth_client, user, typed, settings):
 
 def test_both_files_go_when_the_file_is_refused(auth_client, user, typed):
     # Refused only once the whole file was read: its rows had been kept meanwhile.
-    upload(auth_client, b"Colour\nred\n", sheet=typed)
+    upload(auth_client, b'Item\nred\n"never closed\n', sheet=typed)
     job = last_job(user)
     assert job.status == "refused"
-    assert "None of the file's headers" in job.error
+    assert "a quoted value is never closed" in job.error
     assert files_of(job) == [False, False]
 
 

@@ -295,3 +295,19 @@ def test_a_forged_new_column_changes_nothing(auth_client, user, typed, form, mes
     job.refresh_from_db()
     assert job.status == "ready"
     assert state(typed) == before
+
+
+def test_a_file_whose_headers_match_no_column_can_add_them_all(auth_client, user, typed):
+    body = upload(auth_client, b"Colour,Size\nred,1\nblue,2\n", sheet=typed).content.decode()
+    job = last_job(user)
+    assert job.status == "ready"
+    assert "is the name of a column of this sheet: add them as new columns" in body
+    before = state(typed)
+    response = confirm(auth_client, job, "append")
+    assert "Choose at least one header to add as a new column." in response.content.decode()
+    assert state(typed) == before
+    confirm(auth_client, job, "append", add=["0", "1"])
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert columns_of(typed)[-2:] == [("Colour", "text"), ("Size", "number")]
+    assert [row[-2:] for row in grid(typed)] == [["red", 1], ["blue", 2]]
