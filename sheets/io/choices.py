@@ -16,6 +16,8 @@ is refused with a message and changes nothing.
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+
 from sheets.models import ColumnType
 from sheets.services.core import OpError
 
@@ -29,8 +31,10 @@ def confirm_options(
     add: list[Any],
     types: Mapping[str, Any],
     preview_id: Any = None,
+    columns_now: int = 0,
 ) -> dict:
-    """{"on_error": "refuse" | "skip" | "empty", "add": [{"index", "name", "type"}]}."""
+    """{"on_error": "refuse" | "skip" | "empty", "add": [{"index", "name", "type"}]};
+    `columns_now`: how many columns the sheet has."""
     if preview_id is not None and preview_id != preview.get("id"):
         raise OpError(
             "stale_preview",
@@ -63,6 +67,14 @@ def confirm_options(
                 f"{', '.join(ColumnType.values)}.",
             )
         added.append({"index": index, "name": offered[index]["header"], "type": column_type})
+    if columns_now + len(added) > settings.MAX_COLUMNS_PER_SHEET:
+        # The import checks it again under the sheet's lock; said here while
+        # the user can still untick some.
+        raise OpError(
+            "too_many_columns",
+            f"A sheet holds at most {settings.MAX_COLUMNS_PER_SHEET} columns: "
+            "add fewer new columns.",
+        )
     if not added and not preview.get("columns"):
         raise OpError("invalid_columns", "Choose at least one header to add as a new column.")
     return {"on_error": on_error, "add": added}

@@ -370,7 +370,12 @@ def import_job_confirm(
     if job.status != ImportJob.Status.READY:
         return False
     chosen = confirm_options(
-        job.preview, on_error=on_error, add=add or [], types=types or {}, preview_id=preview_id
+        job.preview,
+        on_error=on_error,
+        add=add or [],
+        types=types or {},
+        preview_id=preview_id,
+        columns_now=0 if new_sheet else job.sheet.columns.count(),
     )
     options = {**job.options, **chosen, "mode": "new" if new_sheet else mode}
     waiting = ImportJob.objects.filter(id=job.id, status=ImportJob.Status.READY)

@@ -311,3 +311,19 @@ def test_a_file_whose_headers_match_no_column_can_add_them_all(auth_client, user
     assert job.status == "done", job.error
     assert columns_of(typed)[-2:] == [("Colour", "text"), ("Size", "number")]
     assert [row[-2:] for row in grid(typed)] == [["red", 1], ["blue", 2]]
+
+
+def test_new_columns_past_the_column_limit_are_refused_at_confirm(
+    auth_client, user, typed, settings
+):
+    settings.MAX_COLUMNS_PER_SHEET = typed.columns.count() + 1
+    job = preview(auth_client, user, NEW_HEADERS, typed)
+    before = state(typed)
+    body = confirm(auth_client, job, "append", add=["1", "2"]).content.decode()
+    assert "A sheet holds at most" in body and "add fewer new columns" in body
+    job.refresh_from_db()
+    assert job.status == "ready"
+    assert state(typed) == before
+    confirm(auth_client, job, "append", add=["1"])
+    job.refresh_from_db()
+    assert job.status == "done", job.error
