@@ -179,10 +179,19 @@ class SheetReset(TypedDict):
     reason: Literal["import"]
     mode: Literal["append", "replace"]
     rows: int
+    added_columns: list[str]
 
 
-def sheet_reset(*, mode: Literal["append", "replace"], rows: int) -> SheetReset:
-    return {"type": SHEET_RESET, "reason": "import", "mode": mode, "rows": rows}
+def sheet_reset(
+    *, mode: Literal["append", "replace"], rows: int, added_columns: list[str] | None = None
+) -> SheetReset:
+    return {
+        "type": SHEET_RESET,
+        "reason": "import",
+        "mode": mode,
+        "rows": rows,
+        "added_columns": added_columns or [],
+    }
 
 
 SheetEventBody = (

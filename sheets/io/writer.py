@@ -159,7 +159,9 @@ def sheet_import(
         count = _write_rows(locked, batches, start, present, progress)
         if cached is not None and cached.used:
             outcome["skipped"] = cached.skipped
-        return {"event": realtime.sheet_reset(mode=mode, rows=count), "rows": count, **outcome}
+        added = [c.name for c, s in zip(targets, specs, strict=True) if s and "id" not in s]
+        event = realtime.sheet_reset(mode=mode, rows=count, added_columns=added)
+        return {"event": event, "rows": count, **outcome}
 
     return run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
 

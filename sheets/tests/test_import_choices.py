@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sheets import selectors
 from sheets.io.preview_cache import cache_path
 from sheets.io.skipped import skipped_path
 from sheets.models import Change, ImportJob, Sheet
@@ -255,6 +256,10 @@ def test_checked_headers_become_columns_in_the_same_op(auth_client, user, typed,
     fresh = Sheet.objects.get(pk=typed.pk)
     assert fresh.version == before + 1
     assert Change.objects.filter(sheet=typed).count() == changes + 1
+    # The history tells which columns the import added.
+    assert selectors.recent_changes(sheet=typed)[0]["what"] == (
+        "imported 2 rows (appended), adding 2 columns: Weight, Shipped"
+    )
 
 
 def test_a_chosen_type_the_values_do_not_fit_refuses_the_import(auth_client, user, typed):
