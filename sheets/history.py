@@ -1,0 +1,206 @@
+"""What the history panel says about each change: who, when (in the viewer's
+time zone), which cells (column name and row) went from what to what, and
+whether it can be reverted.
+
+Old values live in each change's undo record (`Change.undo`), which may hold a
+whole deleted column. It is never loaded whole here: the database hands over
+its kind, its first few items and how many there are (JSON path reads on both
+SQLite and PostgreSQL), so a page of entries costs the same whatever the
+changes' sizes.
+"""
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, When, Window
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from sheets import op_registry
+from sheets.models import Change, Row, Sheet
+
+# Cells (rows, columns) listed per change; the rest are counted ("and 9 more").
+DETAIL_ITEMS = 3
+# A value is shown up to this many characters.
+VALUE_CHARS = 60
+_LISTS = ("cells", "rows", "columns")
+
+
+class _ArrayLength(Func):
+    """How many items a JSON array holds (NULL when there is none)."""
+
+    function = "JSON_ARRAY_LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
+
+
+def zone_of(user) -> datetime.tzinfo:
+    """The user's own time zone (their profile's), else the server's."""
+    name = getattr(getattr(user, "profile", None), "time_zone", "")
+    try:
+        return zoneinfo.ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+def when_text(when: datetime.datetime, zone: datetime.tzinfo, now=None) -> str:
+    """ "at 14:05" today (in `zone`), "on 2 Dec at 14:05" before."""
+    local = when.astimezone(zone)
+    today = (now or timezone.now()).astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return f"at {clock}"
+    return f"on {local.day} {local.strftime('%b')} at {clock}"
+
+
+def value_text(value: Any) -> str:
+    """A cell value as the panel shows it (as text: the template escapes it)."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    text = str(value)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
+
+
+def _undo_parts() -> dict[str, Any]:
+    """The bounded pieces of the undo record each entry reads."""
+    parts: dict[str, Any] = {"undo_kind": KT("undo__kind")}
+    for name in _LISTS:
+        parts[f"n_{name}"] = _ArrayLength(KeyTransform(name, "undo"))
+        for i in range(DETAIL_ITEMS):
+            parts[f"{name}_{i}"] = KeyTransform(str(i), KeyTransform(name, "undo"))
+    for side in ("before", "after"):
+        for field in ("name", "type"):
+            parts[f"{side}_{field}"] = KT(f"undo__{side}__{field}")
+    return parts
+
+
+def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest change-log entries, newest first: who did what, when, with
+    the cells it changed (old → new) and whether it can still be reverted."""
+    reverted = Exists(Change.objects.filter(undo_of=OuterRef("pk")))
+    changes = list(
+        sheet.changes.select_related("user__profile")
+        .defer("undo", "response")
+        .annotate(has_revert=reverted, **_undo_parts())
+        .order_by("-seq")[:limit]
+    )
+    names = dict(sheet.columns.values_list("id", "name"))
+    columns = {str(k): v for k, v in names.items()}
+    rows = _row_numbers(sheet, changes)
+    out = []
+    for change in changes:
+        profile = getattr(change.user, "profile", None) if change.user else None
+        payload = change.payload or {}
+        lines, more = _details(change, columns, rows) if change.payload else ([], 0)
+        out.append(
+            {
+                "seq": change.seq,
+                "who": profile.display_name if profile else "someone",
+                "colour": profile.colour if profile else "#888888",
+                "when": change.created_at,
+                "what": op_registry.summary(payload) if change.payload else "(details pruned)",
+                "kind": payload.get("kind", "do"),
+                "reverts": payload.get("reverts"),
+                "reverted": change.has_revert,
+                "can_revert": bool(change.undo_kind) and not change.has_revert,
+                "lines": lines,
+                "more": more,
+            }
+        )
+    return out
+
+
+def _row_ids(change: Change) -> list[str]:
+    ids = []
+    for i in range(DETAIL_ITEMS):
+        cell = getattr(change, f"cells_{i}")
+        row = getattr(change, f"rows_{i}")
+        if isinstance(cell, dict) and "row" in cell:
+            ids.append(cell["row"])
+        if isinstance(row, dict) and "id" in row:
+            ids.append(row["id"])
+    return ids
+
+
+def _row_numbers(sheet: Sheet, changes: list[Change]) -> dict[str, int]:
+    """{row id: its place in the sheet now, from 1} of the rows the entries name."""
+    wanted = {i for change in changes for i in _row_ids(change)}
+    if not wanted:
+        return {}
+    # Numbered over the whole sheet, then picked: a WHERE on the ids would run
+    # before the numbering, so the pick goes through the window (a QUALIFY).
+    number = Window(RowNumber(), order_by=[F("order").asc(), F("id").asc()])
+    numbered = (
+        Row.objects.filter(sheet=sheet)
+        .annotate(number=Case(When(id__in=wanted, then=number)))
+        .filter(number__isnull=False)
+        .values_list("id", "number")
+    )
+    return {str(row_id): number for row_id, number in numbered}
+
+
+def _row_label(rows: dict[str, int], row_id: str) -> str:
+    number = rows.get(row_id)
+    return f"row {number}" if number is not None else "a deleted row"
+
+
+def _row_preview(values: dict, columns: dict[str, str]) -> str:
+    shown = [f"{columns[c]}: {value_text(v)}" for c, v in values.items() if c in columns]
+    return "; ".join(shown[:DETAIL_ITEMS]) or "(empty)"
+
+
+def _details(change: Change, columns: dict[str, str], rows: dict[str, int]) -> tuple[list, int]:
+    """([{"where", "old", "new"}], how many more) of one change, by its undo kind."""
+    kind = change.undo_kind
+    items = {name: _first(change, name) for name in _LISTS}
+    lines: list[dict[str, str]] = []
+    if kind == "cells":
+        for cell in items["cells"]:
+            column = columns.get(cell.get("col"), "a deleted column")
+            lines.append(
+                {
+                    "where": f"{column}, {_row_label(rows, cell.get('row'))}",
+                    "old": value_text(cell.get("before")),
+                    "new": value_text(cell.get("after")),
+                }
+            )
+        return lines, (change.n_cells or 0) - len(lines)
+    if kind in ("rows_insert", "rows_delete"):
+        for row in items["rows"]:
+            shown = _row_preview(row.get("values") or {}, columns)
+            label = _row_label(rows, row.get("id"))
+            gone = kind == "rows_delete"
+            lines.append(
+                {
+                    "where": label,
+                    "old": shown if gone else "(no row)",
+                    "new": "(deleted)" if gone else shown,
+                }
+            )
+        return lines, (change.n_rows or 0) - len(lines)
+    if kind in ("columns_insert", "columns_delete"):
+        for column in items["columns"]:
+            if kind == "columns_delete" and isinstance(column, dict):
+                lines.append({"where": "column", "old": column.get("name", ""), "new": "(deleted)"})
+            else:
+                name = columns.get(str(column), "a column deleted since")
+                lines.append({"where": "column", "old": "(no column)", "new": name})
+        return lines, (change.n_columns or 0) - len(lines)
+    if kind == "column_update":
+        for field in ("name", "type"):
+            old, new = getattr(change, f"before_{field}"), getattr(change, f"after_{field}")
+            if old != new:
+                lines.append({"where": f"column {field}", "old": old, "new": new})
+    return lines, 0
+
+
+def _first(change: Change, name: str) -> list:
+    """The first items of the undo record's list `name`, as read."""
+    items = [getattr(change, f"{name}_{i}") for i in range(DETAIL_ITEMS)]
+    return [item for item in items if item is not None]
