@@ -13,8 +13,7 @@ import datetime
 import zoneinfo
 from typing import Any
 
-from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, When, Window
-from django.db.models.fields.json import KT, KeyTransform
+from django.db.models import Case, Exists, F, Func, IntegerField, JSONField, OuterRef, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -28,14 +27,60 @@ VALUE_CHARS = 60
 _LISTS = ("cells", "rows", "columns")
 
 
-class _ArrayLength(Func):
-    """How many items a JSON array holds (NULL when there is none)."""
+# The pieces of an undo record an entry reads, in this order.
+_PIECES = [
+    ("undo_kind", ("kind",)),
+    *((f"{name}_{i}", (name, str(i))) for name in _LISTS for i in range(DETAIL_ITEMS)),
+    *(
+        (f"{side}_{field}", (side, field))
+        for side in ("before", "after")
+        for field in ("name", "type")
+    ),
+]
 
-    function = "JSON_ARRAY_LENGTH"
-    output_field = IntegerField()
+
+class _UndoPieces(Func):
+    """The pieces of `undo` named in _PIECES, as one JSON array: SQLite parses
+    the record once for all of them (json_extract with several paths)."""
+
+    output_field = JSONField()
+
+    def __init__(self):
+        super().__init__(F("undo"))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # ("cells", "0") is $.cells[0]; ("before", "name") is $.before.name
+        paths = ["$" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in p) for _, p in _PIECES]
+        return f"JSON_EXTRACT({sql}, {', '.join(['%s'] * len(paths))})", (*params, *paths)
 
     def as_postgresql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
+        sql, params = compiler.compile(self.source_expressions[0])
+        parts = ", ".join(f"({sql} #> %s)" for _ in _PIECES)
+        return f"JSONB_BUILD_ARRAY({parts})", tuple(
+            p for _, path in _PIECES for p in (*params, list(path))
+        )
+
+
+class _ListLength(Func):
+    """How many items the undo record's list holds (its first of cells, rows, columns)."""
+
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__(F("undo"))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        each = [f"JSON_ARRAY_LENGTH({sql}, %s)" for _ in _LISTS]
+        return f"COALESCE({', '.join(each)})", tuple(
+            p for name in _LISTS for p in (*params, f"$.{name}")
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        each = [f"JSONB_ARRAY_LENGTH({sql} -> %s)" for _ in _LISTS]
+        return f"COALESCE({', '.join(each)})", tuple(p for name in _LISTS for p in (*params, name))
 
 
 def zone_of(user) -> datetime.tzinfo:
@@ -67,19 +112,6 @@ def value_text(value: Any) -> str:
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
-def _undo_parts() -> dict[str, Any]:
-    """The bounded pieces of the undo record each entry reads."""
-    parts: dict[str, Any] = {"undo_kind": KT("undo__kind")}
-    for name in _LISTS:
-        parts[f"n_{name}"] = _ArrayLength(KeyTransform(name, "undo"))
-        for i in range(DETAIL_ITEMS):
-            parts[f"{name}_{i}"] = KeyTransform(str(i), KeyTransform(name, "undo"))
-    for side in ("before", "after"):
-        for field in ("name", "type"):
-            parts[f"{side}_{field}"] = KT(f"undo__{side}__{field}")
-    return parts
-
-
 def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     """The newest change-log entries, newest first: who did what, when, with
     the cells it changed (old → new) and whether it can still be reverted."""
@@ -87,9 +119,15 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     changes = list(
         sheet.changes.select_related("user__profile")
         .defer("undo", "response")
-        .annotate(has_revert=reverted, **_undo_parts())
+        .annotate(has_revert=reverted, undo_pieces=_UndoPieces(), undo_items=_ListLength())
         .order_by("-seq")[:limit]
     )
+    for change in changes:
+        pieces = change.undo_pieces if isinstance(change.undo_pieces, list) else []
+        for (name, _), value in zip(_PIECES, pieces, strict=False):
+            setattr(change, name, value)
+        for name, _ in _PIECES[len(pieces) :]:
+            setattr(change, name, None)
     names = dict(sheet.columns.values_list("id", "name"))
     columns = {str(k): v for k, v in names.items()}
     rows = _row_numbers(sheet, changes)
@@ -170,7 +208,7 @@ def _details(change: Change, columns: dict[str, str], rows: dict[str, int]) -> t
                     "new": value_text(cell.get("after")),
                 }
             )
-        return lines, (change.n_cells or 0) - len(lines)
+        return lines, (change.undo_items or 0) - len(lines)
     if kind in ("rows_insert", "rows_delete"):
         for row in items["rows"]:
             shown = _row_preview(row.get("values") or {}, columns)
@@ -183,7 +221,7 @@ def _details(change: Change, columns: dict[str, str], rows: dict[str, int]) -> t
                     "new": "(deleted)" if gone else shown,
                 }
             )
-        return lines, (change.n_rows or 0) - len(lines)
+        return lines, (change.undo_items or 0) - len(lines)
     if kind in ("columns_insert", "columns_delete"):
         for column in items["columns"]:
             if kind == "columns_delete" and isinstance(column, dict):
@@ -191,7 +229,7 @@ def _details(change: Change, columns: dict[str, str], rows: dict[str, int]) -> t
             else:
                 name = columns.get(str(column), "a column deleted since")
                 lines.append({"where": "column", "old": "(no column)", "new": name})
-        return lines, (change.n_columns or 0) - len(lines)
+        return lines, (change.undo_items or 0) - len(lines)
     if kind == "column_update":
         for field in ("name", "type"):
             old, new = getattr(change, f"before_{field}"), getattr(change, f"after_{field}")

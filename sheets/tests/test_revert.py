@@ -324,3 +324,31 @@ def test_a_viewer_sees_history_without_revert_buttons(sheet, user, other_user, c
         .content.decode()
     )
     assert "edited 1 cell" in html and "data-revert-seq" not in html
+
+
+def test_history_lines_of_rows_and_columns(sheet, user):
+    rows, cols = row_ids(sheet), col_ids(sheet)
+    names = {str(k): v for k, v in Column.objects.filter(sheet=sheet).values_list("id", "name")}
+    name = names[cols[0]]
+    new = new_id()
+    insert_rows(sheet, user, [{"id": new, "after": rows[0], "values": {cols[0]: "typed"}}])
+    services.rows_delete(sheet=sheet, user=user, client_id="", op_id=new_id(), rows=[rows[3]])
+    added = new_id()
+    insert_columns(sheet, user, [{"id": added, "name": "Extra", "after": cols[0]}])
+    services.columns_delete(sheet=sheet, user=user, client_id="", op_id=new_id(), columns=[cols[4]])
+    services.column_update(
+        sheet=sheet, user=user, client_id="", op_id=new_id(), column=cols[1], name="Amount"
+    )
+    update(sheet, user, [{"row": rows[2], "col": cols[2], "value": True}])
+    services.column_update(
+        sheet=sheet, user=user, client_id="", op_id=new_id(), column=cols[2], type="checkbox"
+    )
+    lines = [e["lines"] for e in selectors.recent_changes(sheet=sheet)]
+    retyped, checked, renamed, col_gone, col_added, row_gone, row_added = lines[:7]
+    assert retyped == [{"where": "column type", "old": "text", "new": "checkbox"}]
+    assert checked[0]["new"] == "true"  # typed into a text column
+    assert renamed == [{"where": "column name", "old": names[cols[1]], "new": "Amount"}]
+    assert col_gone == [{"where": "column", "old": "E", "new": "(deleted)"}]
+    assert col_added == [{"where": "column", "old": "(no column)", "new": "Extra"}]
+    assert row_gone == [{"where": "a deleted row", "old": "(empty)", "new": "(deleted)"}]
+    assert row_added == [{"where": "row 2", "old": "(no row)", "new": f"{name}: typed"}]
