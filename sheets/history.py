@@ -83,6 +83,52 @@ class _ListLength(Func):
         return f"COALESCE({', '.join(each)})", tuple(p for name in _LISTS for p in (*params, name))
 
 
+class _PayloadHead(Func):
+    """The event without its long lists (`changes`, `rows`, `values`: a paste
+    or an undone delete holds thousands), plus `n_changes` and `n_rows`, how
+    many items those two held: all a summary reads (op_registry.summary)."""
+
+    output_field = JSONField()
+
+    def __init__(self):
+        super().__init__(F("payload"))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        p, params = compiler.compile(self.source_expressions[0])
+        rows_list = f"json_type({p}, '$.rows') = 'array'"
+        sql = (
+            f"json_set(json_remove({p}, '$.changes', '$.values',"
+            f" CASE WHEN {rows_list} THEN '$.rows' ELSE '$.n_rows' END),"
+            f" '$.n_changes', json_array_length({p}, '$.changes'),"
+            f" '$.n_rows', CASE WHEN {rows_list} THEN json_array_length({p}, '$.rows') END)"
+        )
+        return sql, params * sql.count(p)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        p, params = compiler.compile(self.source_expressions[0])
+        rows_list = f"jsonb_typeof({p} -> 'rows') = 'array'"
+        changes_list = f"jsonb_typeof({p} -> 'changes') = 'array'"
+        sql = (
+            f"(({p} - 'changes' - 'values')"
+            f" - (CASE WHEN {rows_list} THEN 'rows' ELSE '' END)::text)"
+            f" || jsonb_build_object("
+            f"'n_changes', CASE WHEN {changes_list} THEN jsonb_array_length({p} -> 'changes') END,"
+            f" 'n_rows', CASE WHEN {rows_list} THEN jsonb_array_length({p} -> 'rows') END)"
+        )
+        return sql, params * sql.count(p)
+
+
+def _summary_event(head: dict) -> dict:
+    """An event a summary reads as it would the whole one: the long lists
+    stand in as lists of as many items."""
+    event = dict(head)
+    for key in ("changes", "rows"):
+        count = event.pop(f"n_{key}", None)
+        if count is not None:
+            event[key] = [None] * count
+    return event
+
+
 def zone_of(user) -> datetime.tzinfo:
     """The user's own time zone (their profile's), else the server's."""
     name = getattr(getattr(user, "profile", None), "time_zone", "")
@@ -118,8 +164,13 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     reverted = Exists(Change.objects.filter(undo_of=OuterRef("pk")))
     changes = list(
         sheet.changes.select_related("user__profile")
-        .defer("undo", "response")
-        .annotate(has_revert=reverted, undo_pieces=_UndoPieces(), undo_items=_ListLength())
+        .defer("undo", "response", "payload")
+        .annotate(
+            has_revert=reverted,
+            head=_PayloadHead(),
+            undo_pieces=_UndoPieces(),
+            undo_items=_ListLength(),
+        )
         .order_by("-seq")[:limit]
     )
     for change in changes:
@@ -134,15 +185,15 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     out = []
     for change in changes:
         profile = getattr(change.user, "profile", None) if change.user else None
-        payload = change.payload or {}
-        lines, more = _details(change, columns, rows) if change.payload else ([], 0)
+        payload = change.head or {}
+        lines, more = _details(change, columns, rows) if change.head else ([], 0)
         out.append(
             {
                 "seq": change.seq,
                 "who": profile.display_name if profile else "someone",
                 "colour": profile.colour if profile else "#888888",
                 "when": change.created_at,
-                "what": op_registry.summary(payload) if change.payload else "(details pruned)",
+                "what": op_registry.summary(_summary_event(payload)) if payload else "(pruned)",
                 "kind": payload.get("kind", "do"),
                 "reverts": payload.get("reverts"),
                 "reverted": change.has_revert,

@@ -8,7 +8,7 @@ import zoneinfo
 import pytest
 
 from accounts.models import Profile
-from sheets import selectors, services
+from sheets import op_registry, selectors, services
 from sheets.models import Change, Column, Row, Sheet
 from sheets.services import OpError
 from sheets.tests.helpers import (
@@ -352,3 +352,20 @@ def test_history_lines_of_rows_and_columns(sheet, user):
     assert col_added == [{"where": "column", "old": "(no column)", "new": "Extra"}]
     assert row_gone == [{"where": "a deleted row", "old": "(empty)", "new": "(deleted)"}]
     assert row_added == [{"where": "row 2", "old": "(no row)", "new": f"{name}: typed"}]
+
+
+def test_history_summaries_read_without_the_long_lists_match_the_whole_events(sheet, user):
+    rows, cols = row_ids(sheet), col_ids(sheet)
+    update(sheet, user, [{"row": r, "col": cols[0], "value": "x"} for r in rows])
+    insert_rows(sheet, user, [{"id": new_id(), "after": None, "values": {}} for _ in range(3)])
+    gone = services.columns_delete(
+        sheet=sheet, user=user, client_id="", op_id=new_id(), columns=[cols[0]]
+    )
+    revert(sheet, user, gone["version"])  # columns.inserted with every value back
+    services.sheet_rename(sheet=sheet, user=user, client_id="", op_id=new_id(), title="New")
+    whole = [
+        op_registry.summary(c.payload) for c in Change.objects.filter(sheet=sheet).order_by("-seq")
+    ]
+    shown = [e["what"] for e in selectors.recent_changes(sheet=sheet)]
+    assert shown == whole
+    assert "edited 20 cells" in shown and "inserted 3 rows" in shown
