@@ -183,6 +183,7 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
     columns = {str(k): v for k, v in names.items()}
     rows = _row_numbers(sheet, changes)
     out = []
+    now = timezone.now()
     for change in changes:
         profile = getattr(change.user, "profile", None) if change.user else None
         payload = change.head or {}
@@ -193,6 +194,7 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
                 "who": profile.display_name if profile else "someone",
                 "colour": profile.colour if profile else "#888888",
                 "when": change.created_at,
+                "just_now": now - change.created_at < datetime.timedelta(minutes=1),
                 "what": op_registry.summary(_summary_event(payload)) if payload else "(pruned)",
                 "kind": payload.get("kind", "do"),
                 "reverts": payload.get("reverts"),
