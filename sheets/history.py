@@ -226,7 +226,7 @@ def _row_numbers(sheet: Sheet, changes: list[Change]) -> dict[str, int]:
         return {}
     # Numbered over the whole sheet, then picked: a WHERE on the ids would run
     # before the numbering, so the pick goes through the window (a QUALIFY).
-    number = Window(RowNumber(), order_by=[F("order").asc(), F("id").asc()])
+    number = Window(RowNumber(), order_by=F("order").asc())  # the snapshot's order
     numbered = (
         Row.objects.filter(sheet=sheet)
         .annotate(number=Case(When(id__in=wanted, then=number)))
