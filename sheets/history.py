@@ -199,7 +199,7 @@ def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
                 "kind": payload.get("kind", "do"),
                 "reverts": payload.get("reverts"),
                 "reverted": change.has_revert,
-                "can_revert": bool(change.undo_kind) and not change.has_revert,
+                "can_revert": bool(payload and change.undo_kind) and not change.has_revert,
                 "lines": lines,
                 "more": more,
             }
