@@ -369,3 +369,13 @@ def test_history_summaries_read_without_the_long_lists_match_the_whole_events(sh
     shown = [e["what"] for e in selectors.recent_changes(sheet=sheet)]
     assert shown == whole
     assert "edited 20 cells" in shown and "inserted 3 rows" in shown
+
+
+def test_refusal_times_read_today_as_a_clock_and_earlier_days_with_the_date():
+    from sheets.history import when_text
+
+    when = datetime.datetime(2026, 12, 2, 23, 30, tzinfo=datetime.UTC)
+    now = datetime.datetime(2026, 12, 3, 9, 0, tzinfo=datetime.UTC)
+    assert when_text(when, datetime.UTC, now) == "on 2 Dec at 23:30"
+    # 08:30 on the 3rd in Tokyo, the same day as `now` there.
+    assert when_text(when, zoneinfo.ZoneInfo("Asia/Tokyo"), now) == "at 08:30"
