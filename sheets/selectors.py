@@ -62,25 +62,10 @@ def change_summary(payload: dict[str, Any]) -> str:
 
 
 def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest change-log entries: who did what, when."""
-    changes = (
-        sheet.changes.select_related("user__profile")
-        .defer("undo", "response")  # an undo of a big delete holds every row it took
-        .order_by("-seq")[:limit]
-    )
-    out = []
-    for change in changes:
-        profile = getattr(change.user, "profile", None) if change.user else None
-        out.append(
-            {
-                "seq": change.seq,
-                "who": profile.display_name if profile else "someone",
-                "colour": profile.colour if profile else "#888888",
-                "when": change.created_at,
-                "what": change_summary(change.payload),
-            }
-        )
-    return out
+    """The newest change-log entries with their details (sheets/history.py)."""
+    from sheets import history  # it reads the op registry, as the summaries do
+
+    return history.recent_changes(sheet=sheet, limit=limit)
 
 
 def sheet_for_user(*, user, sheet_id: Any) -> Sheet:

@@ -30,6 +30,7 @@ def op_body(sheet: Sheet, op: str) -> dict:
         "rename": {"title": "Mine now"},
         "undo": {},
         "redo": {},
+        "revert": {"change": 1},
     }[op]
     return {"client_id": "tab-1", "op_id": new_id(), **fields}
 
