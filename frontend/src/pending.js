@@ -1,7 +1,8 @@
 // The pending edits: what this tab changed that is not committed yet, shown
 // over the committed store (committed.js) until the server answers, and the
-// marks the user should see: failed and rejected cells, ops set aside as too
-// old, and conflicts (another user's value overwrote what this tab just wrote).
+// marks the user should see: failed cells, ops set aside as too old, and
+// conflicts (another user's value overwrote what this tab just wrote). Values
+// the server refused stay shown with the reason (`refused`, refused.js).
 // No DOM. One record per op of this tab (`records`, by op id) says which cells,
 // rows and columns the op covers; localops.js makes them.
 import { cellKey, splitKey } from './committed.js';
@@ -21,17 +22,26 @@ const HISTORY_REFUSALS = {
 export const CONFLICT_WINDOW_MS = 5000;
 export const CONFLICT_SHOW_MS = 3000;
 const same = (a, b) => (a ?? null) === (b ?? null);
+
+/** The value an op's body sent for cell `key` (undefined: none). */
+function typedIn(body, key) {
+  if (!body || !Array.isArray(body.changes)) return undefined;
+  const [rowId, colId] = splitKey(key);
+  const change = body.changes.find((c) => c.row === rowId && c.col === colId);
+  return change ? change.value : undefined;
+}
 export const uuid = () => globalThis.crypto.randomUUID();
 
 export class PendingEdits {
-  constructor({ store, clientId, now = () => Date.now() }) {
+  /** `refused` is the refused values (refused.js), made with the store's feed (sheetstate.js). */
+  constructor({ store, clientId, now = () => Date.now(), refused }) {
     this.store = store;
     this.feed = store.feed;
     this.clientId = clientId || uuid();
     this.now = now;
     this.cells = new Map(); // cellKey -> {value, opId}: the value this tab shows until the op is answered
     this.records = new Map(); // opId -> {id, kind, keys: Set, failed, message, seq, body, aside?, made?, deleting?}
-    this.errors = new Map(); // cellKey -> message of a rejected value
+    this.refused = refused; // cellKey -> the value typed and the reason it was refused (refused.js)
     this.conflicts = new Map(); // cellKey -> {name, until}: another user's value overwrote this tab's
     this.recent = new Map(); // cellKey -> {seq, at}: this tab's last committed write of the cell
     this.conflictTimer = null;
@@ -45,7 +55,7 @@ export class PendingEdits {
     store.attach(this);
   }
 
-  /** What a cell shows: the pending edit if there is one, else the committed value. */
+  /** What a cell shows: the pending edit, else the refused value typed, else the committed value. */
   display(rowIndex, colIndex) {
     const row = this.store.rows[rowIndex];
     const col = this.store.columns[colIndex];
@@ -54,9 +64,12 @@ export class PendingEdits {
   }
 
   valueOf(row, colId) {
-    if (this.cells.size) {
-      const p = this.cells.get(cellKey(row.id, colId));
+    if (this.cells.size || this.refused.size) {
+      const key = cellKey(row.id, colId);
+      const p = this.cells.get(key);
       if (p) return p.value;
+      const typed = this.refused.value(key);
+      if (typed !== undefined) return typed;
     }
     const v = row.values[colId];
     return v === undefined ? null : v;
@@ -64,20 +77,22 @@ export class PendingEdits {
 
   /**
    * Marks for one cell by ids: {pending, failed, error} (plus `aside: true` for an
-   * op kept for review, `conflict: name` while another user's value overwrote this
-   * tab's) or null when plain.
+   * op kept for review, `refused: true` for a refused value shown, `conflict: name`
+   * while another user's value overwrote this tab's) or null when plain.
    */
   cellInfo(rowId, colId) {
-    if (!this.cells.size && !this.errors.size && !this.conflicts.size) return null;
+    if (!this.cells.size && !this.refused.size && !this.conflicts.size) return null;
     const key = cellKey(rowId, colId);
     const p = this.cells.get(key);
     const op = p && this.records.get(p.opId);
-    const error = this.errors.get(key) || (op && (op.failed || op.aside) ? op.message : null) || null;
+    const refusal = p ? null : this.refused.message(key);
+    const error = refusal || (op && (op.failed || op.aside) ? op.message : null) || null;
     const c = this.conflicts.size ? this.conflicts.get(key) : null;
     const conflict = c && c.until > this.now() ? c.name : null;
     if (!p && !error && !conflict) return null;
     const info = { pending: !!p, failed: !!(op && op.failed), error };
     if (op && op.aside) info.aside = true;
+    if (refusal) info.refused = true;
     if (conflict) info.conflict = conflict;
     return info;
   }
@@ -117,7 +132,26 @@ export class PendingEdits {
     return n;
   }
 
-  errorCount() { return this.errors.size; }
+  /** Refused values shown (the status line never says "All changes saved" while there are any). */
+  errorCount() { return this.refused.size; }
+
+  /**
+   * The user discards the refused values of these cells (by ids; all when
+   * omitted): they show their committed values again. Returns how many went.
+   */
+  discardRefused(cells = null) {
+    return this.feed.batch(() => {
+      const n = cells ? this.refused.drop(cells.map(([rowId, colId]) => cellKey(rowId, colId))) : this.refused.dropAll();
+      if (n && !this.refused.size && this.lastRejection && !this.lastRejection.what && !this.lastRejection.plain) {
+        this.lastRejection = null;
+      }
+      this.feed.status();
+      return n;
+    });
+  }
+
+  /** Is a refused value shown in this cell? */
+  isRefused(rowId, colId) { return this.refused.size > 0 && this.refused.has(cellKey(rowId, colId)); }
 
   /** This op is this tab's and not answered yet. */
   has(opId) { return this.records.has(opId); }
@@ -135,7 +169,7 @@ export class PendingEdits {
   pend(rowId, colId, value, rec) {
     const key = cellKey(rowId, colId);
     this.cells.set(key, { value, opId: rec.id });
-    this.errors.delete(key);
+    if (this.refused.size) this.refused.drop([key]); // typed again: the new value replaces the refused one
     rec.keys.add(key);
     this.feed.touch(rowId, colId);
   }
@@ -187,7 +221,8 @@ export class PendingEdits {
 
   /** Rows or columns went away: so do their pending values and marks. */
   forget(match) {
-    for (const map of [this.cells, this.errors, this.conflicts, this.recent]) {
+    this.refused.forget(match);
+    for (const map of [this.cells, this.conflicts, this.recent]) {
       for (const key of [...map.keys()]) {
         const [rowId, colId] = splitKey(key);
         if (match(rowId, colId)) map.delete(key);
@@ -212,6 +247,8 @@ export class PendingEdits {
     for (const [opId, op] of this.records) {
       if (op.seq !== null && op.seq <= version) this._settleCommitted(opId);
     }
+    // Refused values kept on the device for cells gone meanwhile go too.
+    if (this.refused.size) this.refused.prune((rowId, colId) => !!this.store.row(rowId) && this.store.colIndexOf(colId) >= 0);
   }
 
   // --- Conflicts: another user's committed value overwrote what this tab just committed.
@@ -313,26 +350,29 @@ export class PendingEdits {
 
   // --- Answers of this tab's ops.
   /**
-   * The HTTP answer of an op. `status` is the HTTP status. Its event goes
-   * through the store's seq order; per-cell errors revert those cells and mark
-   * them; a refused optimistic op leaves the store needing the snapshot.
+   * The HTTP answer of an op. `status` is the HTTP status; `body` the op's body
+   * as sent (its values, should the op's pending values be settled already).
+   * Its event goes through the store's seq order; per-cell errors keep the
+   * values typed, refused (refused.js); a refused optimistic op leaves the
+   * store needing the snapshot.
    */
-  applyAnswer(opId, answer, status) {
+  applyAnswer(opId, answer, status, body = null) {
     this.feed.batch(() => {
       const isAnswer = answer && typeof answer === 'object' && 'applied' in answer;
-      if ((status >= 200 && status < 300) || (status === 422 && isAnswer)) this._applied(opId, answer);
-      else this._refused(opId, answer, status);
+      const sent = body || this.records.get(opId)?.body || null;
+      if ((status >= 200 && status < 300) || (status === 422 && isAnswer)) this._applied(opId, answer, sent);
+      else this._refused(opId, answer, status, sent);
       this.store.noteStanding();
     });
   }
 
-  _applied(opId, answer) {
+  _applied(opId, answer, sent) {
     const op = this.records.get(opId);
     if (op) { op.failed = false; op.message = null; }
     this.store.saw(answer.version); // a replay whose event was pruned: catch-up finds out
     // Errors first: applying the op's event settles the op and clears its pending values.
     const errors = Array.isArray(answer.errors) ? answer.errors : [];
-    for (const err of errors) this._reject(cellKey(err.row, err.col), opId, err.message);
+    for (const err of errors) this._reject(cellKey(err.row, err.col), opId, err.message, sent);
     if (errors.length) this.lastRejection = { count: errors.length, message: errors[0].message };
     if (answer.event) this.store.ingest(answer.event);
     if (!op) return;
@@ -341,13 +381,13 @@ export class PendingEdits {
   }
 
   /** The whole op was refused. */
-  _refused(opId, answer, status) {
+  _refused(opId, answer, status, sent) {
     const message = (answer && answer.message) || HISTORY_REFUSALS[answer && answer.error]
       || `The server refused the change (HTTP ${status}).`;
     const op = this.records.get(opId);
     if (!op) return;
     let count = 0;
-    for (const key of op.keys) if (this._reject(key, opId, message)) count += 1;
+    for (const key of op.keys) if (this._reject(key, opId, message, sent)) count += 1;
     if (OPTIMISTIC.has(op.kind)) this.store.markGuessing();
     if (HISTORY.has(op.kind)) {
       // Nothing to revert: the server changed nothing. Its message says why (and who).
@@ -358,12 +398,12 @@ export class PendingEdits {
     this._settle(opId);
   }
 
-  _reject(key, opId, message) {
+  /** The value typed into cell `key` by op `opId` was refused: it stays shown, with `message`. */
+  _reject(key, opId, message, sent) {
     const p = this.cells.get(key);
     if (p && p.opId !== opId) return false; // a newer edit of the cell is pending
     this.cells.delete(key);
-    this.errors.set(key, message);
-    this.feed.touch(...splitKey(key));
+    this.refused.refuse(key, p ? p.value : typedIn(sent, key), message, this.now());
     return true;
   }
 
