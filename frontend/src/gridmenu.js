@@ -21,7 +21,7 @@ const activeCol = (hot) => {
   return range ? Math.max(0, range.highlight.col) : 0;
 };
 
-/** Those of `cells` ([rowId, colId], few) that the selection covers. */
+/** Those of `cells` ([rowId, colId], few: the refused values) that the selection covers. */
 export function selectedCells(hot, grid, cells) {
   const ranges = (hot.getSelectedRange() || []).map((range) => [range.getTopStartCorner(), range.getBottomEndCorner()]);
   return cells.filter(([rowId, colId]) => {

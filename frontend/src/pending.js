@@ -6,6 +6,7 @@
 // No DOM. One record per op of this tab (`records`, by op id) says which cells,
 // rows and columns the op covers; localops.js makes them.
 import { cellKey, splitKey } from './committed.js';
+import { sentValue } from './refused.js';
 
 // Ops whose local effect is shown before the server answers: a refusal of
 // one of them means the tab shows something the server does not have.
@@ -22,14 +23,6 @@ const HISTORY_REFUSALS = {
 export const CONFLICT_WINDOW_MS = 5000;
 export const CONFLICT_SHOW_MS = 3000;
 const same = (a, b) => (a ?? null) === (b ?? null);
-
-/** The value an op's body sent for cell `key` (undefined: none). */
-function typedIn(body, key) {
-  if (!body || !Array.isArray(body.changes)) return undefined;
-  const [rowId, colId] = splitKey(key);
-  const change = body.changes.find((c) => c.row === rowId && c.col === colId);
-  return change ? change.value : undefined;
-}
 export const uuid = () => globalThis.crypto.randomUUID();
 
 export class PendingEdits {
@@ -149,9 +142,6 @@ export class PendingEdits {
       return n;
     });
   }
-
-  /** Is a refused value shown in this cell? */
-  isRefused(rowId, colId) { return this.refused.size > 0 && this.refused.has(cellKey(rowId, colId)); }
 
   /** This op is this tab's and not answered yet. */
   has(opId) { return this.records.has(opId); }
@@ -403,7 +393,7 @@ export class PendingEdits {
     const p = this.cells.get(key);
     if (p && p.opId !== opId) return false; // a newer edit of the cell is pending
     this.cells.delete(key);
-    this.refused.refuse(key, p ? p.value : typedIn(sent, key), message, this.now());
+    this.refused.refuse(key, p ? p.value : sentValue(sent, key), message, this.now());
     return true;
   }
 

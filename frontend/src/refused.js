@@ -19,6 +19,14 @@ export const MAX_KEPT = 1000;
 export const refusedPrefix = (userId) => `${PREFIX}${userId}.`;
 export const refusedKey = (userId, sheetId) => `${PREFIX}${userId}.${sheetId}`;
 
+/** The value an op's body sent for cell `key` (undefined: none), should its pending value be gone. */
+export function sentValue(body, key) {
+  if (!body || !Array.isArray(body.changes)) return undefined;
+  const [rowId, colId] = splitKey(key);
+  const change = body.changes.find((c) => c.row === rowId && c.col === colId);
+  return change ? change.value : undefined;
+}
+
 const validEntry = (e) => !!e && typeof e === 'object' && typeof e.message === 'string'
   && ['undefined', 'string', 'number', 'boolean'].includes(typeof e.value);
 

@@ -51,7 +51,7 @@ test('a refused value stays shown with its reason until the user corrects it', (
   refuseAbc(s);
   assert.equal(show(s, R1, C2), 'abc');
   assert.deepEqual(s.pending.cellInfo(R1, C2), { pending: false, failed: false, error: NOT_A_NUMBER, refused: true });
-  assert.ok(s.pending.isRefused(R1, C2));
+  assert.ok(s.refused.has(cellKey(R1, C2)));
   // Someone else changes the cell: what this user typed is still what they see.
   s.store.receive(cells(11, [{ row: R1, col: C2, value: 950 }]));
   assert.equal(s.store.row(R1).values[C2], 950);
