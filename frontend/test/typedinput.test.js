@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { browserPrefs, inputPrefs, readDate, readNumber, readTyped } from '../src/typedinput.js';
 import { browserTimeZone } from '../src/timezone.js';
+import { userActions } from '../src/actions.js';
+import { makeSheet } from './parts.js';
 
 test('the browser\'s language gives the decimal mark and the date order', () => {
   assert.deepEqual(browserPrefs('de-DE'), { decimal: ',', dateOrder: 'DMY' });
@@ -88,4 +90,25 @@ test('the browser\'s time zone, or null when Intl cannot say', () => {
   assert.equal(browserTimeZone({ DateTimeFormat: () => ({ resolvedOptions: () => ({ timeZone: 'Europe/Berlin' }) }) }), 'Europe/Berlin');
   assert.equal(browserTimeZone({ DateTimeFormat: () => { throw new Error('no'); } }), null);
   assert.equal(typeof browserTimeZone(), 'string');
+});
+
+test('typed, pasted and filled values of number and date columns go to the server as it reads them', () => {
+  const s = makeSheet({ clientId: 'me' });
+  const [T, N, D] = ['c-text', 'c-num', 'c-date'];
+  s.store.loadSnapshot({
+    id: 1, title: 'T', version: 1,
+    columns: [{ id: T, name: 'T', type: 'text' }, { id: N, name: 'N', type: 'number' }, { id: D, name: 'D', type: 'date' }],
+    rows: [{ id: 'r1', values: {} }],
+  });
+  const sent = [];
+  const on = userActions({
+    store: s.store, pending: s.pending, local: s.local, send: (op) => sent.push(op),
+    limits: { maxChanges: 1000, maxBytes: 1e6 }, prefs: { decimal: ',', dateOrder: 'DMY' },
+  });
+  // A grid edit or a paste into existing rows (Handsontable's afterChange either way).
+  on.editCells([{ row: 'r1', col: T, value: '3,50' }, { row: 'r1', col: N, value: '3,50' }, { row: 'r1', col: D, value: '15/03/2027' }]);
+  assert.deepEqual(sent[0].body.changes.map((c) => c.value), ['3,50', '3.50', '2027-03-15']);
+  // Pasted rows past the last one become an insert with the same reading.
+  on.appendRows([{ [N]: '1.234,5', [D]: '31/02/2027' }]);
+  assert.deepEqual(sent[1].body.rows[0].values, { [N]: '1234.5', [D]: '31/02/2027' });
 });
