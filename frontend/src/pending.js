@@ -7,6 +7,9 @@
 // rows and columns the op covers; localops.js makes them.
 import { cellKey, splitKey } from './committed.js';
 import { sentValue } from './refused.js';
+import { ConflictMarks } from './conflicts.js';
+
+export { CONFLICT_WINDOW_MS, CONFLICT_SHOW_MS } from './conflicts.js';
 
 // Ops whose local effect is shown before the server answers: a refusal of
 // one of them means the tab shows something the server does not have.
@@ -18,11 +21,6 @@ const HISTORY_REFUSALS = {
   nothing_to_redo: 'Nothing to redo.',
   undo_conflict: "Can't undo: what you changed was changed since by someone else.",
 };
-// A remote value that lands on a cell this tab committed this recently is a
-// conflict the user should see (their edit was overwritten), for CONFLICT_SHOW_MS.
-export const CONFLICT_WINDOW_MS = 5000;
-export const CONFLICT_SHOW_MS = 3000;
-const same = (a, b) => (a ?? null) === (b ?? null);
 export const uuid = () => globalThis.crypto.randomUUID();
 
 export class PendingEdits {
@@ -35,9 +33,7 @@ export class PendingEdits {
     this.cells = new Map(); // cellKey -> {value, opId}: the value this tab shows until the op is answered
     this.records = new Map(); // opId -> {id, kind, keys: Set, failed, message, seq, body, aside?, made?, deleting?}
     this.refused = refused; // cellKey -> the value typed and the reason it was refused (refused.js)
-    this.conflicts = new Map(); // cellKey -> {name, until}: another user's value overwrote this tab's
-    this.recent = new Map(); // cellKey -> {seq, at}: this tab's last committed write of the cell
-    this.conflictTimer = null;
+    this.marks = new ConflictMarks({ feed: this.feed, now }); // another user's value overwrote this tab's (conflicts.js)
     this.asideOps = 0; // ops refused as too old, kept for the user to review
     this.deletingRows = new Set();
     this.deletingCols = new Set();
@@ -74,14 +70,13 @@ export class PendingEdits {
    * while another user's value overwrote this tab's) or null when plain.
    */
   cellInfo(rowId, colId) {
-    if (!this.cells.size && !this.refused.size && !this.conflicts.size) return null;
+    if (!this.cells.size && !this.refused.size && !this.marks.size) return null;
     const key = cellKey(rowId, colId);
     const p = this.cells.get(key);
     const op = p && this.records.get(p.opId);
     const refusal = p ? null : this.refused.message(key);
     const error = refusal || (op && (op.failed || op.aside) ? op.message : null) || null;
-    const c = this.conflicts.size ? this.conflicts.get(key) : null;
-    const conflict = c && c.until > this.now() ? c.name : null;
+    const conflict = this.marks.nameAt(key);
     if (!p && !error && !conflict) return null;
     const info = { pending: !!p, failed: !!(op && op.failed), error };
     if (op && op.aside) info.aside = true;
@@ -212,20 +207,21 @@ export class PendingEdits {
   /** Rows or columns went away: so do their pending values and marks. */
   forget(match) {
     this.refused.forget(match);
-    for (const map of [this.cells, this.conflicts, this.recent]) {
-      for (const key of [...map.keys()]) {
-        const [rowId, colId] = splitKey(key);
-        if (match(rowId, colId)) map.delete(key);
-      }
-    }
+    this.marks.forget(match);
+    for (const key of [...this.cells.keys()]) if (match(...splitKey(key))) this.cells.delete(key);
   }
 
-  /** Before an event applies: the cells it overwrites that this tab just committed. */
-  beforeEvent(e) { return this._contested(e); }
+  /** Before an event applies: the cells another tab's event overwrites that this tab just committed. */
+  beforeEvent(e) {
+    if ((e.op_id && this.records.has(e.op_id)) || (e.broadcaster_id && e.broadcaster_id === this.clientId)) return null;
+    // An undo or redo only reverts its own user's changes (the server refuses it when someone else's came since).
+    if (HISTORY.has(e.kind)) return null;
+    return this.marks.contested(e, { pending: (key) => this.cells.has(key), shown: (key) => this._shown(key) });
+  }
 
   /** After an event applied: conflicts flagged, this tab's own op settled. */
   afterEvent(e, contested) {
-    if (contested) this._flagConflicts(contested, e);
+    if (contested) this.marks.flag(contested, e, (key) => this._shown(key));
     if (e.op_id && this.records.has(e.op_id)) {
       this.records.get(e.op_id).seq = e.seq;
       this._settle(e.op_id);
@@ -241,60 +237,17 @@ export class PendingEdits {
     if (this.refused.size) this.refused.prune((rowId, colId) => !!this.store.row(rowId) && this.store.colIndexOf(colId) >= 0);
   }
 
-  // --- Conflicts: another user's committed value overwrote what this tab just committed.
-  /** [cellKey, shown value] of the cells of a remote cells event that overwrite this tab's recent writes. */
-  _contested(e) {
-    if (e.type !== 'cells.changed' || !this.recent.size) return null;
-    if ((e.op_id && this.records.has(e.op_id)) || (e.broadcaster_id && e.broadcaster_id === this.clientId)) return null;
-    // An undo or redo only reverts its own user's changes (the server refuses it when someone else's came since).
-    if (HISTORY.has(e.kind)) return null;
-    const now = this.now();
-    const out = [];
-    for (const c of e.changes || []) {
-      const key = cellKey(c.row, c.col);
-      const mine = this.recent.get(key);
-      if (!mine) continue;
-      if (now - mine.at > CONFLICT_WINDOW_MS) { this.recent.delete(key); continue; }
-      // A pending edit of this tab will be committed after this event: it wins.
-      if (mine.seq >= e.seq || this.cells.has(key)) continue;
-      const row = this.store.row(c.row);
-      if (row) out.push([key, this.valueOf(row, c.col)]);
-    }
-    return out.length ? out : null;
-  }
+  /** Conflict marks whose time is up go (a timer does this too). */
+  expireConflicts() { this.marks.expire(); }
 
-  _flagConflicts(contested, e) {
-    const user = e.user || {};
-    const name = user.display_name || user.username || 'Someone else';
-    const until = this.now() + CONFLICT_SHOW_MS;
-    for (const [key, before] of contested) {
-      this.recent.delete(key);
-      const [rowId, colId] = splitKey(key);
-      const row = this.store.row(rowId);
-      if (!row || same(this.valueOf(row, colId), before)) continue;
-      this.conflicts.set(key, { name, until });
-      this.feed.touch(rowId, colId);
-    }
-    if (this.conflicts.size && !this.conflictTimer) this._expireLater();
-  }
+  /** The conflict marks by cell (cellKey -> {name, until}). */
+  get conflicts() { return this.marks.marks; }
 
-  _expireLater() {
-    this.conflictTimer = setTimeout(() => {
-      this.conflictTimer = null;
-      this.expireConflicts();
-    }, CONFLICT_SHOW_MS + 50);
-    if (this.conflictTimer && typeof this.conflictTimer.unref === 'function') this.conflictTimer.unref();
-  }
-
-  /** Drop conflict marks whose time is up (a timer calls this). */
-  expireConflicts() {
-    this.feed.batch(() => {
-      const now = this.now();
-      for (const [key, c] of this.conflicts) {
-        if (c.until <= now) { this.conflicts.delete(key); this.feed.touch(...splitKey(key)); }
-      }
-      if (this.conflicts.size && !this.conflictTimer) this._expireLater();
-    });
+  /** What cell `key` shows (undefined: its row is gone). */
+  _shown(key) {
+    const [rowId, colId] = splitKey(key);
+    const row = this.store.row(rowId);
+    return row ? this.valueOf(row, colId) : undefined;
   }
 
   // --- Settling: the op is done.
@@ -321,12 +274,9 @@ export class PendingEdits {
     for (const key of op.keys) {
       if (this.cells.get(key)?.opId === opId) {
         this.cells.delete(key);
-        if (op.seq !== null) this.recent.set(key, { seq: op.seq, at });
+        if (op.seq !== null) this.marks.committed(key, op.seq, at);
         this.feed.touch(...splitKey(key));
       }
-    }
-    if (this.recent.size > 10000) {
-      for (const [key, mine] of this.recent) if (at - mine.at > CONFLICT_WINDOW_MS) this.recent.delete(key);
     }
     this.store.markCommitted(op.made || [], opId);
     for (const id of op.deleting || []) {
