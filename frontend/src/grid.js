@@ -53,11 +53,12 @@ export class GridAdapter {
     this.renderers = this._renderers();
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
-    // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it.
+    // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it,
+    // for a viewer too (a role taken away while typing): it only changes what this tab shows.
     this.hot.getShortcutManager().getContext('grid').addShortcut({
       keys: [['Escape']],
       group: 'gridroom-refused',
-      runOnlyIf: () => this.editable && !this.editorOpen() && this.refusedIn().length > 0,
+      runOnlyIf: () => !this.editorOpen() && this.refusedIn().length > 0,
       callback: () => { on.discardRefused(this.refusedIn()); },
     });
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));

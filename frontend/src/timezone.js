@@ -28,7 +28,7 @@ export function offerBrowserZone(root, zone = browserTimeZone(), doc = globalThi
     }
     const use = doc.createElement('button');
     use.type = 'button';
-    use.className = 'button secondary';
+    use.className = 'button secondary time-zone-use';
     use.textContent = `Use this browser's zone (${zone.replace(/_/g, ' ')})`;
     use.hidden = input.value === zone;
     use.addEventListener('click', () => {
