@@ -169,6 +169,11 @@ def test_the_profile_overrides_the_browser_and_offers_its_time_zone(new_user):
     page: Page = ann.new_page()
     page.goto("/accounts/profile/")
     expect_live(page)
+    # What "as my browser's language" means here is said.
+    expect(page.locator("#input-auto-hint")).to_have_text(
+        "This browser (en-US) writes dates month first (03/15/2027)"
+        " and numbers with a decimal point (3.50)."
+    )
     page.get_by_label("Dates in cells").select_option("DMY")
     page.get_by_label("Decimal mark in cells").select_option("comma")
     # The browser's zone is offered first, and by a button.
@@ -188,6 +193,18 @@ def test_the_profile_overrides_the_browser_and_offers_its_time_zone(new_user):
     tab.expect_saved()
     assert committed(tab, 0, NUMBER) == 3.5
     assert committed(tab, 0, DATE) == "2027-04-03"
+
+
+def test_day_first_with_a_decimal_point_in_british_english(new_user):
+    ann = new_user("ann", locale="en-GB")
+    tab = typed_sheet(ann, "British")
+    tab.type_cell(0, DATE, "15/03/2027")
+    tab.type_cell(0, NUMBER, "1,234.50")
+    tab.expect_saved()
+    assert committed(tab, 0, DATE) == "2027-03-15"
+    assert committed(tab, 0, NUMBER) == 1234.5
+    tab.type_cell(1, NUMBER, "3,50")
+    expect_refused(tab, 1, NUMBER, "3,50", "“3,50” is not a number.")
 
 
 def test_a_time_zone_that_is_not_one_is_refused_with_words(new_user):

@@ -29,6 +29,15 @@ export function browserPrefs(lang) {
   return { decimal, dateOrder };
 }
 
+const DATE_WORDS = { DMY: 'day first (15/03/2027)', MDY: 'month first (03/15/2027)', YMD: 'year first (2027-03-15)' };
+
+/** What "auto" means in a browser of language `lang`, in words for the profile page. */
+export function describeBrowserInput(lang) {
+  const { decimal, dateOrder } = browserPrefs(lang);
+  const mark = decimal === ',' ? 'a decimal comma (3,50)' : 'a decimal point (3.50)';
+  return `This browser${lang ? ` (${lang})` : ''} writes dates ${DATE_WORDS[dateOrder]} and numbers with ${mark}.`;
+}
+
 /**
  * The preference in effect: the profile's choice (`decimal_mark`: auto, point,
  * comma; `date_order`: auto, DMY, MDY, YMD) over the browser's language `lang`.

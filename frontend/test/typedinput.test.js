@@ -2,8 +2,8 @@
 // what cannot be read is sent as typed (the server refuses it and says why).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserPrefs, inputPrefs, readDate, readNumber, readTyped } from '../src/typedinput.js';
-import { browserTimeZone } from '../src/timezone.js';
+import { browserPrefs, describeBrowserInput, inputPrefs, readDate, readNumber, readTyped } from '../src/typedinput.js';
+import { browserTimeZone } from '../src/profileform.js';
 import { userActions } from '../src/actions.js';
 import { makeSheet } from './parts.js';
 
@@ -16,6 +16,11 @@ test('the browser\'s language gives the decimal mark and the date order', () => 
   assert.deepEqual(browserPrefs('sv-SE'), { decimal: ',', dateOrder: 'YMD' });
   // Not a language: what the server reads as it is.
   assert.deepEqual(browserPrefs('not a language!'), { decimal: '.', dateOrder: 'YMD' });
+});
+
+test('the profile says what "auto" means in this browser', () => {
+  assert.equal(describeBrowserInput('de-DE'), 'This browser (de-DE) writes dates day first (15/03/2027) and numbers with a decimal comma (3,50).');
+  assert.equal(describeBrowserInput('en-US'), 'This browser (en-US) writes dates month first (03/15/2027) and numbers with a decimal point (3.50).');
 });
 
 test('the profile\'s choice wins over the browser; "auto" or nothing follows the browser', () => {
