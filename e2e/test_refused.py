@@ -156,6 +156,12 @@ def test_day_first_dates_and_decimal_comma_from_the_browser_language(new_user):
         "2027-03-15",
         "2027-03-15",
     ]
+    # Pasted (through Handsontable's paste, as Ctrl+V does): the same reading.
+    tab.select_cell(3, NUMBER)
+    tab.hot("hot.getPlugin('CopyPaste').paste(arg)", "7,25\t01.02.2027")
+    tab.expect_cell(3, DATE, "2027-02-01")
+    tab.expect_saved()
+    assert [committed(tab, 3, NUMBER), committed(tab, 3, DATE)] == [7.25, "2027-02-01"]
     # What cannot be read is kept and refused: the server says why.
     tab.type_cell(2, NUMBER, "1,234.50")
     expect_refused(tab, 2, NUMBER, "1,234.50", "is not a number")
