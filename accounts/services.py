@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from accounts import realtime
-from accounts.models import Profile
+from accounts.models import DateOrder, DecimalMark, Profile
 
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#db2777", "#65a30d"]
 
@@ -31,12 +31,30 @@ def profile_create(*, user) -> Profile:
 
 
 @transaction.atomic
-def profile_update(*, user, display_name: str, colour: str, time_zone: str) -> Profile:
-    """Save and, after commit, refresh every open tab of this user."""
+def profile_update(
+    *,
+    user,
+    display_name: str,
+    colour: str,
+    time_zone: str,
+    date_order: str | None = None,
+    decimal_mark: str | None = None,
+) -> Profile:
+    """Save and, after commit, refresh every open tab of this user. `date_order`
+    and `decimal_mark` (how the user types dates and numbers; None: unchanged)
+    are read by the sheet page when it opens."""
+    if date_order is not None and date_order not in DateOrder.values:
+        raise ValueError(f"Unknown date order {date_order!r}.")
+    if decimal_mark is not None and decimal_mark not in DecimalMark.values:
+        raise ValueError(f"Unknown decimal mark {decimal_mark!r}.")
     profile = user.profile
     profile.display_name = display_name
     profile.colour = colour
     profile.time_zone = time_zone
+    if date_order is not None:
+        profile.date_order = date_order
+    if decimal_mark is not None:
+        profile.decimal_mark = decimal_mark
     profile.save()
     transaction.on_commit(lambda: realtime.broadcast_profile_updated(user=user, profile=profile))
     return profile

@@ -40,13 +40,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=current)
     saved = False
     if request.method == "POST" and form.is_valid():
-        services.profile_update(
+        profile = services.profile_update(
             user=request.user,
             display_name=form.cleaned_data["display_name"],
             colour=form.cleaned_data["colour"],
             time_zone=form.cleaned_data["time_zone"],
+            date_order=form.cleaned_data["date_order"] or None,
+            decimal_mark=form.cleaned_data["decimal_mark"] or None,
         )
         saved = True
+        form = ProfileForm(
+            instance=profile
+        )  # as saved (a zone typed "europe/paris" is Europe/Paris)
         if not request.htmx:
             return redirect("profile")
     template = "accounts/profile.html#profile-form" if request.htmx else "accounts/profile.html"

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Page, expect
@@ -303,12 +304,13 @@ def new_user(
     new_context: Callable[..., BrowserContext], _e2e_recorder: Recorder, base_url: str
 ) -> Callable[[str], User]:
     """`new_user("ann")`: a new browser context with a freshly signed-up user
-    (unique username), so tests never share state."""
+    (unique username), so tests never share state. Keyword arguments go to the
+    context (`locale="de-DE"`, `timezone_id=...`)."""
     made = {"n": 0}
 
-    def make(prefix: str = "user") -> User:
+    def make(prefix: str = "user", **context_args: Any) -> User:
         made["n"] += 1
-        context = new_context()
+        context = new_context(**context_args)
         _e2e_recorder.watch(context, f"user{made['n']}")
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)

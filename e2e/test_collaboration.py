@@ -63,7 +63,7 @@ def test_add_row_button_reaches_other_tabs(new_user):
     tab1.expect_cell(rows, 0, "last")
 
 
-def test_rejected_value_is_marked_reverts_and_never_reaches_other_tabs(new_user):
+def test_rejected_value_is_kept_marked_and_never_reaches_other_tabs(new_user):
     ann = new_user("ann")
     sheet_id = create_sheet(ann.new_page(), "Numbers")
     tab1, tab2, tab3 = open_tabs(ann, sheet_id, 3)
@@ -75,11 +75,11 @@ def test_rejected_value_is_marked_reverts_and_never_reaches_other_tabs(new_user)
     for tab in (tab2, tab3):
         tab.watch_for_text("twelve")
     tab1.type_cell(0, 1, "twelve")
-    # Tab 1 says it was rejected, and the cell goes back to the committed value.
+    # Tab 1 says it was rejected, and keeps what was typed in sight (docs/client.md).
     rejected = tab1.cell(0, 1)
     expect(rejected).to_have_class(re.compile(r"\bcell-error\b"))
     expect(tab1.status()).to_contain_text(re.compile("reject", re.IGNORECASE))
-    tab1.expect_cell(0, 1, "12")
+    tab1.expect_cell(0, 1, "twelve")
 
     # A later valid edit arrives in tabs 2 and 3 (the sync point) ...
     tab1.type_cell(1, 1, "34")
@@ -89,4 +89,7 @@ def test_rejected_value_is_marked_reverts_and_never_reaches_other_tabs(new_user)
         tab.expect_cell(0, 1, "12")
         assert not tab.saw_text("twelve")
         assert not any("twelve" in frame for frame in tab.frames)
+    # Discarded (Escape on the cell), tab 1 shows the committed value again.
+    tab1.select_cell(0, 1)
+    tab1.page.keyboard.press("Escape")
     tab1.expect_cell(0, 1, "12")

@@ -48,7 +48,7 @@ def test_profile_change_updates_the_other_tab_without_reload(new_user):
     profile.goto("/accounts/profile/")
     expect_live(profile)
     profile.get_by_label("Display name").fill("Ann Example")
-    profile.get_by_label("Time zone").select_option("Pacific/Kiritimati")
+    profile.get_by_label("Time zone").fill("Pacific/Kiritimati")
     profile.get_by_role("button", name="Save profile").click()
     expect(profile.get_by_role("status").filter(has_text="Profile saved")).to_be_visible()
 

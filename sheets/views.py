@@ -110,5 +110,10 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "max_changes_per_op": settings.MAX_CHANGES_PER_OP,
         "max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         "sheet_list_url": reverse("sheet_list"),
+        # How this user types numbers and dates ("auto": as the browser's language does).
+        "input_locale": {
+            "date_order": request.user.profile.date_order,
+            "decimal_mark": request.user.profile.decimal_mark,
+        },
     }
     return render(request, "sheets/detail.html", {"sheet": sheet, "sheet_config": config})

@@ -144,7 +144,14 @@ def test_profile_page_shows_labelled_form(auth_client):
 
 
 def _profile_form(**overrides) -> dict:
-    return {"display_name": "Ann B.", "colour": "#AA00FF", "time_zone": "Europe/Paris", **overrides}
+    return {
+        "display_name": "Ann B.",
+        "colour": "#AA00FF",
+        "time_zone": "Europe/Paris",
+        "date_order": "DMY",
+        "decimal_mark": "comma",
+        **overrides,
+    }
 
 
 def test_profile_saved_with_htmx_returns_the_partial_and_broadcasts(
@@ -196,7 +203,9 @@ def test_profile_saved_with_plain_post_redirects(auth_client, user):
         ("colour", "red", "A colour is written #rrggbb."),
         ("colour", "#12345", "A colour is written #rrggbb."),
         ("colour", "#12345g", "A colour is written #rrggbb."),
-        ("time_zone", "Mars/Olympus_Mons", "Select a valid choice."),
+        ("time_zone", "Mars/Olympus_Mons", "Choose a time zone from the list"),
+        ("date_order", "YDM", "Select a valid choice."),
+        ("decimal_mark", "dot", "Select a valid choice."),
         ("time_zone", "", "This field is required."),
         ("display_name", "   ", ""),
         ("display_name", "", ""),
@@ -255,3 +264,57 @@ def test_the_migration_makes_the_profiles_that_are_missing(make_user):
     migration.make_missing_profiles(apps, None)
     assert Profile.objects.get(user=ann).display_name == "ann2"
     assert Profile.objects.get(user=bob).pk == kept
+
+
+# --- How the user types dates and numbers, and the time zone picker
+
+
+def test_profile_saves_how_the_user_types_dates_and_numbers(auth_client, user):
+    response = auth_client.post("/accounts/profile/", _profile_form(), **HX)
+    assert b"Profile saved." in response.content
+    profile = Profile.objects.get(user=user)
+    assert (profile.date_order, profile.decimal_mark) == ("DMY", "comma")
+
+
+def test_new_profiles_follow_the_browser_for_dates_and_numbers(user):
+    profile = selectors.profile_for(user=user)
+    assert (profile.date_order, profile.decimal_mark) == ("auto", "auto")
+
+
+def test_profile_page_labels_the_input_preferences_and_lists_time_zones(auth_client):
+    response = auth_client.get("/accounts/profile/")
+    found = labels(response)
+    assert found["id_date_order"] == "Dates in cells"
+    assert found["id_decimal_mark"] == "Decimal mark in cells"
+    html = response.content.decode()
+    assert re.search(r'<input[^>]*list="time-zones"[^>]*id="id_time_zone"', html)
+    options = re.findall(r'<datalist id="time-zones">(.*?)</datalist>', html, re.S)
+    assert len(options) == 1
+    assert '<option value="Europe/Paris">' in options[0]
+    assert options[0].count("<option") > 300
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("America/New York", "America/New_York"), ("europe/paris", "Europe/Paris"), (" UTC ", "UTC")],
+)
+def test_a_time_zone_typed_with_spaces_or_in_other_case_is_the_listed_zone(
+    auth_client, user, typed, stored
+):
+    response = auth_client.post("/accounts/profile/", _profile_form(time_zone=typed))
+    assert response.status_code == 302
+    assert Profile.objects.get(user=user).time_zone == stored
+
+
+def test_profile_update_refuses_unknown_input_preferences_and_changes_nothing(user):
+    for bad in ({"date_order": "YDM"}, {"decimal_mark": "dot"}):
+        with pytest.raises(ValueError):
+            services.profile_update(
+                user=user, display_name="Z", colour="#000000", time_zone="UTC", **bad
+            )
+    profile = Profile.objects.get(user=user)
+    assert (profile.display_name, profile.date_order, profile.decimal_mark) == (
+        "ann",
+        "auto",
+        "auto",
+    )

@@ -3,22 +3,30 @@
 // limits (opqueue.js), and is queued (`send`, saving.js) in the order made.
 import { splitChanges, splitItems, splitRowValues } from './opqueue.js';
 import { bindUndoButtons } from './undokeys.js';
+import { readTyped } from './typedinput.js';
 
 const lastId = (list) => (list.length ? list[list.length - 1].id : null);
 
 /**
  * The grid's `on` callbacks (grid.js). `grid()` gives the grid adapter once it
  * exists (it is made with these callbacks); `dialog` is the column dialog;
- * `presence` the presence view; `onRendered()` runs after each repaint.
+ * `presence` the presence view; `onRendered()` runs after each repaint;
+ * `prefs` how the user writes numbers and dates (typedinput.js `inputPrefs`).
  */
-export function userActions({ store, local, send, limits, grid, dialog, presence, onRendered }) {
+export function userActions({ store, pending, local, send, limits, grid, dialog, presence, onRendered, prefs }) {
+  // Typed, pasted or filled: numbers and dates as the user writes them become what the server reads.
+  const read = (colId, value) => readTyped(store.columns[store.colIndexOf(colId)]?.type, value, prefs);
   return {
     editCells(changes) {
-      for (const chunk of splitChanges(changes, limits)) send(local.editCells(chunk));
+      const typed = changes.map((c) => ({ ...c, value: read(c.col, c.value) }));
+      for (const chunk of splitChanges(typed, limits)) send(local.editCells(chunk));
     },
     appendRows(valuesList) {
-      for (const chunk of splitRowValues(valuesList, limits)) send(local.insertRows(lastId(store.rows), chunk));
+      const typed = valuesList.map((values) => Object.fromEntries(Object.entries(values).map(([col, v]) => [col, read(col, v)])));
+      for (const chunk of splitRowValues(typed, limits)) send(local.insertRows(lastId(store.rows), chunk));
     },
+    /** Refused values of these cells ([rowId, colId]) go back to the committed ones. */
+    discardRefused(cells) { pending.discardRefused(cells); },
     insertRow(after) {
       const op = local.insertRows(after, [{}]);
       if (op) { grid().focusRow(op.body.rows[0].id); send(op); }

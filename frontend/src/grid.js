@@ -7,7 +7,8 @@ import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } fro
 import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from 'handsontable/plugins';
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex, selectionToRanges } from './presence.js';
-import { bindUndoKeys, undoShortcuts } from './undokeys.js';
+import { bindUndoKeys } from './undokeys.js';
+import { menuItems, selectedCells } from './gridmenu.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -22,7 +23,6 @@ registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (u
 const NOT_EDITS = new Set(['loadData', 'updateData', 'updateSettings']);
 const COL_WIDTH = 160;
 const ROW_HEIGHT = 29;
-const SEPARATOR = { name: '---------' };
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -31,73 +31,6 @@ function sanitizer(content, context) {
   // Pasted HTML is parsed by DOMParser (inert); everything else is shown as text.
   if (typeof context === 'string' && context.startsWith('CopyPaste.')) return content;
   return escapeHtml(content);
-}
-
-/** Visual indexes (sorted) covered by the selection along `axis` ('row' or 'col'), below `count`. */
-function selectedIndexes(hot, axis, count) {
-  const out = new Set();
-  for (const range of hot.getSelectedRange() || []) {
-    const from = Math.max(0, Math.min(range.from[axis], range.to[axis]));
-    const to = Math.max(range.from[axis], range.to[axis]);
-    for (let i = from; i <= to && i < count; i += 1) out.add(i);
-  }
-  return [...out].sort((a, b) => a - b);
-}
-
-const activeCol = (hot) => {
-  const range = hot.getSelectedRangeActive();
-  return range ? Math.max(0, range.highlight.col) : 0;
-};
-
-/** The context menu: row, column and undo items, calling `on`. `grid` knows the ids shown. */
-function menuItems(grid, on) {
-  const rowsOf = (hot) => selectedIndexes(hot, 'row', grid.rowIds.length);
-  const colsOf = (hot) => selectedIndexes(hot, 'col', grid.colIds.length);
-  const keys = undoShortcuts();
-  return {
-    gr_undo: { name: `Undo (${keys.undo})`, callback() { on.undo(); } },
-    gr_redo: { name: `Redo (${keys.redo})`, callback() { on.redo(); } },
-    sep0: SEPARATOR,
-    gr_row_above: {
-      name: 'Insert row above',
-      callback() { const r = rowsOf(this)[0] ?? 0; on.insertRow(r > 0 ? grid.rowIds[r - 1] : null); },
-    },
-    gr_row_below: {
-      name: 'Insert row below',
-      callback() { const rows = rowsOf(this); on.insertRow(grid.rowIds[rows[rows.length - 1]] ?? grid.rowIds[grid.rowIds.length - 1] ?? null); },
-    },
-    gr_remove_row: {
-      name: 'Remove row',
-      // A whole column is selected: "remove row" would remove every row.
-      disabled() { return !grid.rowIds.length || !!this.selection?.isSelectedByColumnHeader?.(); },
-      callback() { on.deleteRows(rowsOf(this).map((r) => grid.rowIds[r])); },
-    },
-    sep1: SEPARATOR,
-    gr_col_left: {
-      name: 'Insert column left',
-      callback() { const c = colsOf(this)[0] ?? 0; on.insertColumn(c > 0 ? grid.colIds[c - 1] : null); },
-    },
-    gr_col_right: {
-      name: 'Insert column right',
-      callback() { const cols = colsOf(this); on.insertColumn(grid.colIds[cols[cols.length - 1]] ?? grid.colIds[grid.colIds.length - 1] ?? null); },
-    },
-    gr_remove_col: {
-      name: 'Remove column',
-      disabled() { return !grid.colIds.length || !!this.selection?.isSelectedByRowHeader?.(); },
-      callback() { on.deleteColumns(colsOf(this).map((c) => grid.colIds[c])); },
-    },
-    sep2: SEPARATOR,
-    gr_rename_col: {
-      name: 'Rename column…',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.editColumn(grid.colIds[activeCol(this)], 'name'); },
-    },
-    gr_col_settings: {
-      name: 'Column settings…',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
-    },
-  };
 }
 
 export class GridAdapter {
@@ -120,6 +53,14 @@ export class GridAdapter {
     this.renderers = this._renderers();
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
+    // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it,
+    // for a viewer too (a role taken away while typing): it only changes what this tab shows.
+    this.hot.getShortcutManager().getContext('grid').addShortcut({
+      keys: [['Escape']],
+      group: 'gridroom-refused',
+      runOnlyIf: () => !this.editorOpen() && this.refusedIn().length > 0,
+      callback: () => { on.discardRefused(this.refusedIn()); },
+    });
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
     this.unsubscribe = store.subscribe((change) => this._changed(change));
   }
@@ -156,6 +97,7 @@ export class GridAdapter {
     const info = this.pending.cellInfo(this.rowIds[row], this.colIds[col]);
     TD.classList.toggle('cell-pending', !!(info && info.pending));
     TD.classList.toggle('cell-error', !!(info && info.error));
+    TD.classList.toggle('cell-refused', !!(info && info.refused)); // what was typed, kept in sight
     TD.classList.toggle('cell-conflict', !!(info && info.conflict)); // another user's value replaced this tab's
     if (!this.outlines) this.outlines = new SelectionIndex(this.marks, this.rowPos, this.colPos);
     const seen = this.outlines.at(row, col);
@@ -171,7 +113,8 @@ export class GridAdapter {
       TD.style.removeProperty('--selected-by-shadow');
     }
     const conflict = info && info.conflict ? `Changed by ${info.conflict} just after your edit` : '';
-    const title = [info && info.error, conflict, names].filter(Boolean).join('\n');
+    const refused = info && info.refused ? 'Not saved. Enter to correct it, Escape to discard it.' : '';
+    const title = [info && info.error, refused, conflict, names].filter(Boolean).join('\n');
     if (title) TD.title = title;
     else TD.removeAttribute('title');
   }
@@ -397,4 +340,10 @@ export class GridAdapter {
   }
 
   canEdit() { return this.editable; }
+
+  /** Cells of the selection ([rowId, colId]) that show a refused value. */
+  refusedIn(hot = this.hot) {
+    const { refused } = this.pending;
+    return hot && refused.size ? selectedCells(hot, this, refused.list()) : [];
+  }
 }

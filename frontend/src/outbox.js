@@ -13,6 +13,7 @@
 // is free; without Web Locks, an entry marked closed (pagehide) or not written
 // for STALE_MS is taken as gone.
 import { opWeight } from './opqueue.js';
+import { refusedPrefix } from './refused.js';
 
 const PREFIX = 'gridroom.outbox.v1.';
 export const STALE_MS = 10 * 60 * 1000;
@@ -91,10 +92,10 @@ export function loggedOutAt(storage, userId) {
   try { return Number(storage.getItem(logoutKey(userId))) || 0; } catch (err) { return 0; }
 }
 
-/** Log out: every saved queue of the user goes, and open tabs learn it was on purpose. */
+/** Log out: every saved queue and refused value (refused.js) of the user goes, and open tabs learn it was on purpose. */
 export function clearUser(storage, userId, now = Date.now()) {
   if (!storage) return;
-  for (const key of keysWith(storage, userPrefix(userId))) {
+  for (const key of [...keysWith(storage, userPrefix(userId)), ...keysWith(storage, refusedPrefix(userId))]) {
     try { storage.removeItem(key); } catch (err) { /* nothing to free */ }
   }
   try { storage.setItem(logoutKey(userId), String(now)); } catch (err) { /* full: the keys are gone anyway */ }

@@ -1,10 +1,15 @@
 // The pending edits: what this tab changed that is not committed yet, shown
 // over the committed store (committed.js) until the server answers, and the
-// marks the user should see: failed and rejected cells, ops set aside as too
-// old, and conflicts (another user's value overwrote what this tab just wrote).
+// marks the user should see: failed cells, ops set aside as too old, and
+// conflicts (another user's value overwrote what this tab just wrote). Values
+// the server refused stay shown with the reason (`refused`, refused.js).
 // No DOM. One record per op of this tab (`records`, by op id) says which cells,
 // rows and columns the op covers; localops.js makes them.
 import { cellKey, splitKey } from './committed.js';
+import { sentValue } from './refused.js';
+import { ConflictMarks } from './conflicts.js';
+
+export { CONFLICT_WINDOW_MS, CONFLICT_SHOW_MS } from './conflicts.js';
 
 // Ops whose local effect is shown before the server answers: a refusal of
 // one of them means the tab shows something the server does not have.
@@ -18,25 +23,19 @@ const HISTORY_REFUSALS = {
   nothing_to_redo: 'Nothing to redo.',
   undo_conflict: "Can't undo: what you changed was changed since by someone else.",
 };
-// A remote value that lands on a cell this tab committed this recently is a
-// conflict the user should see (their edit was overwritten), for CONFLICT_SHOW_MS.
-export const CONFLICT_WINDOW_MS = 5000;
-export const CONFLICT_SHOW_MS = 3000;
-const same = (a, b) => (a ?? null) === (b ?? null);
 export const uuid = () => globalThis.crypto.randomUUID();
 
 export class PendingEdits {
-  constructor({ store, clientId, now = () => Date.now() }) {
+  /** `refused` is the refused values (refused.js), made with the store's feed (sheetstate.js). */
+  constructor({ store, clientId, now = () => Date.now(), refused }) {
     this.store = store;
     this.feed = store.feed;
     this.clientId = clientId || uuid();
     this.now = now;
     this.cells = new Map(); // cellKey -> {value, opId}: the value this tab shows until the op is answered
     this.records = new Map(); // opId -> {id, kind, keys: Set, failed, message, seq, body, aside?, made?, deleting?}
-    this.errors = new Map(); // cellKey -> message of a rejected value
-    this.conflicts = new Map(); // cellKey -> {name, until}: another user's value overwrote this tab's
-    this.recent = new Map(); // cellKey -> {seq, at}: this tab's last committed write of the cell
-    this.conflictTimer = null;
+    this.refused = refused; // cellKey -> the value typed and the reason it was refused (refused.js)
+    this.marks = new ConflictMarks({ feed: this.feed, now }); // another user's value overwrote this tab's (conflicts.js)
     this.asideOps = 0; // ops refused as too old, kept for the user to review
     this.deletingRows = new Set();
     this.deletingCols = new Set();
@@ -47,7 +46,7 @@ export class PendingEdits {
     store.attach(this);
   }
 
-  /** What a cell shows: the pending edit if there is one, else the committed value. */
+  /** What a cell shows: the pending edit, else the refused value typed, else the committed value. */
   display(rowIndex, colIndex) {
     const row = this.store.rows[rowIndex];
     const col = this.store.columns[colIndex];
@@ -56,9 +55,12 @@ export class PendingEdits {
   }
 
   valueOf(row, colId) {
-    if (this.cells.size) {
-      const p = this.cells.get(cellKey(row.id, colId));
+    if (this.cells.size || this.refused.size) {
+      const key = cellKey(row.id, colId);
+      const p = this.cells.get(key);
       if (p) return p.value;
+      const typed = this.refused.value(key);
+      if (typed !== undefined) return typed;
     }
     const v = row.values[colId];
     return v === undefined ? null : v;
@@ -66,20 +68,21 @@ export class PendingEdits {
 
   /**
    * Marks for one cell by ids: {pending, failed, error} (plus `aside: true` for an
-   * op kept for review, `conflict: name` while another user's value overwrote this
-   * tab's) or null when plain.
+   * op kept for review, `refused: true` for a refused value shown, `conflict: name`
+   * while another user's value overwrote this tab's) or null when plain.
    */
   cellInfo(rowId, colId) {
-    if (!this.cells.size && !this.errors.size && !this.conflicts.size) return null;
+    if (!this.cells.size && !this.refused.size && !this.marks.size) return null;
     const key = cellKey(rowId, colId);
     const p = this.cells.get(key);
     const op = p && this.records.get(p.opId);
-    const error = this.errors.get(key) || (op && (op.failed || op.aside) ? op.message : null) || null;
-    const c = this.conflicts.size ? this.conflicts.get(key) : null;
-    const conflict = c && c.until > this.now() ? c.name : null;
+    const refusal = p ? null : this.refused.message(key);
+    const error = refusal || (op && (op.failed || op.aside) ? op.message : null) || null;
+    const conflict = this.marks.nameAt(key);
     if (!p && !error && !conflict) return null;
     const info = { pending: !!p, failed: !!(op && op.failed), error };
     if (op && op.aside) info.aside = true;
+    if (refusal) info.refused = true;
     if (conflict) info.conflict = conflict;
     return info;
   }
@@ -119,7 +122,23 @@ export class PendingEdits {
     return n;
   }
 
-  errorCount() { return this.errors.size; }
+  /** Refused values shown (the status line never says "All changes saved" while there are any). */
+  errorCount() { return this.refused.size; }
+
+  /**
+   * The user discards the refused values of these cells (by ids; all when
+   * omitted): they show their committed values again. Returns how many went.
+   */
+  discardRefused(cells = null) {
+    return this.feed.batch(() => {
+      const n = cells ? this.refused.drop(cells.map(([rowId, colId]) => cellKey(rowId, colId))) : this.refused.dropAll();
+      if (n && !this.refused.size && this.lastRejection && !this.lastRejection.what && !this.lastRejection.plain) {
+        this.lastRejection = null;
+      }
+      this.feed.status();
+      return n;
+    });
+  }
 
   /** This op is this tab's and not answered yet. */
   has(opId) { return this.records.has(opId); }
@@ -137,7 +156,7 @@ export class PendingEdits {
   pend(rowId, colId, value, rec) {
     const key = cellKey(rowId, colId);
     this.cells.set(key, { value, opId: rec.id });
-    this.errors.delete(key);
+    if (this.refused.size) this.refused.drop([key]); // typed again: the new value replaces the refused one
     rec.keys.add(key);
     this.feed.touch(rowId, colId);
   }
@@ -189,20 +208,22 @@ export class PendingEdits {
 
   /** Rows or columns went away: so do their pending values and marks. */
   forget(match) {
-    for (const map of [this.cells, this.errors, this.conflicts, this.recent]) {
-      for (const key of [...map.keys()]) {
-        const [rowId, colId] = splitKey(key);
-        if (match(rowId, colId)) map.delete(key);
-      }
-    }
+    this.refused.forget(match);
+    this.marks.forget(match);
+    for (const key of [...this.cells.keys()]) if (match(...splitKey(key))) this.cells.delete(key);
   }
 
-  /** Before an event applies: the cells it overwrites that this tab just committed. */
-  beforeEvent(e) { return this._contested(e); }
+  /** Before an event applies: the cells another tab's event overwrites that this tab just committed. */
+  beforeEvent(e) {
+    if ((e.op_id && this.records.has(e.op_id)) || (e.broadcaster_id && e.broadcaster_id === this.clientId)) return null;
+    // An undo or redo only reverts its own user's changes (the server refuses it when someone else's came since).
+    if (HISTORY.has(e.kind)) return null;
+    return this.marks.contested(e, { pending: (key) => this.cells.has(key), shown: (key) => this._shown(key) });
+  }
 
   /** After an event applied: conflicts flagged, this tab's own op settled. */
   afterEvent(e, contested) {
-    if (contested) this._flagConflicts(contested, e);
+    if (contested) this.marks.flag(contested, e, (key) => this._shown(key));
     if (e.op_id && this.records.has(e.op_id)) {
       this.records.get(e.op_id).seq = e.seq;
       this._settle(e.op_id);
@@ -214,62 +235,21 @@ export class PendingEdits {
     for (const [opId, op] of this.records) {
       if (op.seq !== null && op.seq <= version) this._settleCommitted(opId);
     }
+    // Refused values kept on the device for cells gone meanwhile go too.
+    if (this.refused.size) this.refused.prune((rowId, colId) => !!this.store.row(rowId) && this.store.colIndexOf(colId) >= 0);
   }
 
-  // --- Conflicts: another user's committed value overwrote what this tab just committed.
-  /** [cellKey, shown value] of the cells of a remote cells event that overwrite this tab's recent writes. */
-  _contested(e) {
-    if (e.type !== 'cells.changed' || !this.recent.size) return null;
-    if ((e.op_id && this.records.has(e.op_id)) || (e.broadcaster_id && e.broadcaster_id === this.clientId)) return null;
-    // An undo or redo only reverts its own user's changes (the server refuses it when someone else's came since).
-    if (HISTORY.has(e.kind)) return null;
-    const now = this.now();
-    const out = [];
-    for (const c of e.changes || []) {
-      const key = cellKey(c.row, c.col);
-      const mine = this.recent.get(key);
-      if (!mine) continue;
-      if (now - mine.at > CONFLICT_WINDOW_MS) { this.recent.delete(key); continue; }
-      // A pending edit of this tab will be committed after this event: it wins.
-      if (mine.seq >= e.seq || this.cells.has(key)) continue;
-      const row = this.store.row(c.row);
-      if (row) out.push([key, this.valueOf(row, c.col)]);
-    }
-    return out.length ? out : null;
-  }
+  /** Conflict marks whose time is up go (a timer does this too). */
+  expireConflicts() { this.marks.expire(); }
 
-  _flagConflicts(contested, e) {
-    const user = e.user || {};
-    const name = user.display_name || user.username || 'Someone else';
-    const until = this.now() + CONFLICT_SHOW_MS;
-    for (const [key, before] of contested) {
-      this.recent.delete(key);
-      const [rowId, colId] = splitKey(key);
-      const row = this.store.row(rowId);
-      if (!row || same(this.valueOf(row, colId), before)) continue;
-      this.conflicts.set(key, { name, until });
-      this.feed.touch(rowId, colId);
-    }
-    if (this.conflicts.size && !this.conflictTimer) this._expireLater();
-  }
+  /** The conflict marks by cell (cellKey -> {name, until}). */
+  get conflicts() { return this.marks.marks; }
 
-  _expireLater() {
-    this.conflictTimer = setTimeout(() => {
-      this.conflictTimer = null;
-      this.expireConflicts();
-    }, CONFLICT_SHOW_MS + 50);
-    if (this.conflictTimer && typeof this.conflictTimer.unref === 'function') this.conflictTimer.unref();
-  }
-
-  /** Drop conflict marks whose time is up (a timer calls this). */
-  expireConflicts() {
-    this.feed.batch(() => {
-      const now = this.now();
-      for (const [key, c] of this.conflicts) {
-        if (c.until <= now) { this.conflicts.delete(key); this.feed.touch(...splitKey(key)); }
-      }
-      if (this.conflicts.size && !this.conflictTimer) this._expireLater();
-    });
+  /** What cell `key` shows (undefined: its row is gone). */
+  _shown(key) {
+    const [rowId, colId] = splitKey(key);
+    const row = this.store.row(rowId);
+    return row ? this.valueOf(row, colId) : undefined;
   }
 
   // --- Settling: the op is done.
@@ -296,12 +276,9 @@ export class PendingEdits {
     for (const key of op.keys) {
       if (this.cells.get(key)?.opId === opId) {
         this.cells.delete(key);
-        if (op.seq !== null) this.recent.set(key, { seq: op.seq, at });
+        if (op.seq !== null) this.marks.committed(key, op.seq, at);
         this.feed.touch(...splitKey(key));
       }
-    }
-    if (this.recent.size > 10000) {
-      for (const [key, mine] of this.recent) if (at - mine.at > CONFLICT_WINDOW_MS) this.recent.delete(key);
     }
     this.store.markCommitted(op.made || [], opId);
     for (const id of op.deleting || []) {
@@ -315,26 +292,29 @@ export class PendingEdits {
 
   // --- Answers of this tab's ops.
   /**
-   * The HTTP answer of an op. `status` is the HTTP status. Its event goes
-   * through the store's seq order; per-cell errors revert those cells and mark
-   * them; a refused optimistic op leaves the store needing the snapshot.
+   * The HTTP answer of an op. `status` is the HTTP status; `body` the op's body
+   * as sent (its values, should the op's pending values be settled already).
+   * Its event goes through the store's seq order; per-cell errors keep the
+   * values typed, refused (refused.js); a refused optimistic op leaves the
+   * store needing the snapshot.
    */
-  applyAnswer(opId, answer, status) {
+  applyAnswer(opId, answer, status, body = null) {
     this.feed.batch(() => {
       const isAnswer = answer && typeof answer === 'object' && 'applied' in answer;
-      if ((status >= 200 && status < 300) || (status === 422 && isAnswer)) this._applied(opId, answer);
-      else this._refused(opId, answer, status);
+      const sent = body || this.records.get(opId)?.body || null;
+      if ((status >= 200 && status < 300) || (status === 422 && isAnswer)) this._applied(opId, answer, sent);
+      else this._refused(opId, answer, status, sent);
       this.store.noteStanding();
     });
   }
 
-  _applied(opId, answer) {
+  _applied(opId, answer, sent) {
     const op = this.records.get(opId);
     if (op) { op.failed = false; op.message = null; }
     this.store.saw(answer.version); // a replay whose event was pruned: catch-up finds out
     // Errors first: applying the op's event settles the op and clears its pending values.
     const errors = Array.isArray(answer.errors) ? answer.errors : [];
-    for (const err of errors) this._reject(cellKey(err.row, err.col), opId, err.message);
+    for (const err of errors) this._reject(cellKey(err.row, err.col), opId, err.message, sent);
     if (errors.length) this.lastRejection = { count: errors.length, message: errors[0].message };
     if (answer.event) this.store.ingest(answer.event);
     if (!op) return;
@@ -343,13 +323,13 @@ export class PendingEdits {
   }
 
   /** The whole op was refused. */
-  _refused(opId, answer, status) {
+  _refused(opId, answer, status, sent) {
     const message = (answer && answer.message) || HISTORY_REFUSALS[answer && answer.error]
       || `The server refused the change (HTTP ${status}).`;
     const op = this.records.get(opId);
     if (!op) return;
     let count = 0;
-    for (const key of op.keys) if (this._reject(key, opId, message)) count += 1;
+    for (const key of op.keys) if (this._reject(key, opId, message, sent)) count += 1;
     if (OPTIMISTIC.has(op.kind)) this.store.markGuessing();
     if (REVERTS.has(op.kind)) {
       // Nothing to revert: the server changed nothing. Its message says why (and who).
@@ -360,12 +340,12 @@ export class PendingEdits {
     this._settle(opId);
   }
 
-  _reject(key, opId, message) {
+  /** The value typed into cell `key` by op `opId` was refused: it stays shown, with `message`. */
+  _reject(key, opId, message, sent) {
     const p = this.cells.get(key);
     if (p && p.opId !== opId) return false; // a newer edit of the cell is pending
     this.cells.delete(key);
-    this.errors.set(key, message);
-    this.feed.touch(...splitKey(key));
+    this.refused.refuse(key, p ? p.value : sentValue(sent, key), message, this.now());
     return true;
   }
 

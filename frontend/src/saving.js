@@ -7,6 +7,7 @@
 import { OpQueue, opWeight } from './opqueue.js';
 import { Outbox, TOUCH_MS, defaultStorage, setLocalUnsent } from './outbox.js';
 import { StatusLine, describeStatus } from './status.js';
+import { refusedKey } from './refused.js';
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -23,6 +24,7 @@ export class Saving {
     Object.assign(this, { store, pending, local, pageConfig, header, onStatus, onGone, storage, win });
     const userId = pageConfig && pageConfig.user ? pageConfig.user.id : 'anon';
     this.outbox = new Outbox({ storage, userId, sheetId: sheetConfig.sheet_id, clientId: pending.clientId });
+    this.refusedKey = refusedKey(userId, sheetConfig.sheet_id);
     this.loggedOut = false;
     this.socketDown = false;
     this.persistDue = false;
@@ -44,7 +46,7 @@ export class Saving {
       clientId: pending.clientId,
       csrfToken,
       ...(fetchImpl ? { fetchImpl } : {}),
-      onAnswer: (op, status, answer) => pending.applyAnswer(op.opId, answer, status),
+      onAnswer: (op, status, answer) => pending.applyAnswer(op.opId, answer, status, op.body),
       onReplace: (op, status, answer) => (status === 413 ? local.splitOp(op) : local.reanchorOp(op, answer)),
       onAside: (op, answer) => pending.setAside(op.opId, answer && answer.message),
       onFailing: (op, message) => pending.opFailed(op.opId, message),
@@ -77,6 +79,8 @@ export class Saving {
 
   /** Adopt what earlier pages of this sheet left unsent, show it, send it first. */
   async start() {
+    // Values refused on earlier pages of this sheet are shown again (before the ops, which may correct them).
+    if (this.storage) this.pending.refused.keepIn(this.storage, this.refusedKey);
     let found = { ops: [], aside: [] };
     try {
       await this.outbox.claim();
@@ -103,6 +107,7 @@ export class Saving {
       // Logged out with the Log out button (which said what would be lost): nothing stays.
       const n = this.unsent();
       this.local.discardOps(this.queue.clear().map((op) => op.opId));
+      this.pending.discardRefused();
       this.header.showBanner(
         n ? `You logged out: ${plural(n, 'unsent change')} here ${n === 1 ? 'was' : 'were'} discarded.` : 'You are logged out.',
         login,
@@ -130,6 +135,7 @@ export class Saving {
     const count = this.gone === null ? this.unsent() : 0;
     this.gone = why;
     this.outbox.discardSheet();
+    this.pending.refused.discardStored();
     this.queue.stop();
     this.local.discardOps(this.queue.clear().map((op) => op.opId));
     this.local.discardOps([...this.pending.records.keys()]); // answered, its event not applied yet
@@ -158,10 +164,11 @@ export class Saving {
     win.document.addEventListener('visibilitychange', check);
   }
 
-  /** A button of the notice: retry now, discard or send again what was set aside. */
+  /** A button of the notice: retry now, discard or send again what was set aside, discard the refused values. */
   act(action) {
     const { queue, pending, local } = this;
     if (action === 'retry') queue.retryNow();
+    else if (action === 'discardRefused') pending.discardRefused();
     else if (action === 'discard') {
       local.discardOps(queue.takeAside().filter((op) => pending.has(op.opId)).map((op) => op.opId));
     } else if (action === 'resend') {

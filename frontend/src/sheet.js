@@ -17,6 +17,7 @@ import { SheetGone } from './gone.js';
 import { bindToolbar, userActions } from './actions.js';
 import { followHistory } from './history.js';
 import { csrfToken, getJson } from './http.js';
+import { inputPrefs } from './typedinput.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
 function showChanges({ store, grid, saving }) {
@@ -70,7 +71,8 @@ function makeParts(pageConfig, config, header) {
   p.dialog = new ColumnDialog({ store, local, send });
   const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
   const grid = () => p.grid;
-  const on = userActions({ store, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered });
+  const prefs = inputPrefs(config.input_locale, navigator.language);
+  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered, prefs });
   p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on });
   p.presence.attachGrid(p.grid);
   status.follow();

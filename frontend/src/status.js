@@ -12,9 +12,16 @@ function headline({ pending, loaded, queue, socketDown, loggedOut }) {
   if (queue.paused && waiting) return ['unsaved', `${plural(waiting, 'change')} not saved — kept on this device`];
   if (waiting && (queue.failing || socketDown)) return ['offline', `offline — ${plural(waiting, 'change')} waiting`];
   if (waiting) return ['saving', 'Saving…'];
-  if (pending.lastRejection) {
-    const { count, message, what = 'cell', plain = false } = pending.lastRejection;
-    return ['rejected', plain ? message : `${plural(count, what)} rejected: ${message}`];
+  // A change refused as a whole (rows, columns, an undo) is told until the next change...
+  const last = pending.lastRejection;
+  if (last && (last.what || last.plain)) {
+    return ['rejected', last.plain ? last.message : `${plural(last.count, last.what)} rejected: ${last.message}`];
+  }
+  // ...cells rejected as long as their values are shown: nothing says all is saved meanwhile.
+  const refused = pending.errorCount();
+  if (refused) {
+    const latest = pending.refused.latestMessage();
+    return ['rejected', refused === 1 ? `1 cell rejected: ${latest}` : `${refused} cells rejected (latest: ${latest})`];
   }
   if (!loaded) return ['loading', 'Loading…'];
   return ['saved', 'All changes saved'];
@@ -22,7 +29,7 @@ function headline({ pending, loaded, queue, socketDown, loggedOut }) {
 
 /**
  * What the status line says: {kind, text} plus the notice next to it
- * ({text, actions: ['resend', 'discard', 'retry']} or null). `pending` is the
+ * ({text, actions: ['resend', 'discard', 'retry', 'discardRefused']} or null). `pending` is the
  * pending edits (pending.js), `loaded` whether the first snapshot came; `gone`
  * what to say once the sheet is gone for this user (nothing is saved then). No DOM.
  */
@@ -42,10 +49,16 @@ export function describeStatus({ pending, loaded = true, queue, socketDown = fal
     actions.push('retry');
   }
   if (storageError && (waiting || aside)) notes.push(storageError);
+  if (pending.errorCount()) {
+    notes.push('What you typed stays in the cell until you correct it (Enter) or discard it (Escape on the cell, or Discard).');
+    actions.push('discardRefused');
+  }
   return { kind, text, notice: notes.length ? { text: notes.join(' '), actions } : null };
 }
 
-const ACTION_LABELS = { resend: 'Send again', discard: 'Discard', retry: 'Retry' };
+const ACTION_LABELS = { resend: 'Send again', discard: 'Discard', retry: 'Retry', discardRefused: 'Discard' };
+// Buttons whose label alone would be ambiguous next to another one.
+const ACTION_NAMES = { discardRefused: 'Discard rejected values' };
 
 /** The status line element and the notice made after it on first use; `act(action)` runs a button. */
 export class StatusLine {
@@ -85,9 +98,10 @@ export class StatusLine {
   _button(action) {
     const button = this.doc.createElement('button');
     button.type = 'button';
-    button.className = action === 'discard' ? 'button danger' : 'button secondary';
+    button.className = action === 'discard' || action === 'discardRefused' ? 'button danger' : 'button secondary';
     button.dataset.action = action;
     button.textContent = ACTION_LABELS[action];
+    if (ACTION_NAMES[action]) button.setAttribute('aria-label', ACTION_NAMES[action]);
     button.addEventListener('click', () => this.act(action));
     return button;
   }

@@ -47,8 +47,10 @@ test('a 409 (row gone) drops the op with a message; a 403 too', () => {
   const op = s.local.editCells([{ row: R1, col: C1, value: 'mine' }]);
   s.pending.applyAnswer(op.opId, { error: 'forbidden', message: 'You may only view this sheet.' }, 403);
   assert.equal(wants(s), null);
-  assert.equal(show(s, R1, C1), 'v0');
+  assert.equal(show(s, R1, C1), 'mine'); // what was typed stays in sight, refused
   assert.deepEqual(s.pending.lastRejection, { count: 1, message: 'You may only view this sheet.' });
+  assert.equal(s.pending.discardRefused(), 1);
+  assert.equal(show(s, R1, C1), 'v0');
   const del = s.local.deleteRows([R2]);
   s.pending.applyAnswer(del.opId, { error: 'row_not_found', message: 'Those rows no longer exist.' }, 409);
   assert.deepEqual(wants(s), { reload: true });

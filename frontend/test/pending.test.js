@@ -49,7 +49,7 @@ test('an answer whose event is after a gap keeps the pending value until the gap
   assert.equal(s.pending.pendingCount(), 0);
 });
 
-test('a rejected cell reverts to its committed value and is marked with the message', () => {
+test('a rejected cell keeps what was typed and is marked with the message', () => {
   const s = loaded(10);
   const changes = [];
   s.store.subscribe((c) => changes.push(c));
@@ -61,9 +61,9 @@ test('a rejected cell reverts to its committed value and is marked with the mess
     version: 11, applied: true, event,
     errors: [{ row: R1, col: C2, error: 'not_a_number', message }],
   }, 200);
-  assert.equal(show(s, R1, C2), 900);
+  assert.equal(show(s, R1, C2), 'abc'); // kept in sight, with the reason
   assert.equal(show(s, R2, C2), 7);
-  assert.deepEqual(s.pending.cellInfo(R1, C2), { pending: false, failed: false, error: message });
+  assert.deepEqual(s.pending.cellInfo(R1, C2), { pending: false, failed: false, error: message, refused: true });
   assert.equal(s.pending.cellInfo(R2, C2), null);
   assert.equal(s.pending.errorCount(), 1);
   assert.deepEqual(s.pending.lastRejection, { count: 1, message });
@@ -74,7 +74,7 @@ test('a rejected cell reverts to its committed value and is marked with the mess
   assert.equal(s.pending.lastRejection, null);
 });
 
-test('an op where every cell is invalid (422) reverts them all', () => {
+test('an op where every cell is invalid (422) keeps them all refused until discarded', () => {
   const s = loaded(10);
   const op = s.local.editCells([{ row: R1, col: C2, value: 'x' }]);
   s.pending.applyAnswer(op.opId, {
@@ -83,9 +83,12 @@ test('an op where every cell is invalid (422) reverts them all', () => {
   }, 422);
   const result = wants(s);
   assert.equal(result, null);
-  assert.equal(show(s, R1, C2), 900);
+  assert.equal(show(s, R1, C2), 'x');
   assert.equal(s.pending.pendingCount(), 0);
   assert.equal(s.pending.errorCount(), 1);
+  assert.equal(s.pending.discardRefused([[R1, C2]]), 1);
+  assert.equal(show(s, R1, C2), 900);
+  assert.equal(s.pending.cellInfo(R1, C2), null);
 });
 
 test('a pending edit is not overwritten by an older event, but the committed value is updated', () => {
@@ -118,14 +121,16 @@ test('a failing op is counted and marked until its answer comes', () => {
   assert.equal(s.pending.pendingCount(), 0);
 });
 
-test('a cells op refused as a whole (409) reverts and marks its cells', () => {
+test('a cells op refused as a whole (403) keeps and marks its cells', () => {
   const s = loaded(10);
   const op = s.local.editCells([{ row: R1, col: C1, value: 'x' }]);
   s.pending.applyAnswer(op.opId, { error: 'forbidden', message: 'You may not edit this sheet.' }, 403);
   const result = wants(s);
   assert.equal(result, null);
-  assert.equal(show(s, R1, C1), 'Rent');
+  assert.equal(show(s, R1, C1), 'x');
   assert.equal(s.pending.cellInfo(R1, C1).error, 'You may not edit this sheet.');
+  s.pending.discardRefused();
+  assert.equal(show(s, R1, C1), 'Rent');
 });
 
 test('a locally created row survives a snapshot reload until its insert commits', () => {

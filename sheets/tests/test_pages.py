@@ -265,3 +265,20 @@ def test_page_form_csrf_failure_is_an_html_403(client_for, user):
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")
     assert not Sheet.objects.exists()
+
+
+def test_sheet_page_says_how_the_user_types_dates_and_numbers(auth_client, sheet, user):
+    from accounts import services as accounts_services
+
+    config = json_script(auth_client.get(f"/sheets/{sheet.id}/"), "sheet-config")
+    assert config["input_locale"] == {"date_order": "auto", "decimal_mark": "auto"}
+    accounts_services.profile_update(
+        user=user,
+        display_name="Ann",
+        colour="#123456",
+        time_zone="UTC",
+        date_order="MDY",
+        decimal_mark="point",
+    )
+    config = json_script(auth_client.get(f"/sheets/{sheet.id}/"), "sheet-config")
+    assert config["input_locale"] == {"date_order": "MDY", "decimal_mark": "point"}

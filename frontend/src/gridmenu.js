@@ -1,0 +1,90 @@
+// The grid's context menu: row, column, undo and refused-value items, each
+// calling the grid's `on` callbacks (actions.js). `grid` (grid.js) knows the
+// row and column ids shown by position.
+import { undoShortcuts } from './undokeys.js';
+
+const SEPARATOR = { name: '---------' };
+
+/** Visual indexes (sorted) covered by the selection along `axis` ('row' or 'col'), below `count`. */
+function selectedIndexes(hot, axis, count) {
+  const out = new Set();
+  for (const range of hot.getSelectedRange() || []) {
+    const from = Math.max(0, Math.min(range.from[axis], range.to[axis]));
+    const to = Math.max(range.from[axis], range.to[axis]);
+    for (let i = from; i <= to && i < count; i += 1) out.add(i);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+const activeCol = (hot) => {
+  const range = hot.getSelectedRangeActive();
+  return range ? Math.max(0, range.highlight.col) : 0;
+};
+
+/** Those of `cells` ([rowId, colId], few: the refused values) that the selection covers. */
+export function selectedCells(hot, grid, cells) {
+  const ranges = (hot.getSelectedRange() || []).map((range) => [range.getTopStartCorner(), range.getBottomEndCorner()]);
+  return cells.filter(([rowId, colId]) => {
+    const r = grid.rowPos.get(rowId);
+    const c = grid.colPos.get(colId);
+    if (r === undefined || c === undefined) return false;
+    // A header in the selection gives -1: a whole row or column.
+    return ranges.some(([top, bottom]) => r >= Math.max(0, top.row) && r <= bottom.row && c >= Math.max(0, top.col) && c <= bottom.col);
+  });
+}
+
+/** The context menu: row, column and undo items, calling `on`. `grid` knows the ids shown. */
+export function menuItems(grid, on) {
+  const rowsOf = (hot) => selectedIndexes(hot, 'row', grid.rowIds.length);
+  const colsOf = (hot) => selectedIndexes(hot, 'col', grid.colIds.length);
+  const keys = undoShortcuts();
+  return {
+    gr_undo: { name: `Undo (${keys.undo})`, callback() { on.undo(); } },
+    gr_redo: { name: `Redo (${keys.redo})`, callback() { on.redo(); } },
+    gr_discard_refused: {
+      name: 'Discard rejected value (Escape)',
+      disabled() { return !grid.refusedIn(this).length; },
+      callback() { on.discardRefused(grid.refusedIn(this)); },
+    },
+    sep0: SEPARATOR,
+    gr_row_above: {
+      name: 'Insert row above',
+      callback() { const r = rowsOf(this)[0] ?? 0; on.insertRow(r > 0 ? grid.rowIds[r - 1] : null); },
+    },
+    gr_row_below: {
+      name: 'Insert row below',
+      callback() { const rows = rowsOf(this); on.insertRow(grid.rowIds[rows[rows.length - 1]] ?? grid.rowIds[grid.rowIds.length - 1] ?? null); },
+    },
+    gr_remove_row: {
+      name: 'Remove row',
+      // A whole column is selected: "remove row" would remove every row.
+      disabled() { return !grid.rowIds.length || !!this.selection?.isSelectedByColumnHeader?.(); },
+      callback() { on.deleteRows(rowsOf(this).map((r) => grid.rowIds[r])); },
+    },
+    sep1: SEPARATOR,
+    gr_col_left: {
+      name: 'Insert column left',
+      callback() { const c = colsOf(this)[0] ?? 0; on.insertColumn(c > 0 ? grid.colIds[c - 1] : null); },
+    },
+    gr_col_right: {
+      name: 'Insert column right',
+      callback() { const cols = colsOf(this); on.insertColumn(grid.colIds[cols[cols.length - 1]] ?? grid.colIds[grid.colIds.length - 1] ?? null); },
+    },
+    gr_remove_col: {
+      name: 'Remove column',
+      disabled() { return !grid.colIds.length || !!this.selection?.isSelectedByRowHeader?.(); },
+      callback() { on.deleteColumns(colsOf(this).map((c) => grid.colIds[c])); },
+    },
+    sep2: SEPARATOR,
+    gr_rename_col: {
+      name: 'Rename column…',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.editColumn(grid.colIds[activeCol(this)], 'name'); },
+    },
+    gr_col_settings: {
+      name: 'Column settings…',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
+    },
+  };
+}
