@@ -40,8 +40,8 @@ def goto_list(page: Page) -> None:
 
 
 def create_sheet(page: Page, title: str) -> int:
-    """Create a sheet from the list page; returns its id. The page stays wherever
-    the app takes it (the list, or the new sheet)."""
+    """Create a sheet from the list page; returns its id. The app then opens the
+    new sheet in that page."""
     if not re.search(r"/sheets/$", page.url):
         goto_list(page)
     page.get_by_label("Sheet title").fill(title)
@@ -53,11 +53,8 @@ def create_sheet(page: Page, title: str) -> int:
 
 
 def _created_sheet_id(response: Response) -> int:
-    # With HTMX: 200 + HX-Trigger {"sheetCreated": {"id": N}}; without: 302 to /sheets/N/.
-    trigger = response.header_value("hx-trigger")
-    if trigger:
-        return int(json.loads(trigger)["sheetCreated"]["id"])
-    location = response.header_value("location") or ""
+    # With HTMX: 200 + HX-Redirect /sheets/N/; without: 302 to /sheets/N/.
+    location = response.header_value("hx-redirect") or response.header_value("location") or ""
     match = re.search(r"/sheets/(\d+)/", location)
     assert match, f"sheet creation answered {response.status} without an id"
     return int(match.group(1))

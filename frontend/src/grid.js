@@ -8,6 +8,7 @@ import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex, selectionToRanges } from './presence.js';
 import { bindUndoKeys, undoShortcuts } from './undokeys.js';
+import { nameGridParts } from './gridaria.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -120,6 +121,7 @@ export class GridAdapter {
     this.renderers = this._renderers();
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
+    nameGridParts(this.hot, { container, columnName: (col) => this.store.column(this.colIds[col])?.name });
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
     this.unsubscribe = store.subscribe((change) => this._changed(change));
   }
@@ -207,12 +209,14 @@ export class GridAdapter {
       rowHeaders: true,
       width: '100%',
       height: '100%',
+      stretchH: 'all', // a few columns share the page's width; many keep COL_WIDTH and scroll
       autoRowSize: false,
       autoColumnSize: false,
       colWidths: COL_WIDTH,
       rowHeights: ROW_HEIGHT,
       rowHeaderWidth: 64,
       wordWrap: false, // every row keeps the fixed height: virtual scrolling stays cheap
+      ariaTags: true, // grid, row and cell roles with their indexes (the default, relied on)
       ...this._editSettings(),
       allowInsertRow: false,
       allowInsertColumn: false,
