@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -39,9 +40,14 @@ def _list_partial(request: HttpRequest, **extra) -> HttpResponse:
 def sheet_list(request: HttpRequest) -> HttpResponse:
     sheets = _sheets_with_access(request)
     if request.htmx:
-        return render(request, "sheets/list.html#sheet-list", {"sheets": sheets})
-    # A fresh token per form: sent twice, it opens the sheet it made (services.sheet_create).
-    return render(request, "sheets/list.html", {"sheets": sheets, "create_token": uuid.uuid4()})
+        response = render(request, "sheets/list.html#sheet-list", {"sheets": sheets})
+    else:
+        # A fresh token per form: sent twice, it opens the sheet it made (services.sheet_create).
+        context = {"sheets": sheets, "create_token": uuid.uuid4()}
+        response = render(request, "sheets/list.html", context)
+    # One URL, two answers: the browser's Back must not show the cached partial as the page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required

@@ -4,7 +4,7 @@
 // writes the store or the pending edits itself.
 import Handsontable from 'handsontable/base';
 import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
-import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from 'handsontable/plugins';
+import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, StretchColumns } from 'handsontable/plugins';
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex, selectionToRanges } from './presence.js';
 import { bindUndoKeys, undoShortcuts } from './undokeys.js';
@@ -17,6 +17,7 @@ registerPlugin(AutoColumnSize); // the context menu needs it; it is switched off
 registerPlugin(ContextMenu);
 registerPlugin(CopyPaste);
 registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (undokeys.js)
+registerPlugin(StretchColumns); // stretchH
 
 // Sources of grid changes that are not user edits (remote values are written
 // into the data array directly, so they fire no change at all).

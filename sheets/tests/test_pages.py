@@ -302,3 +302,9 @@ def test_page_form_csrf_failure_is_an_html_403(client_for, user):
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")
     assert not Sheet.objects.exists()
+
+
+def test_list_page_and_partial_vary_on_hx_request(auth_client):
+    # The browser's Back would otherwise show the cached partial as the whole page.
+    for headers in ({}, HX):
+        assert "HX-Request" in auth_client.get("/sheets/", **headers)["Vary"]
