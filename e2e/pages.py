@@ -364,8 +364,9 @@ class SheetPage:
 
     def wait_editor_closed(self) -> None:
         # The editor's textarea stays in the DOM (moved off-screen) once closed.
+        # No grid any more (the sheet went away meanwhile) is closed too.
         self.page.wait_for_function(
-            "() => { const e = window.gridroom.hot.getActiveEditor();"
+            "() => { const hot = window.gridroom.hot; const e = hot && hot.getActiveEditor();"
             " return !(e && e.isOpened()); }"
         )
 
@@ -391,7 +392,8 @@ class SheetPage:
         self.page.get_by_role("menuitem", name=name).click()
 
     def add_row(self) -> None:
-        self.page.get_by_role("button", name="Add row").click()
+        # exact: the sheet's title is a button too (click to rename), and may say "Add rows".
+        self.page.get_by_role("button", name="Add row", exact=True).click()
 
     def undo(self) -> None:
         """Ctrl+Z (Cmd+Z on a Mac) in the grid: the user's last change is undone."""

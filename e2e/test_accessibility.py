@@ -120,3 +120,13 @@ def test_profile_page(new_user):
     page.goto("/accounts/profile/")
     expect_live(page)
     assert_no_serious_violations(page, "the profile page")
+
+
+@pytest.mark.parametrize("panel", ["share", "history"])
+def test_share_and_history_as_pages_of_their_own(new_user, panel):
+    # What the toolbar links open without JavaScript (or in a new tab).
+    tab = sheet_with_data(new_user("ann"))
+    tab.page.goto(f"/sheets/{tab.sheet_id}/{panel}/")
+    expect(tab.page.get_by_role("link", name=re.compile("Back to Household"))).to_be_visible()
+    expect_live(tab.page)
+    assert_no_serious_violations(tab.page, f"the {panel} page")
