@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.axe import assert_no_serious_violations
-from e2e.pages import SheetPage, create_sheet, expect_live, goto_list
+from e2e.pages import SheetPage, create_sheet, expect_live, goto_list, update_profile
 
 CSV = b"Item,Amount,Due\r\nRent,900,2027-01-31\r\nFood,120.5,2027-02-01\r\n"
 
@@ -130,3 +130,12 @@ def test_share_and_history_as_pages_of_their_own(new_user, panel):
     expect(tab.page.get_by_role("link", name=re.compile("Back to Household"))).to_be_visible()
     expect_live(tab.page)
     assert_no_serious_violations(tab.page, f"the {panel} page")
+
+
+def test_header_name_stays_readable_whatever_colour_the_user_picks(new_user):
+    page = new_user("ann").new_page()
+    name = page.locator("#user-name")
+    for colour, text in (("#fde047", "rgb(0, 0, 0)"), ("#1e3a8a", "rgb(255, 255, 255)")):
+        update_profile(page, display_name="Ann Example", colour=colour)
+        expect(name).to_have_css("color", text)
+        assert_no_serious_violations(page, f"the header with the colour {colour}")
