@@ -74,6 +74,8 @@ def test_context_menu_is_named_and_reachable_by_keyboard(new_user):
     expect(items.first).to_be_visible()
     names = [name.strip() for name in items.all_inner_texts()]
     assert "Insert row below" in names and "Column settings…" in names, names
+    assert all(re.search(r"\w", name) for name in names), f"an item without a name: {names}"
+    expect(menu.get_by_role("separator")).to_have_count(3)
     assert_no_serious_violations(tab.page, "the sheet page's context menu")
     # Down to "Insert row below" and Enter: the row is there.
     rows = tab.count_rows()
@@ -84,6 +86,8 @@ def test_context_menu_is_named_and_reachable_by_keyboard(new_user):
         tab.page.keyboard.press("ArrowDown")
     else:
         pytest.fail("the arrow keys never reached “Insert row below”")
+    # Moving through the menu repaints it: the separators stay separators.
+    expect(menu.get_by_role("separator")).to_have_count(3)
     tab.page.keyboard.press("Enter")
     tab.expect_rows(rows + 1)
 

@@ -1,7 +1,8 @@
 // Names for what Handsontable draws without one. `ariaTags` (grid.js) gives
 // the grid, rows and cells their roles; the grid itself and the editor's
 // textarea have no accessible name, so screen readers (and axe) would meet an
-// unnamed grid and an unlabelled text field.
+// unnamed grid and an unlabelled text field. The context menu's separators
+// are drawn as menu items named "---------": they become separators.
 
 /**
  * `hot`: the Handsontable instance inside `container` (whose aria-label names
@@ -19,6 +20,18 @@ export function nameGridParts(hot, { container, columnName }) {
     const name = col === null ? null : columnName(col);
     if (editor && editor.TEXTAREA && name) editor.TEXTAREA.setAttribute('aria-label', `Edit cell ${name}, row ${row + 1}`);
   };
+  hot.addHook('afterContextMenuShow', (plugin) => {
+    const menu = plugin && plugin.menu && plugin.menu.hotMenu;
+    if (!menu) return;
+    const separators = () => {
+      for (const td of menu.rootElement.querySelectorAll('td.htSeparator')) {
+        td.setAttribute('role', 'separator');
+        td.removeAttribute('aria-label');
+      }
+    };
+    separators();
+    menu.addHook('afterRender', separators); // each repaint (arrow keys, hover) draws them again
+  });
   hot.addHook('afterSelectionEnd', () => nameEditors());
   hot.addHook('afterBeginEditing', (row, col) => nameEditors(row, col));
 }
