@@ -314,6 +314,16 @@ class SheetPage:
         expect(who).to_be_visible()
         return panel
 
+    def open_history_panel(self) -> Locator:
+        """The History panel, opened from the toolbar; it follows the sheet by itself."""
+        with self.page.expect_response(
+            lambda r: r.url.endswith(f"/sheets/{self.sheet_id}/history/")
+        ):
+            self.page.get_by_role("link", name="History", exact=True).click()
+        panel = self.side_panel().get_by_role("region", name="Recent changes")
+        expect(panel).to_be_visible()
+        return panel
+
     def share_with(self, username: str, role: str) -> None:
         """Share the sheet through the Share panel; `role` is the option's label."""
         panel = self.open_share_panel()

@@ -1,7 +1,10 @@
 """Import and export through the pages: preview, confirm, the rows reaching
 another tab of the sheet without a reload, the download matching the source,
-a hostile file refused, and a large import's progress."""
+a hostile file refused, a large import's progress, and a file with problems
+imported anyway (bad rows skipped and downloaded, a new column added)."""
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -134,3 +137,80 @@ def test_a_large_import_shows_progress_and_lands_as_a_new_sheet(new_user, tmp_pa
     sheet.wait_ready()
     sheet.expect_rows(250_000)
     sheet.expect_cell(0, 1, "row 0")
+
+
+# Rows 2 and 5 have values their column refuses (one of them a formula a
+# spreadsheet app would run); "Colour" is not a column of the sheet; the blank
+# line is not a row.
+MORE = b"Item,Amount,Colour\r\nFood,abc,red\r\nGas,12.5,blue\r\n\r\n=cmd(),x,green\r\n"
+SKIPPED = [
+    ["Row", "Item", "Amount", "Colour", "Reason"],
+    ["2", "Food", "abc", "red", "Amount: “abc” is not a number."],
+    ["5", "'=cmd()", "x", "green", "Amount: “x” is not a number."],
+]
+
+
+def read_downloaded_csv(download) -> list[list[str]]:
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data[3:].decode(), newline="")))
+
+
+def test_import_skips_bad_rows_adds_a_new_column_and_lists_the_skipped_rows(new_user, tmp_path):
+    ann = new_user("ann")
+    page = ann.new_page()
+    # A sheet with a number column, made by an import from the list.
+    page.goto("/sheets/")
+    stock = tmp_path / "Stock.csv"
+    stock.write_bytes(b"Item,Amount\r\nRent,900\r\n")
+    preview(page, stock)
+    panel = page.locator("#import-panel")
+    panel.get_by_role("button", name="Import", exact=True).click()
+    expect(panel.get_by_role("status").filter(has_text="Imported 1 row")).to_be_visible()
+    page.get_by_role("link", name="Open the sheet").click()
+    sheet_id = int(re.search(r"/sheets/(\d+)/", page.url).group(1))
+
+    # A file with problems: the preview lists them and offers the choices; cancel first.
+    open_import_page(page, sheet_id)
+    more = tmp_path / "more.csv"
+    more.write_bytes(MORE)
+    preview(page, more)
+    job = page.get_by_role("region", name="Import of more.csv")
+    expect(job.get_by_role("alert")).to_contain_text("2 rows of the file have problems")
+    job.get_by_role("button", name="Cancel").click()
+    cancelled = page.get_by_role("status").filter(has_text="Import cancelled")
+    expect(cancelled).to_have_text("Import cancelled. Nothing was changed.")
+
+    page.get_by_role("link", name="Import another file").click()
+    preview(page, more)
+    job = page.get_by_role("region", name="Import of more.csv")
+    errors = job.get_by_role("table", name="Errors")
+    expect(errors.get_by_role("row")).to_have_count(3)  # the header and two problems
+    with page.expect_download() as download:
+        job.get_by_role("link", name=re.compile("Download the rows with problems")).click()
+    assert download.value.suggested_filename == "more-skipped-rows.csv"
+    assert read_downloaded_csv(download.value) == SKIPPED
+
+    job.get_by_label("Append rows").check()
+    job.get_by_label("Skip them: import the good rows only").check()
+    job.get_by_label("Add “Colour” as a new column").check()
+    colour_type = job.get_by_label("Type of “Colour”")
+    expect(colour_type).to_have_value("text")  # the guess, shown and changeable
+    job.get_by_role("button", name="Import", exact=True).click()
+    outcome = page.get_by_role("list", name="What the import did")
+    expect(page.get_by_role("status").filter(has_text="Imported 1 row")).to_be_visible()
+    expect(outcome).to_contain_text("Skipped 2 rows with problems")
+    expect(outcome).to_contain_text("New column: Colour")
+    with page.expect_download() as download:
+        outcome.get_by_role("link", name="download the skipped rows (CSV)").click()
+    assert read_downloaded_csv(download.value) == SKIPPED
+
+    page.get_by_role("link", name="Open the sheet").click()
+    sheet = SheetPage(page, sheet_id)
+    sheet.wait_ready()
+    sheet.expect_rows(2)
+    sheet.expect_column_name(2, "Colour")
+    sheet.expect_cell(0, 0, "Rent")
+    sheet.expect_cell(1, 0, "Gas")
+    sheet.expect_cell(1, 1, "12.5")
+    sheet.expect_cell(1, 2, "blue")

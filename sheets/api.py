@@ -116,6 +116,7 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "rename": (services.sheet_rename, ("title",)),
     "undo": (services.sheet_undo, ()),
     "redo": (services.sheet_redo, ()),
+    "revert": (services.change_revert, ("change",)),
 }
 
 

@@ -86,7 +86,9 @@ class Change(models.Model):
     # The HTTP answer, returned again when the same op_id is retried.
     response = models.JSONField(default=dict)
     # Per-user undo (services/undo.py): an ordinary change ("do"), the undo of
-    # one, or the redo of an undo; `undo_of` is the change this one reverted.
+    # one, or the redo of an undo; `undo_of` is the change this one reverted. A
+    # revert from the history panel is "do" with `undo_of` (the reverting
+    # user's new change, which their undo takes back; its event says "revert").
     kind = models.CharField(max_length=4, default="do")
     undo_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

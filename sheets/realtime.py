@@ -68,7 +68,8 @@ SHEET_EVENT_TYPES = (
 
 class SheetEvent(TypedDict):
     """Every committed op: the envelope, then the fields of its body (below).
-    `seq` is the sheet version the op produced; `kind` marks an undo or a redo."""
+    `seq` is the sheet version the op produced; `kind` marks an undo, a redo
+    or a revert from history, and `reverts` is the seq of the change it reverted."""
 
     type: str
     sheet_id: int
@@ -76,7 +77,8 @@ class SheetEvent(TypedDict):
     op_id: str | None
     broadcaster_id: str
     user: UserInfo | None
-    kind: NotRequired[Literal["undo", "redo"]]
+    kind: NotRequired[Literal["undo", "redo", "revert"]]
+    reverts: NotRequired[int]
 
 
 class CellValue(TypedDict):
@@ -179,10 +181,19 @@ class SheetReset(TypedDict):
     reason: Literal["import"]
     mode: Literal["append", "replace"]
     rows: int
+    added_columns: list[str]
 
 
-def sheet_reset(*, mode: Literal["append", "replace"], rows: int) -> SheetReset:
-    return {"type": SHEET_RESET, "reason": "import", "mode": mode, "rows": rows}
+def sheet_reset(
+    *, mode: Literal["append", "replace"], rows: int, added_columns: list[str] | None = None
+) -> SheetReset:
+    return {
+        "type": SHEET_RESET,
+        "reason": "import",
+        "mode": mode,
+        "rows": rows,
+        "added_columns": added_columns or [],
+    }
 
 
 SheetEventBody = (
@@ -206,6 +217,7 @@ def sheet_event(
     client_id: str,
     user: UserInfo | None,
     kind: str = "do",
+    reverts: int | None = None,
 ) -> SheetEvent:
     """The event as broadcast and kept in the change log: envelope, then body."""
     event: dict[str, Any] = {
@@ -219,6 +231,8 @@ def sheet_event(
     event.update(body)
     if kind != "do":
         event["kind"] = kind
+    if reverts is not None:
+        event["reverts"] = reverts
     return event  # type: ignore[return-value]
 
 

@@ -62,25 +62,10 @@ def change_summary(payload: dict[str, Any]) -> str:
 
 
 def recent_changes(*, sheet: Sheet, limit: int = 50) -> list[dict[str, Any]]:
-    """The newest change-log entries: who did what, when."""
-    changes = (
-        sheet.changes.select_related("user__profile")
-        .defer("undo", "response")  # an undo of a big delete holds every row it took
-        .order_by("-seq")[:limit]
-    )
-    out = []
-    for change in changes:
-        profile = getattr(change.user, "profile", None) if change.user else None
-        out.append(
-            {
-                "seq": change.seq,
-                "who": profile.display_name if profile else "someone",
-                "colour": profile.colour if profile else "#888888",
-                "when": change.created_at,
-                "what": change_summary(change.payload),
-            }
-        )
-    return out
+    """The newest change-log entries with their details (sheets/history.py)."""
+    from sheets import history  # it reads the op registry, as the summaries do
+
+    return history.recent_changes(sheet=sheet, limit=limit)
 
 
 def sheet_for_user(*, user, sheet_id: Any) -> Sheet:
@@ -100,15 +85,41 @@ def sheet_version(*, sheet_id: int) -> int | None:
 @contextlib.contextmanager
 def _consistent_read() -> Iterator[None]:
     """One snapshot of the database for several queries, so a version and the
-    rows read with it agree (SQLite transactions already read one snapshot).
+    rows read with it agree, without holding up any writer.
+
     Inside a caller's transaction the level is the caller's: PostgreSQL only
-    takes SET TRANSACTION before the transaction's first query."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    takes SET TRANSACTION before the transaction's first query. On SQLite,
+    `transaction.atomic()` would BEGIN IMMEDIATE (settings.py) and hold the
+    write lock for the whole read, so a long read there is a DEFERRED
+    transaction of its own: under WAL it reads one snapshot and writers go on."""
+    if connection.in_atomic_block:
         yield
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        if connection.connection.in_transaction:  # inside an outer read of ours
+            yield
+            return
+        with _sqlite_read_transaction():
+            yield
+    else:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+
+
+@contextlib.contextmanager
+def _sqlite_read_transaction() -> Iterator[None]:
+    # Django runs SQLite in autocommit with the driver's own transaction
+    # handling off, so a BEGIN of our own is the transaction the queries share.
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("COMMIT")
 
 
 def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:

@@ -28,6 +28,7 @@ urlpatterns += [
     path("imports/<uuid:job_id>/", io_views.import_job, name="import_job"),
     path("imports/<uuid:job_id>/confirm/", io_views.import_confirm, name="import_confirm"),
     path("imports/<uuid:job_id>/reread/", io_views.import_reread, name="import_reread"),
+    path("imports/<uuid:job_id>/skipped.csv", io_views.import_skipped, name="import_skipped"),
     path(
         "sheets/<int:sheet_id>/export.csv",
         io_views.sheet_export,

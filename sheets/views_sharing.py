@@ -3,9 +3,10 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sheets import selectors, services
+from sheets import history, selectors, services
 from sheets.models import SHARE_ROLES, can_edit, can_manage
 from sheets.views import sheet_or_404
 
@@ -72,6 +73,15 @@ def sheet_transfer(request: HttpRequest, sheet_id: int) -> HttpResponse:
 @require_GET
 def sheet_history(request: HttpRequest, sheet_id: int) -> HttpResponse:
     sheet = sheet_or_404(request, sheet_id)
-    context = {"sheet": sheet, "changes": selectors.recent_changes(sheet=sheet)}
+    context = {
+        "sheet": sheet,
+        "changes": selectors.recent_changes(sheet=sheet),
+        "can_edit": can_edit(selectors.sheet_role(sheet=sheet, user=request.user)),
+        # In the sheet page's panel it follows the sheet live, and a change can
+        # be reverted there (through the page's op queue, like an undo).
+        "in_panel": bool(request.htmx),
+    }
     template = "sheets/panels.html#history-panel" if request.htmx else "sheets/history.html"
-    return render(request, template, context)
+    # Times in the viewer's own time zone.
+    with timezone.override(history.zone_of(request.user)):
+        return render(request, template, context)

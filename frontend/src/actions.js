@@ -33,6 +33,7 @@ export function userActions({ store, local, send, limits, grid, dialog, presence
     // After every change already queued (the queue keeps the order), like any op.
     undo() { if (grid().canEdit()) send(local.undo()); },
     redo() { if (grid().canEdit()) send(local.redo()); },
+    revert(seq) { return grid().canEdit() ? send(local.revert(seq)) : Promise.resolve(null); },
     rendered() { onRendered(); },
     selected(ranges) { presence.selected(ranges); },
   };

@@ -110,10 +110,17 @@ export class LocalOps {
 
   redo() { return this._history('redo'); }
 
-  _history(kind) {
+  /**
+   * Revert change `seq` (any user's) from the history panel: like an undo, the
+   * server checks and answers an ordinary event (`kind: "revert"`), and this
+   * user's next undo takes the revert back.
+   */
+  revert(seq) { return Number.isInteger(seq) && seq > 0 ? this._history('revert', { change: seq }) : null; }
+
+  _history(kind, body = {}) {
     return this._batch(() => {
       this.pending.clearRejection();
-      return this._newOp(kind, {}).op;
+      return this._newOp(kind, body).op;
     });
   }
 

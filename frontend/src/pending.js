@@ -11,6 +11,8 @@ import { cellKey, splitKey } from './committed.js';
 const OPTIMISTIC = new Set(['rows/insert', 'rows/delete', 'columns/insert', 'columns/delete']);
 // Undo and redo of the user's own changes: refused as a whole or applied as an event.
 const HISTORY = new Set(['undo', 'redo']);
+// Those and a revert from the history panel: changes nothing until answered, refused as a whole.
+const REVERTS = new Set([...HISTORY, 'revert']);
 const HISTORY_REFUSALS = {
   nothing_to_undo: 'Nothing to undo.',
   nothing_to_redo: 'Nothing to redo.',
@@ -349,7 +351,7 @@ export class PendingEdits {
     let count = 0;
     for (const key of op.keys) if (this._reject(key, opId, message)) count += 1;
     if (OPTIMISTIC.has(op.kind)) this.store.markGuessing();
-    if (HISTORY.has(op.kind)) {
+    if (REVERTS.has(op.kind)) {
       // Nothing to revert: the server changed nothing. Its message says why (and who).
       this.lastRejection = { count: 1, message, plain: true };
     } else if (op.kind !== 'columns/update') {

@@ -16,6 +16,7 @@ import { PresenceView } from './presenceview.js';
 import { AccessControls } from './access.js';
 import { SheetGone } from './gone.js';
 import { bindToolbar, userActions } from './actions.js';
+import { followHistory } from './history.js';
 import { csrfToken, getJson } from './http.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
@@ -78,6 +79,7 @@ function makeParts(pageConfig, config, header) {
   p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, title, buttons: bindToolbar({ store, on, grid }) });
   p.access.apply(config);
   p.gone = new SheetGone({ parts: p, listUrl: p.leaveTo || '/sheets/' });
+  p.history = followHistory({ store, on });
   status.showStatus();
   return p;
 }

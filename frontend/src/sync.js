@@ -4,7 +4,9 @@
 // to fetch the snapshot or catch up (changes?since=): after the server's
 // hello, on a gap or a heartbeat ahead, when an answer shows a newer version,
 // when only a snapshot can help. One request at a time; requests asked for
-// meanwhile are merged. No DOM.
+// meanwhile are merged, and while a snapshot is on its way nothing asks for a
+// second one (a big sheet's snapshot can take longer than the no-socket wait):
+// what is asked meanwhile is at most a catch-up from the version it brings. No DOM.
 
 const LOAD_WITHOUT_SOCKET_MS = 3000;
 
@@ -18,6 +20,7 @@ export class SyncLoop {
     Object.assign(this, { store, getJson, snapshotUrl, changesUrl, onGone, onLoggedOut, onLoaded, retryMs });
     this.want = null; // null | 'catchup' | 'snapshot' (a snapshot covers a catch-up)
     this.running = null;
+    this.fetching = null; // the kind of request on the wire, if any
     this.stalls = 0;
     this.stopped = false;
     this.retryTimer = null;
@@ -26,7 +29,7 @@ export class SyncLoop {
 
   /** Load the sheet even if the socket never says hello (slow network, proxy trouble). */
   start({ waitMs = LOAD_WITHOUT_SOCKET_MS } = {}) {
-    setTimeout(() => { if (!this.store.loaded) this.resync(); }, waitMs);
+    setTimeout(() => { if (!this.store.loaded && !this.running) this.resync(); }, waitMs);
   }
 
   /** A socket message. Resolves once what it started is done (tests wait for it). */
@@ -57,7 +60,10 @@ export class SyncLoop {
 
   _ask(kind) {
     if (this.stopped) return Promise.resolve();
-    if (kind === 'snapshot' || !this.store.loaded) this.want = 'snapshot';
+    if (this.fetching === 'snapshot') {
+      // The snapshot on its way may predate this ask (a hello, a gap): catch up after it.
+      if (!this.want) this.want = 'catchup';
+    } else if (kind === 'snapshot' || !this.store.loaded) this.want = 'snapshot';
     else if (!this.want) this.want = 'catchup';
     if (!this.running) {
       this.running = this._loop().finally(() => { this.running = null; });
@@ -69,6 +75,7 @@ export class SyncLoop {
     while (this.want && !this.stopped) {
       const kind = this.want;
       this.want = null;
+      this.fetching = kind;
       try {
         if (kind === 'snapshot') await this._snapshot();
         else await this._catchUp();
@@ -77,6 +84,8 @@ export class SyncLoop {
         clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this._ask(kind), this.retryMs);
         return;
+      } finally {
+        this.fetching = null;
       }
     }
   }

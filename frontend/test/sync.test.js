@@ -115,3 +115,44 @@ test('a sheet.reset met in catch-up also ends in the snapshot', async () => {
   assert.equal(state.store.lastSeq, 7);
   assert.equal(state.pending.display(0, 0), 'v7');
 });
+
+/** A server whose snapshot answers only when the test says so. */
+function slowSnapshot(body) {
+  const asked = [];
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const getJson = async (url) => {
+    asked.push(url);
+    if (url === '/s/') { await held; return { status: 200, body }; }
+    if (url.startsWith('/s/changes?since=')) return { status: 200, body: { version: body.version, reload: false, changes: [] } };
+    throw new Error(`unexpected ${url}`);
+  };
+  return { getJson, asked, release };
+}
+
+test('the no-socket timer does not fetch a second snapshot while the first is on its way', async () => {
+  const state = makeSheet();
+  const { getJson, asked, release } = slowSnapshot(snap(5, 'snap'));
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  const first = syncer.resync(); // the hello
+  syncer.start({ waitMs: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the timer has fired (fake server, no wall-clock wait for the app)
+  release();
+  await first;
+  await syncer.idle();
+  assert.deepEqual(asked, ['/s/']);
+  assert.equal(state.store.lastSeq, 5);
+});
+
+test('a hello during the snapshot fetch asks only for the changes after it', async () => {
+  const state = makeSheet();
+  const { getJson, asked, release } = slowSnapshot(snap(5, 'snap'));
+  const syncer = new SyncLoop({ store: state.store, getJson, snapshotUrl: '/s/', changesUrl: '/s/changes' });
+  syncer.start({ waitMs: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the timer started the snapshot
+  const hello = syncer.receive({ type: 'hello' });
+  release();
+  await hello;
+  await syncer.idle();
+  assert.deepEqual(asked, ['/s/', '/s/changes?since=5']);
+});

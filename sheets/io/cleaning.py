@@ -26,11 +26,13 @@ _ENCODERS = {
 
 
 def clean_columns(
-    batch: list[list[str]], cleaners: list[tuple[int, Any]], first_row: int
+    batch: list[list[str]], cleaners: list[tuple[int, Any]], numbers: list[int]
 ) -> tuple[list[tuple[str, str, list[Any]]], list[dict]]:
     """The stored values of a batch of rows, column by column: (column id,
     type, each row's stored value or values.EMPTY) per (position, Resource
-    field) of `cleaners`, and the errors. Each column is cleaned at once by its
+    field) of `cleaners`, and the errors, each with its row's number in the
+    file (`numbers`, side by side with `batch`); a bad value's cell is
+    values.EMPTY. Each column is cleaned at once by its
     field's widget (sheets/values.py underneath); only a column with a bad
     value is gone through again value by value, for the errors."""
     out: list[tuple[str, str, list[Any]]] = []
@@ -43,7 +45,7 @@ def clean_columns(
             stored = field.widget.clean_column(column)
         except ValueError:
             stored = []
-            for number, value in enumerate(column, first_row):
+            for number, value in zip(numbers, column, strict=True):
                 try:
                     stored.append(clean(value))
                 except ValueError as exc:

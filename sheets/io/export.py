@@ -32,7 +32,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
-from sheets.io.resources import SheetResource
+from sheets.io.resources import FORMULA_PREFIXES, SheetResource
 from sheets.models import Sheet
 
 log = logging.getLogger(__name__)
@@ -107,25 +107,45 @@ def csv_chunks(sheet: Sheet) -> Iterator[bytes]:
         yield buffer.getvalue().encode()
 
 
+def _writes_cr() -> bool:
+    """Whether openpyxl writes through lxml, which keeps a CR as `&#13;`."""
+    import openpyxl
+
+    return bool(openpyxl.LXML)
+
+
 # XLSX sheet names: at most 31 characters, none of []:*?/\
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def xlsx_file(sheet: Sheet):
     """The sheet as an XLSX workbook in a temporary file (deleted when
-    closed), read from the start. Numbers, dates and checkboxes are native cells."""
+    closed), read from the start. Numbers, dates and checkboxes are native
+    cells; text is text, exactly as typed (no `'` in front: see `_text_cell`);
+    the header row is bold."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     resource = _resource(sheet)
     render = resource.rows_renderer(force_native_type=True)
     book = Workbook(write_only=True)
     page = book.create_sheet(title=_SHEET_NAME_BAD.sub(" ", sheet.title)[:31].strip() or "Sheet")
 
-    def cells(row: list) -> list:
-        return [xlsx_escape(v) if v.__class__ is str else v for v in row]
+    def text_cell(text: str, **style) -> WriteOnlyCell:
+        return _text_cell(WriteOnlyCell(page, value=xlsx_escape(text)), style)
 
+    def cells(row: list) -> list:
+        return [
+            (text_cell(v) if v and v[0] in FORMULA_PREFIXES else xlsx_escape(v))
+            if v.__class__ is str
+            else v
+            for v in row
+        ]
+
+    bold = Font(bold=True)
     try:
-        page.append(cells(resource.get_export_headers()))
+        page.append([text_cell(f.column_name, font=bold) for f in resource.get_export_fields()])
         for chunk in _cells(sheet, resource.export_keys()):
             for row in render(chunk):
                 page.append(cells(row))
@@ -136,6 +156,21 @@ def xlsx_file(sheet: Sheet):
     book.save(out)
     out.seek(0)
     return out
+
+
+def _text_cell(cell, style: dict):
+    """A string cell that stays text. openpyxl would store a string that
+    begins with `=` as a formula; a string cell is never one, so it is
+    written as the string it is. Text a spreadsheet app would run as a
+    formula if it were typed in (=, +, -, @, ...) also gets the quote-prefix
+    style, the app's own "this is text" mark, so editing the cell there keeps
+    it text."""
+    cell.data_type = "s"
+    if cell.value and cell.value[0] in FORMULA_PREFIXES:
+        cell.quotePrefix = True
+    for name, value in style.items():
+        setattr(cell, name, value)
+    return cell
 
 
 def _discard(page) -> None:
@@ -150,14 +185,21 @@ def _discard(page) -> None:
             writer.cleanup()
 
 
-# Characters XML cannot hold, or turns into something else (CR becomes LF),
-# and an underscore that would read as the start of an escape.
-_XLSX_ESCAPE = re.compile(r"[\x01-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+# Characters XML 1.0 cannot hold, and an underscore that would read as the
+# start of an escape. A CR is written as itself: lxml, which openpyxl writes
+# with (requirements.txt), writes it as `&#13;`, which every reader reads
+# back as the CR it is (a raw CR would read as LF); `_x000D_` is read as a CR
+# only by Excel and our import, others show the escape.
+_XLSX_ESCAPE = re.compile(
+    r"[\x01-\x08\x0b\x0c\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)"
+    if _writes_cr()
+    else r"[\x01-\x08\x0b-\x1f]|_(?=x[0-9A-Fa-f]{4}_)"
+)
 
 
 def xlsx_escape(text: str) -> str:
     """OOXML's own escape for such characters, `_xHHHH_`, as Excel writes it
-    (sheets/io/table.py reads it back): a CR or a control character survives."""
+    (sheets/io/table.py reads it back): a control character survives."""
     if _XLSX_ESCAPE.search(text) is None:
         return text
     return _XLSX_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from sheets import values
+from sheets.io.resources import NUMBER_CLEANERS
 
 
 class TypeGuess:
@@ -21,7 +22,7 @@ class TypeGuess:
     def __init__(self, decimal_mark: str = ".") -> None:
         self.candidates = {"number", "date", "checkbox"}
         self.seen = False
-        number = values.NUMBER_CLEANERS[decimal_mark]
+        number = NUMBER_CLEANERS[decimal_mark]
         self.as_type = {**_AS_TYPE, "number": functools.partial(_numbers, clean=number)}
 
     def clean_column(self, texts: list[str]) -> tuple[str, list[Any] | None] | None:
@@ -55,13 +56,17 @@ class TypeGuess:
         return "text"
 
 
-def _plain_number(text: str, clean: Any) -> int | float | None:
+def _plain_number(text: str, clean: Any) -> Any:
     """The number a non-empty `text` writes plainly (no `+`, no leading `.`,
-    no spaces around, no leading zero: 007 is a code), else None."""
+    no leading zero: 007 is a code; spaces around are no part of it, as the
+    grid reads them), values.EMPTY for spaces only, else None."""
+    text = text.strip()
+    if not text:
+        return values.EMPTY
     digits = text[1:] if text[:1] == "-" else text
     if len(digits) > 1 and digits[0] == "0" and digits[1] not in ".,":
         return None
-    if text.strip() != text or text[:1] in ("+", "."):
+    if text[:1] in ("+", "."):
         return None
     try:
         return clean(text)
@@ -81,15 +86,15 @@ def _numbers(texts: list[str], clean: Any = values.clean_number) -> list[Any] | 
 
 def _iso_date(text: str) -> bool:
     try:
-        return values.clean_date(text) == text
+        return values.clean_date(text) == text.strip()
     except values.InvalidValue:
         return False
 
 
 def _dates(texts: list[str]) -> list[Any] | None:
-    # A date is stored as the text it was written as.
+    # A date is stored as the ISO text it was written as (spaces around dropped).
     if all(_iso_date(t) for t in texts if t):
-        return [t or values.EMPTY for t in texts]
+        return [t.strip() or values.EMPTY for t in texts]
     return None
 
 
@@ -97,7 +102,7 @@ _CHECKBOX = {"true": True, "false": False}
 
 
 def _checkboxes(texts: list[str]) -> list[Any] | None:
-    out = [_CHECKBOX.get(t.lower()) if t else values.EMPTY for t in texts]
+    out = [_CHECKBOX.get(t.strip().lower()) if t.strip() else values.EMPTY for t in texts]
     return None if None in out else out
 
 

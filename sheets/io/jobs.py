@@ -28,9 +28,11 @@ from django.utils import timezone
 
 from sheets import services
 from sheets.io import writer
-from sheets.io.preview import RowStats, analyse, data_rows
+from sheets.io.choices import targets_with
+from sheets.io.preview import NumberedRow, RowStats, analyse, data_rows
 from sheets.io.preview_cache import RowCache, cache_path, open_cached
 from sheets.io.reading import open_table
+from sheets.io.skipped import SkippedRows, skipped_path
 from sheets.io.table import FileRefused, Table
 from sheets.models import ImportJob
 
@@ -141,11 +143,20 @@ def _fail(job_id: Any, message: str, status: str = Status.FAILED) -> None:
     _remove_file(job)
 
 
-def _remove_file(job: ImportJob) -> None:
-    """The upload and the preview's row cache beside it."""
+def _remove_file(job: ImportJob, *, keep_skipped: bool = False) -> None:
+    """The upload, the preview's row cache beside it and, unless the user
+    may still download it (a finished import that skipped rows), the CSV of
+    the rows with problems. `sweep` removes that one with the job."""
     if job.file_path:
         Path(job.file_path).unlink(missing_ok=True)
         cache_path(job.file_path).unlink(missing_ok=True)
+        if not keep_skipped:
+            skipped_path(job.file_path).unlink(missing_ok=True)
+
+
+def cancel(job: ImportJob) -> None:
+    """The files of a job the user cancelled (sheets/io/writer.py `import_job_cancel`)."""
+    _remove_file(job)
 
 
 def new_sheet_title(filename: str) -> str:
@@ -174,6 +185,7 @@ def _analyse_job(job_id: Any) -> None:
                 columns=columns,
                 progress=lambda d, t: set_progress(job.id, READING, d, t),
                 keep=keep,
+                skipped=lambda names: SkippedRows(skipped_path(job.file_path), names),
             )
     except FileRefused as exc:
         _fail(job.id, exc.message, Status.REFUSED)
@@ -195,12 +207,15 @@ def _import_job(job_id: Any) -> None:
     # The service checks, under the sheet's lock, that the cached rows were
     # cleaned for the sheet's columns as they are now; if not, it reads `rows`.
     cached = open_cached(preview.get("cache"), job.file_path)
-    rows = _file_rows(job, preview)
+    on_error = job.options.get("on_error", "refuse")
+    past_header: set[int] = set()  # rows with values past the header, if the file is read
+    rows = _file_rows(job, preview, on_error, past_header)
     common = {
-        "columns": preview["targets"],
+        "columns": targets_with(preview["targets"], job.options.get("add", [])),
         "rows": rows,
         "cached": cached,
         "decimal_mark": preview.get("decimal_mark", "."),
+        "on_error": on_error,
         "op_id": str(job.id),
         "progress": progress,
     }
@@ -229,22 +244,35 @@ def _import_job(job_id: Any) -> None:
         progress=result.get("rows", total),
         result={
             "rows": result.get("rows", total),
+            "skipped": result.get("skipped", 0) + (len(past_header) if on_error == "skip" else 0),
+            "emptied": result.get("emptied", 0),
+            "added": [spec["name"] for spec in job.options.get("add", [])],
             "version": result["version"],
             "from_cache": cached is not None and cached.used,
         },
     )
-    _remove_file(job)
+    _remove_file(job, keep_skipped=on_error == "skip")
 
 
-def _file_rows(job: ImportJob, preview: dict) -> Iterator[list[str]]:
-    """The upload's data rows, read again; opened only if the import needs them."""
+def _file_rows(
+    job: ImportJob, preview: dict, on_error: str, bad: set[int]
+) -> Iterator[NumberedRow]:
+    """The upload's data rows, read again; opened only if the import needs
+    them. A row with values past the header refuses the import, is left out
+    ("skip") or is imported without them ("empty"), as the user chose; `bad`
+    collects their numbers."""
 
-    def refuse(number: int, column: str, message: str) -> None:
-        raise FileRefused(f"Row {number}: {message}")
+    def problem(number: int, column: str, message: str) -> None:
+        if on_error == "refuse":
+            raise FileRefused(f"Row {number}: {message}")
+        bad.add(number)
 
     records = _table(job, preview["delimiter"], preview.get("decimal_mark")).records()
     next(records, None)  # the header, read by the preview
-    yield from data_rows(records, preview["width"], RowStats(), refuse)
+    for number, cells in data_rows(records, preview["width"], RowStats(), problem):
+        if on_error == "skip" and number in bad:
+            continue
+        yield number, cells
 
 
 def sweep() -> None:

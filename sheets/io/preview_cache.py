@@ -22,7 +22,21 @@ log = logging.getLogger(__name__)
 
 # Bump when the cleaning rules or the encoding change what a cached row holds:
 # a cache written by older code is then not used.
-FORMAT = 1
+FORMAT = 2
+
+# In front of a row with an error (its bad cells empty): the import skips it
+# or writes it as it is, as the user chose (sheets/io/writer.py).
+BAD = "!"
+
+
+def mark_bad(encoded: list[str], numbers: list[int], bad: Iterable[int]) -> list[str]:
+    """`encoded` rows (numbered in the file by `numbers`), those in `bad` marked."""
+    if bad:
+        for position, number in enumerate(numbers):
+            if number in bad:
+                encoded[position] = BAD + encoded[position]
+    return encoded
+
 
 # Per position of a file's row: [column id, column type], or None (not imported).
 Fingerprint = list[list[str] | None]
@@ -118,16 +132,27 @@ class CachedRows:
         self.path = path
         self.columns: Fingerprint = info["columns"]
         self.rows: int = info["rows"]
+        self.bad_rows: int = info.get("bad_rows", 0)
         self.used = False  # the import took its rows from here
+        self.skipped = 0
 
     def matches(self, columns: Fingerprint) -> bool:
         return columns == self.columns
 
-    def batches(self, size: int) -> Iterator[list[str]]:
-        """The encoded rows, `size` at a time: never the whole file in memory."""
+    def batches(self, size: int, *, skip_bad: bool) -> Iterator[list[str]]:
+        """The encoded rows, `size` lines at a time: never the whole file in
+        memory. Rows with an error are left out (`skip_bad`, counted in
+        `skipped`) or written with their bad cells empty."""
         self.used = True
         with self.path.open(encoding="utf-8", newline="\n") as lines:
             while batch := [line[:-1] for line in itertools.islice(lines, size)]:
+                if self.bad_rows:
+                    kept = [row for row in batch if row[0] != BAD]
+                    if skip_bad:
+                        self.skipped += len(batch) - len(kept)
+                        batch = kept
+                    elif len(kept) != len(batch):
+                        batch = [row.removeprefix(BAD) for row in batch]
                 yield batch
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -14,8 +14,9 @@ from django_htmx.http import trigger_client_event
 
 from sheets import selectors, services
 from sheets.io import export, jobs, writer
+from sheets.io.skipped import skipped_path
 from sheets.io.sniffing import DELIMITERS
-from sheets.models import ImportJob
+from sheets.models import ColumnType, ImportJob
 from sheets.views import sheet_or_404
 
 # How long a request waits for a quick job before answering with progress:
@@ -157,6 +158,10 @@ def _job_panel(request: HttpRequest, job: ImportJob, *, error: str = "", status:
         "total": total,
         "percent": min(100, int(100 * done / total)) if total else 0,
         "error": error,
+        "column_types": ColumnType.choices,
+        "new_headers": [m for m in job.preview.get("mapping", []) if m.get("suggested")],
+        "skipped_url": _skipped_url(job),
+        "sample": _sample(job.preview),
     }
     template = "sheets/import.html#job" if request.htmx else "sheets/import.html"
     response = render(request, template, context, status=_status(request, status))
@@ -176,11 +181,26 @@ def import_job(request: HttpRequest, job_id) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, job_id) -> HttpResponse:
-    """Run the previewed import. Tied to one job: a second confirm is a no-op."""
+    """Run the previewed import with the form's choices, or cancel it. Tied to
+    one job: a second confirm is a no-op."""
     job = _job(request, job_id)
+    post = request.POST
     try:
+        if post.get("action") == "cancel":
+            if writer.import_job_cancel(job=job, user=request.user):
+                jobs.cancel(job)
+            job.refresh_from_db()
+            if not request.htmx:
+                return redirect("import_job", job_id=job.id)
+            return _job_panel(request, job)
         queued = writer.import_job_confirm(
-            job=job, user=request.user, mode=request.POST.get("mode")
+            job=job,
+            user=request.user,
+            mode=post.get("mode"),
+            on_error=post.get("bad_rows"),
+            add=post.getlist("add"),
+            types={key.removeprefix("type-"): v for key, v in post.items() if key[:5] == "type-"},
+            preview_id=post.get("preview"),
         )
     except services.OpError as exc:
         if exc.status == 404:
@@ -234,3 +254,35 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
         name=export.filename(sheet, fmt),
         sheet_id=sheet.id,
     )
+
+
+def _sample(preview: dict) -> list[tuple[int, list]]:
+    """The preview's first rows with their numbers in the file."""
+    rows = preview.get("rows", [])
+    numbers = preview.get("row_numbers") or range(2, len(rows) + 2)
+    return list(zip(numbers, rows, strict=False))
+
+
+def _skipped_url(job: ImportJob) -> str:
+    """The download of the rows with problems, while it is kept."""
+    if job.file_path and job.preview.get("skipped_listed"):
+        if job.status == ImportJob.Status.READY or job.result.get("skipped"):
+            if skipped_path(job.file_path).exists():
+                return reverse("import_skipped", args=[job.id])
+    return ""
+
+
+@login_required
+@require_GET
+def import_skipped(request: HttpRequest, job_id) -> HttpResponse:
+    """The rows of the file that have a problem, as CSV (the job's owner only)."""
+    job = _job(request, job_id)
+    if not _skipped_url(job):
+        raise Http404("No rows were skipped")
+    name = f"{jobs.new_sheet_title(job.filename)}-skipped-rows.csv"
+    response = FileResponse(
+        skipped_path(job.file_path).open("rb"), as_attachment=True, filename=name
+    )
+    response["Content-Type"] = export.CSV_TYPE
+    response["Cache-Control"] = "no-store"
+    return response

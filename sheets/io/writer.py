@@ -13,7 +13,7 @@ if the columns they were cleaned for are still those of the sheet.
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.db.models import Max
 from proj.text import refusal
 from sheets import realtime, selectors
 from sheets.io.bulk import row_writer
+from sheets.io.choices import confirm_options
 from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.preview_cache import CachedRows, fingerprint
 from sheets.io.resources import SheetResource
@@ -36,6 +37,9 @@ from sheets.services.sheets import clean_title
 
 MAX_ERRORS = 100
 MODES = ("append", "replace")
+# What the import does with a row that has a value its column refuses: refuse
+# the whole file (the default), leave the row out, or write its bad cells empty.
+ON_ERROR = ("refuse", "skip", "empty")
 
 
 def _column_specs(columns: Any) -> list[dict | None]:
@@ -103,32 +107,40 @@ def sheet_import(
     user,
     mode: str,
     columns: Any,
-    rows: Iterable[list[str]],
+    rows: Iterable[tuple[int, list[str]]],
     cached: CachedRows | None = None,
     decimal_mark: str = ".",
+    on_error: str = "refuse",
     client_id: str = "",
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Append `rows` to the sheet, or replace all its rows with them.
 
-    `columns` says where each position of a row goes (see `_column_specs`);
-    `rows` are lists of strings as read from a file (row 1 is the file's
-    header, so the first row here is row 2 in errors). With `cached` (the
-    preview's rows, already cleaned and encoded) `rows` is not read at all,
-    unless the columns changed since the preview; `decimal_mark` says how
-    its numbers are written (sheets/io/sniffing.py). Answers like every op,
-    plus "rows" (how many were written)."""
+    `columns` says where each position of a row goes (see `_column_specs`;
+    new columns are created in this same op, so undo and a failure treat
+    them with the rows); `rows` are (row number in the file, list of
+    strings) as read from a file (row 1 is the file's header). With
+    `cached` (the preview's rows, already cleaned and encoded) `rows` is not
+    read at all, unless the columns changed since the preview;
+    `decimal_mark` says how its numbers are written (sheets/io/sniffing.py);
+    `on_error` what a row with a bad value does (ON_ERROR). Answers like
+    every op, plus "rows" (how many were written), "skipped" and "emptied"."""
     if mode not in MODES:
         raise OpError("invalid_mode", "Choose whether to append rows or replace all rows.")
+    if on_error not in ON_ERROR:
+        raise OpError("invalid_choice", "Choose whether to skip the rows with problems or not.")
     specs = _column_specs(columns)
 
     def apply(locked: Sheet) -> dict:
         targets = _resolve_columns(locked, specs)
         now = fingerprint(None if c is None else (c.id, c.type) for c in targets)
-        if cached is not None and cached.matches(now):
+        outcome = {"skipped": 0, "emptied": 0}
+        usable = cached is not None and not (on_error == "refuse" and cached.bad_rows)
+        if usable and cached.matches(now):
             # Cleaned for exactly these columns, and the sheet is locked: as they are.
-            batches = ((len(b), b) for b in cached.batches(BATCH_ROWS))
+            skip = on_error == "skip"
+            batches = ((len(b), b) for b in cached.batches(BATCH_ROWS, skip_bad=skip))
         else:
             landing = (c for c in targets if c is not None)
             resource = SheetResource(landing, decimal_mark=decimal_mark)
@@ -137,7 +149,7 @@ def sheet_import(
                 for index, c in enumerate(targets)
                 if c is not None
             ]
-            batches = _cleaned_batches(rows, cleaners)
+            batches = _cleaned_batches(rows, cleaners, on_error, outcome)
         if mode == "replace":
             locked.rows.all().delete()
             start, present = 0.0, 0
@@ -145,7 +157,11 @@ def sheet_import(
             start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
             present = locked.rows.count()
         count = _write_rows(locked, batches, start, present, progress)
-        return {"event": realtime.sheet_reset(mode=mode, rows=count), "rows": count}
+        if cached is not None and cached.used:
+            outcome["skipped"] = cached.skipped
+        added = [c.name for c, s in zip(targets, specs, strict=True) if s and "id" not in s]
+        event = realtime.sheet_reset(mode=mode, rows=count, added_columns=added)
+        return {"event": event, "rows": count, **outcome}
 
     return run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
 
@@ -179,21 +195,37 @@ def _write_rows(
     return count
 
 
-def _cleaned_batches(rows: Iterable[list[str]], cleaners: list[tuple[int, Any]]) -> Batches:
-    """(size, encoded rows) per `BATCH_ROWS` rows. After a bad value nothing
-    is kept (size, None) but every row is still checked, so every error is
-    counted: OpError at the end."""
+def _cleaned_batches(
+    rows: Iterable[tuple[int, list[str]]],
+    cleaners: list[tuple[int, Any]],
+    on_error: str,
+    outcome: dict[str, int],
+) -> Batches:
+    """(size, encoded rows) per `BATCH_ROWS` rows of the file. A row with a
+    bad value is left out (`on_error` "skip") or written with that cell
+    empty ("empty"), counted in `outcome`. Otherwise, after a bad value
+    nothing is kept (size, None) but every row is still checked, so every
+    error is counted: OpError at the end."""
     errors: list[dict] = []
     error_count = 0
-    count = 0
     rows = iter(rows)
     while batch := list(itertools.islice(rows, BATCH_ROWS)):
-        cleaned, bad = clean_columns(batch, cleaners, first_row=count + 2)
-        count += len(batch)
-        if bad:
+        numbers = [number for number, _ in batch]
+        cells = [row for _, row in batch]
+        cleaned, bad = clean_columns(cells, cleaners, numbers)
+        size = len(cells)
+        if bad and on_error == "skip":
+            dropped = {e["row"] for e in bad}
+            kept = [i for i, number in enumerate(numbers) if number not in dropped]
+            cleaned = [(key, kind, [stored[i] for i in kept]) for key, kind, stored in cleaned]
+            outcome["skipped"] += size - len(kept)
+            size = len(kept)
+        elif bad and on_error == "empty":
+            outcome["emptied"] += len(bad)
+        elif bad:
             error_count += len(bad)
             errors.extend(bad[: MAX_ERRORS - len(errors)])
-        yield len(batch), None if error_count else encode_rows(len(batch), cleaned)
+        yield size, None if error_count else encode_rows(size, cleaned)
     if error_count:
         raise OpError(
             "invalid_values",
@@ -209,9 +241,10 @@ def sheet_import_new(
     owner,
     title: Any,
     columns: Any,
-    rows: Iterable[list[str]],
+    rows: Iterable[tuple[int, list[str]]],
     cached: CachedRows | None = None,
     decimal_mark: str = ".",
+    on_error: str = "refuse",
     op_id: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Sheet, dict]:
@@ -228,6 +261,7 @@ def sheet_import_new(
             rows=rows,
             cached=cached,
             decimal_mark=decimal_mark,
+            on_error=on_error,
             op_id=op_id,
             progress=progress,
         )
@@ -312,9 +346,21 @@ def import_job_reread(*, job: ImportJob, user, delimiter: str, decimal_mark: str
     )
 
 
-def import_job_confirm(*, job: ImportJob, user, mode: str | None) -> bool:
-    """Queue the previewed import. True if this call queued it; a second
-    confirm of the same job (a double click) is a no-op and answers False."""
+def import_job_confirm(
+    *,
+    job: ImportJob,
+    user,
+    mode: str | None,
+    on_error: Any = None,
+    add: list[Any] | None = None,
+    types: Mapping[str, Any] | None = None,
+    preview_id: Any = None,
+) -> bool:
+    """Queue the previewed import with the user's choices (sheets/io/choices.py):
+    what rows with problems do, which headers become new columns. True if this
+    call queued it; a second confirm of the same job (a double click) is a
+    no-op and answers False. A choice that does not fit the preview raises
+    OpError and changes nothing."""
     if job.user_id != user.id:
         raise OpError("not_found", "Import not found.", status=404)
     new_sheet = bool(job.options.get("new"))
@@ -325,11 +371,30 @@ def import_job_confirm(*, job: ImportJob, user, mode: str | None) -> bool:
             raise OpError("invalid_mode", "Choose whether to append the rows or replace all rows.")
     if job.status != ImportJob.Status.READY:
         return False
-    if job.preview.get("error_count"):
-        raise OpError("invalid_values", "Fix the errors in the file and upload it again.")
-    options = {**job.options, "mode": "new" if new_sheet else mode}
+    chosen = confirm_options(
+        job.preview,
+        on_error=on_error,
+        add=add or [],
+        types=types or {},
+        preview_id=preview_id,
+        columns_now=0 if new_sheet else job.sheet.columns.count(),
+    )
+    options = {**job.options, **chosen, "mode": "new" if new_sheet else mode}
+    waiting = ImportJob.objects.filter(id=job.id, status=ImportJob.Status.READY)
+    if "id" in job.preview:  # the choices were checked against this very preview
+        waiting = waiting.filter(preview__id=job.preview["id"])
+    return bool(waiting.update(status=ImportJob.Status.QUEUED, options=options))
+
+
+def import_job_cancel(*, job: ImportJob, user) -> bool:
+    """Give up a previewed import: nothing is written, the upload is removed
+    (by the caller, sheets/io/jobs.py `cancel`). True if this call cancelled it."""
+    if job.user_id != user.id:
+        raise OpError("not_found", "Import not found.", status=404)
     return bool(
         ImportJob.objects.filter(id=job.id, status=ImportJob.Status.READY).update(
-            status=ImportJob.Status.QUEUED, options=options
+            status=ImportJob.Status.FAILED,
+            error="You cancelled the import. Nothing was changed.",
+            result={"cancelled": True},
         )
     )

@@ -17,13 +17,14 @@ from sheets.services.sheets import (
     sheet_delete,
     sheet_rename,
 )
-from sheets.services.undo import sheet_redo, sheet_undo
+from sheets.services.undo import change_revert, sheet_redo, sheet_undo
 
 __all__ = [
     "DEFAULT_COLUMNS",
     "DEFAULT_ROWS",
     "OpError",
     "cells_update",
+    "change_revert",
     "change_log_prune",
     "column_update",
     "columns_delete",

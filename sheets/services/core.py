@@ -93,7 +93,7 @@ def run_op(
     built by sheets/realtime.py) to commit a change, or {"event": None} when
     nothing changed, plus any extra answer fields (e.g. per-cell "errors").
     Optional keys kept with the change (services/undo.py): "undo" (how to
-    revert it), "kind" and "undo_of"."""
+    revert it), "kind" ("do", "undo", "redo" or "revert") and "undo_of"."""
     op_uuid = _check_op_args(client_id, op_id, base_version)
     with transaction.atomic():
         locked = lock_sheet(sheet=sheet, user=user)
@@ -125,6 +125,9 @@ def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, resu
     undo = result.pop("undo", None)
     kind = result.pop("kind", "do")
     undo_of = result.pop("undo_of", None)
+    # A revert from history is the reverting user's new change (their undo
+    # takes it back); its event says what it is.
+    stored_kind = "do" if kind == "revert" else kind
     locked.version += 1
     locked.save(update_fields=["version", "updated_at"])
     event = realtime.sheet_event(
@@ -135,6 +138,7 @@ def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, resu
         client_id=client_id,
         user=user_info(user=user) if user is not None else None,
         kind=kind,
+        reverts=undo_of.seq if undo_of is not None else None,
     )
     response = {"version": locked.version, "applied": True, **result}
     Change.objects.create(
@@ -145,7 +149,7 @@ def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, resu
         op_id=op_uuid,
         payload=event,
         response=response,
-        kind=kind,
+        kind=stored_kind,
         undo_of=undo_of,
         undo=undo,
     )

@@ -109,7 +109,11 @@ def sheet_delete(*, sheet: Sheet, user) -> None:
 
 def _summary_reset(event: dict) -> str:
     how = "replacing all rows" if event.get("mode") == "replace" else "appended"
-    return f"imported {op_registry.plural(event.get('rows', 0), 'row')} ({how})"
+    summary = f"imported {op_registry.plural(event.get('rows', 0), 'row')} ({how})"
+    added = event.get("added_columns") or []
+    if added:
+        summary += f", adding {op_registry.plural(len(added), 'column')}: {', '.join(added)}"
+    return summary
 
 
 op_registry.register_event(

@@ -82,9 +82,13 @@ def last_job(user) -> ImportJob:
     return ImportJob.objects.filter(user=user).latest("created_at")
 
 
-def confirm(client, job: ImportJob, mode: str | None = None):
+def confirm(client, job: ImportJob, mode: str | None = None, **form: Any):
+    """POST the preview's confirm form as the page does (with the preview it
+    was made from), plus any other fields (`bad_rows`, `add`, `type-N`...)."""
     data = {"mode": mode} if mode else {}
-    return client.post(f"/imports/{job.id}/confirm/", data, **HX)
+    if "id" in job.preview:
+        data["preview"] = job.preview["id"]
+    return client.post(f"/imports/{job.id}/confirm/", {**data, **form}, **HX)
 
 
 def import_new(client, user, data: bytes, *, name: str = "data.csv", **form) -> ImportJob:
@@ -154,3 +158,37 @@ def retype(sheet: Sheet, user, name: str, column_type: str) -> None:
 def rename(sheet: Sheet, user, name: str, new_name: str) -> None:
     """Rename the sheet's column called `name`."""
     _update_column(sheet, user, sheet.columns.get(name=name), name=new_name)
+
+
+def remove_rows(sheet: Sheet, user) -> None:
+    """Every row of the sheet deleted through the service."""
+    import uuid
+
+    from sheets import services
+
+    services.rows_delete(
+        sheet=sheet,
+        user=user,
+        client_id="",
+        op_id=str(uuid.uuid4()),
+        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
+    )
+
+
+def download(client, sheet: Sheet, fmt: str) -> bytes:
+    """The sheet's export (csv or xlsx), streamed, as bytes."""
+    from django.http import StreamingHttpResponse
+
+    response = client.get(f"/sheets/{sheet.id}/export.{fmt}")
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    return b"".join(response.streaming_content)
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    """A CSV we wrote (UTF-8 with a BOM) as rows of strings."""
+    import csv
+    import io
+
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data[3:].decode(), newline="")))

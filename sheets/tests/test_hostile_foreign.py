@@ -30,6 +30,7 @@ def op_body(sheet: Sheet, op: str) -> dict:
         "rename": {"title": "Mine now"},
         "undo": {},
         "redo": {},
+        "revert": {"change": 1},
     }[op]
     return {"client_id": "tab-1", "op_id": new_id(), **fields}
 
@@ -115,6 +116,7 @@ def test_a_page_of_a_foreign_sheet_is_the_404_of_a_missing_one(
         ("get", "/imports/{id}/"),
         ("post", "/imports/{id}/confirm/"),
         ("post", "/imports/{id}/reread/"),
+        ("get", "/imports/{id}/skipped.csv"),
     ],
 )
 def test_another_users_import_is_the_404_of_a_missing_one(
@@ -123,13 +125,16 @@ def test_another_users_import_is_the_404_of_a_missing_one(
     theirs = client_for(other_user)
     theirs.post(
         f"/sheets/{foreign_sheet.id}/import/",
-        {"file": SimpleUploadedFile("x.csv", b"Name\r\nx\r\n")},
+        # A row with a value past the header: its owner may download it.
+        {"file": SimpleUploadedFile("x.csv", b"Name\r\nx\r\ny,z\r\n")},
     )
     job = ImportJob.objects.get(user=other_user)
+    assert theirs.get(f"/imports/{job.id}/skipped.csv").status_code == 200
     status, before = job.status, everything(foreign_sheet)
     for job_id in (job.id, new_id()):
         response = getattr(auth_client, method)(
-            url.format(id=job_id), {"mode": "append", "delimiter": "comma"}
+            url.format(id=job_id),
+            {"mode": "append", "delimiter": "comma", "bad_rows": "skip", "action": "cancel"},
         )
         assert response.status_code == 404
     job.refresh_from_db()

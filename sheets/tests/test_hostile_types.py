@@ -18,6 +18,7 @@ from sheets.tests.helpers import (
     row_ids,
     sheet_state,
     update,
+    version,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,8 @@ def good_bodies(sheet) -> dict[str, dict]:
         "rename": {"title": "Renamed"},
         "undo": {},
         "redo": {},
+        # The undo that `undoable` made last: reverting it puts "two" back.
+        "revert": {"change": version(sheet)},
     }
 
 
@@ -90,6 +93,7 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
     "rename": {("title",): {"text"}},
     "undo": {},
     "redo": {},
+    "revert": {("change",): {"number"}},
 }
 assert set(FIELDS) == set(OPS), "every op endpoint is in the table"
 
@@ -97,7 +101,7 @@ assert set(FIELDS) == set(OPS), "every op endpoint is in the table"
 def _cases():
     for op, fields in FIELDS.items():
         # An op without an id is not retried safely, but allowed; an undo needs one.
-        op_id = set() if op in ("undo", "redo") else {"null"}
+        op_id = set() if op in ("undo", "redo", "revert") else {"null"}
         for path, takes in {**COMMON, ("op_id",): op_id, **fields}.items():
             for sample in SAMPLES.keys() - takes:
                 yield pytest.param(op, path, sample, id=f"{op}:{'.'.join(map(str, path))}={sample}")

@@ -21,6 +21,7 @@ from sheets.tests.importing import (  # noqa: F401 (fixtures)
     import_new,
     inline_imports,
     last_job,
+    remove_rows,
     retype,
     state,
     typed_columns,
@@ -36,13 +37,7 @@ CSV = b"item,AMOUNT,Due,Paid\nRent,900,2027-01-31,true\nFood,12.5,,false\n"
 @pytest.fixture
 def typed(sheet, user):
     typed_columns(sheet, user, TYPES)
-    services.rows_delete(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        rows=[str(i) for i in sheet.rows.values_list("id", flat=True)],
-    )
+    remove_rows(sheet, user)
     services.rows_insert(
         sheet=sheet,
         user=user,
@@ -123,12 +118,15 @@ def test_the_mode_must_be_chosen(auth_client, user, typed):
 @pytest.mark.usefixtures("inline_imports")
 def test_unknown_headers_are_skipped_with_a_warning(auth_client, user, typed):
     job = import_into(auth_client, user, typed, b"Item,Colour\nRent,red\n", "append")
-    assert "Not columns of this sheet, so not imported: “Colour”." in job.preview["warnings"]
+    assert (
+        "Not columns of this sheet, so not imported unless added as new columns: “Colour”."
+        in job.preview["warnings"]
+    )
     assert grid(typed)[-1] == ["Rent", None, None, None, None]
 
 
 @pytest.mark.usefixtures("inline_imports")
-def test_row_errors_are_listed_and_block_the_import(auth_client, user, typed):
+def test_row_errors_are_listed_and_the_import_waits_for_a_choice(auth_client, user, typed):
     before = state(typed)
     data = b"Item,Amount,Due,Paid\nRent,abc,2027-01-31,true\nFood,1,31/01/2027,maybe\nOk,2,,\n"
     response = upload(auth_client, data, sheet=typed)
@@ -140,10 +138,12 @@ def test_row_errors_are_listed_and_block_the_import(auth_client, user, typed):
         {"row": 3, "column": "Paid", "message": "“maybe” is not true or false."},
     ]
     body = response.content.decode()
-    assert "3 problems in the file" in body
-    assert ">Import</button>" not in body
+    assert "2 rows of the file have problems (3 in all)" in body
+    assert 'type="radio" name="bad_rows" value="skip" required' in body
     response = confirm(auth_client, job, "append")
-    assert "Fix the errors" in response.content.decode()
+    assert "2 rows of the file have problems: choose whether to skip them" in (
+        response.content.decode()
+    )
     job.refresh_from_db()
     assert job.status == "ready"
     assert state(typed) == before
@@ -194,7 +194,11 @@ def test_a_bad_value_refuses_the_whole_import(
         pytest.raises(services.OpError) as refused,
     ):
         writer.sheet_import(
-            sheet=typed, user=user, mode="replace", columns=columns, rows=with_a_bad_one()
+            sheet=typed,
+            user=user,
+            mode="replace",
+            columns=columns,
+            rows=enumerate(with_a_bad_one(), 2),
         )
     assert refused.value.details["errors"] == [
         {"row": 5002, "column": "Amount", "message": "“not a number” is not a number."}
@@ -210,7 +214,7 @@ def test_a_failed_new_sheet_import_leaves_no_sheet(user):
             owner=user,
             title="New",
             columns=[{"name": "n", "type": "number"}],
-            rows=[["1"], ["x"]],
+            rows=enumerate([["1"], ["x"]], 2),
         )
     assert Sheet.objects.count() == count
 
@@ -221,7 +225,7 @@ def test_the_row_limit_holds_for_appends(user, typed, settings):
     columns = [{"id": str(typed.columns.get(name="Item").id)}]
     with pytest.raises(services.OpError, match="at most 3 rows"):
         writer.sheet_import(
-            sheet=typed, user=user, mode="append", columns=columns, rows=[["a"]] * 3
+            sheet=typed, user=user, mode="append", columns=columns, rows=enumerate([["a"]] * 3, 2)
         )
     assert state(typed) == before
 

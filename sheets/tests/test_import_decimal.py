@@ -116,7 +116,7 @@ def test_a_decimal_point_in_a_decimal_comma_file_is_a_row_error(auth_client, use
             "message": "“2.5” is not a number written with a decimal comma (like 1.234,5).",
         }
     ]
-    assert "Fix the errors" in confirm(auth_client, job, "append").content.decode()
+    assert "choose whether to skip it" in confirm(auth_client, job, "append").content.decode()
     assert state(sheet) == before
 
 

@@ -47,7 +47,7 @@ def test_messy_csv_imports_with_every_fix_reported(auth_client, user):
     assert "Column 4 has no header" in warnings
     assert "“Name” appears twice" in warnings
     assert "1 row(s) had fewer values than the header: padded" in warnings
-    assert "2 empty row(s) at the end: dropped" in warnings
+    assert "2 blank row(s): not rows of the sheet, dropped" in warnings
     sheet = job.sheet
     assert sheet.title == "Budget 2027"
     assert columns_of(sheet) == [
