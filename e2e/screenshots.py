@@ -11,6 +11,7 @@ Rebuild the bundle first (`cd frontend && node build.mjs`).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -42,6 +43,11 @@ ROWS = [
     ("Bike rental", "60", "2027-05-14", "false", "Ann"),
     ("Coffee & snacks", "38.20", "2027-05-14", "false", "Bob"),
 ]
+# What the file adds: a header the sheet does not have (offered as a new
+# column), a note per row, and a row with a cost that is not a number (skipped).
+NEW_HEADER = "Notes"
+NOTES = ["2nd class, bring cards", "", "Book for 9", "", "", "Ask for oat milk"]
+BAD_ROW = ("Taxi to airport", "about 40", "2027-05-15", "false", "Bob", "")
 
 
 class _TempDirs:
@@ -84,17 +90,21 @@ def shape_columns(tab: SheetPage) -> None:
 
 def import_preview(page: Page, sheet_id: int, folder: Path, out: Path) -> None:
     source = folder / "offsite-costs.csv"
-    header = ",".join(name for name, _ in COLUMNS)
-    source.write_text(header + "\n" + "\n".join(",".join(_csv(v) for v in r) for r in ROWS) + "\n")
+    header = [name for name, _ in COLUMNS] + [NEW_HEADER]
+    rows = [(*row, note) for row, note in zip(ROWS, NOTES, strict=True)]
+    rows.insert(4, BAD_ROW)
+    source.write_text("\n".join(",".join(_csv(v) for v in r) for r in [header, *rows]) + "\n")
     page.goto(f"/sheets/{sheet_id}/import/")
     page.get_by_label("File", exact=True).set_input_files(str(source))
     page.get_by_role("button", name="Preview").click()
     job = page.get_by_role("region", name=f"Import of {source.name}")
     expect(job.get_by_role("button", name="Import")).to_be_visible()
-    job.screenshot(path=str(out / "import-preview.png"))
     job.get_by_label("Replace all rows").check()
+    job.get_by_label(re.compile(r"Skip (it|them): import the good rows only")).check()
+    job.get_by_label(f"Add “{NEW_HEADER}” as a new column").check()
+    job.screenshot(path=str(out / "import-preview.png"))
     job.get_by_role("button", name="Import").click()
-    expect(page.get_by_role("status").filter(has_text=f"Imported {len(ROWS)} rows")).to_be_visible()
+    expect(page.get_by_text(f"Imported {len(ROWS)} rows")).to_be_visible()
 
 
 def _csv(value: str) -> str:
