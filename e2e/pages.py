@@ -49,7 +49,10 @@ def create_sheet(page: Page, title: str) -> int:
         lambda r: r.url.endswith("/sheets/new/") and r.request.method == "POST"
     ) as answer:
         page.get_by_role("button", name="Create sheet").click()
-    return _created_sheet_id(answer.value)
+    sheet_id = _created_sheet_id(answer.value)
+    # The page goes to the sheet: a goto meanwhile would abort that navigation (or be aborted).
+    page.wait_for_url(re.compile(rf"/sheets/{sheet_id}/$"))
+    return sheet_id
 
 
 def _created_sheet_id(response: Response) -> int:
