@@ -40,8 +40,8 @@ def goto_list(page: Page) -> None:
 
 
 def create_sheet(page: Page, title: str) -> int:
-    """Create a sheet from the list page; returns its id. The page stays wherever
-    the app takes it (the list, or the new sheet)."""
+    """Create a sheet from the list page; returns its id. The app then opens the
+    new sheet in that page."""
     if not re.search(r"/sheets/$", page.url):
         goto_list(page)
     page.get_by_label("Sheet title").fill(title)
@@ -49,15 +49,15 @@ def create_sheet(page: Page, title: str) -> int:
         lambda r: r.url.endswith("/sheets/new/") and r.request.method == "POST"
     ) as answer:
         page.get_by_role("button", name="Create sheet").click()
-    return _created_sheet_id(answer.value)
+    sheet_id = _created_sheet_id(answer.value)
+    # The page goes to the sheet: a goto meanwhile would abort that navigation (or be aborted).
+    page.wait_for_url(re.compile(rf"/sheets/{sheet_id}/$"))
+    return sheet_id
 
 
 def _created_sheet_id(response: Response) -> int:
-    # With HTMX: 200 + HX-Trigger {"sheetCreated": {"id": N}}; without: 302 to /sheets/N/.
-    trigger = response.header_value("hx-trigger")
-    if trigger:
-        return int(json.loads(trigger)["sheetCreated"]["id"])
-    location = response.header_value("location") or ""
+    # With HTMX: 200 + HX-Redirect /sheets/N/; without: 302 to /sheets/N/.
+    location = response.header_value("hx-redirect") or response.header_value("location") or ""
     match = re.search(r"/sheets/(\d+)/", location)
     assert match, f"sheet creation answered {response.status} without an id"
     return int(match.group(1))
@@ -377,8 +377,9 @@ class SheetPage:
 
     def wait_editor_closed(self) -> None:
         # The editor's textarea stays in the DOM (moved off-screen) once closed.
+        # No grid any more (the sheet went away meanwhile) is closed too.
         self.page.wait_for_function(
-            "() => { const e = window.gridroom.hot.getActiveEditor();"
+            "() => { const hot = window.gridroom.hot; const e = hot && hot.getActiveEditor();"
             " return !(e && e.isOpened()); }"
         )
 
@@ -404,7 +405,8 @@ class SheetPage:
         self.page.get_by_role("menuitem", name=name).click()
 
     def add_row(self) -> None:
-        self.page.get_by_role("button", name="Add row").click()
+        # exact: the sheet's title is a button too (click to rename), and may say "Add rows".
+        self.page.get_by_role("button", name="Add row", exact=True).click()
 
     def undo(self) -> None:
         """Ctrl+Z (Cmd+Z on a Mac) in the grid: the user's last change is undone."""

@@ -16,9 +16,17 @@ class Sheet(models.Model):
     op_floor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The token of the "Create sheet" form that made it: the same form sent twice
+    # (a double click, a resubmitted page) opens this sheet instead of a second one.
+    create_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "create_token"], name="sheet_create_token_once_per_owner"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -40,9 +40,9 @@ class MemoryPresence:
         self.sheets: dict[int, dict[str, float]] = {}
 
     async def touch(self, sheet_id: int, user_id: int, channel: str, ttl: float) -> None:
-        entries = self.sheets.setdefault(sheet_id, {})
-        entries.pop(_member(user_id, channel), None)  # keep arrival order of others
-        entries[_member(user_id, channel)] = time.time() + ttl
+        # Updated in place: a dict keeps its first insertion's place, so the
+        # order stays that of first arrival (as the Redis backend's scores do).
+        self.sheets.setdefault(sheet_id, {})[_member(user_id, channel)] = time.time() + ttl
 
     async def leave(self, sheet_id: int, user_id: int, channel: str) -> None:
         self.sheets.get(sheet_id, {}).pop(_member(user_id, channel), None)

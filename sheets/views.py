@@ -1,13 +1,16 @@
 """Pages: the sheet list (HTMX-driven) and the sheet page. Writes go through services."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 
 from sheets import realtime, selectors, services
 
@@ -36,23 +39,34 @@ def _list_partial(request: HttpRequest, **extra) -> HttpResponse:
 @login_required
 def sheet_list(request: HttpRequest) -> HttpResponse:
     sheets = _sheets_with_access(request)
-    template = "sheets/list.html#sheet-list" if request.htmx else "sheets/list.html"
-    return render(request, template, {"sheets": sheets})
+    if request.htmx:
+        response = render(request, "sheets/list.html#sheet-list", {"sheets": sheets})
+    else:
+        # A fresh token per form: sent twice, it opens the sheet it made (services.sheet_create).
+        context = {"sheets": sheets, "create_token": uuid.uuid4()}
+        response = render(request, "sheets/list.html", context)
+    # One URL, two answers: the browser's Back must not show the cached partial as the page.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
 @require_POST
 def sheet_create(request: HttpRequest) -> HttpResponse:
     try:
-        sheet = services.sheet_create(owner=request.user, title=request.POST.get("title", ""))
+        sheet = services.sheet_create(
+            owner=request.user,
+            title=request.POST.get("title", ""),
+            create_token=request.POST.get("create_token"),
+        )
     except services.OpError as exc:
         if request.htmx:
             return _list_partial(request, create_error=exc.message)
         messages.error(request, exc.message)
         return redirect("sheet_list")
+    # The new sheet opens; with HTMX the page goes there itself.
     if request.htmx:
-        response = _list_partial(request)
-        return trigger_client_event(response, "sheetCreated", {"id": sheet.id})
+        return HttpResponseClientRedirect(reverse("sheet_detail", args=[sheet.id]))
     return redirect("sheet_detail", sheet_id=sheet.id)
 
 

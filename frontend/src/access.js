@@ -5,9 +5,9 @@
 // this module only shows it, switched live without a reload.
 
 export class AccessControls {
-  /** `grid` (grid.js), `dialog` (dialog.js), `buttons`: toolbar buttons that edit. */
-  constructor({ grid, dialog, buttons, doc = globalThis.document }) {
-    Object.assign(this, { grid, dialog, buttons, doc });
+  /** `grid` (grid.js), `dialog` (dialog.js), `title` (titleedit.js, optional), `buttons`: toolbar buttons that edit. */
+  constructor({ grid, dialog, title = null, buttons, doc = globalThis.document }) {
+    Object.assign(this, { grid, dialog, title, buttons, doc });
     this.badge = doc.getElementById('role-badge');
     this.shareLink = doc.getElementById('share-link');
     this.historyLink = doc.getElementById('history-link');
@@ -36,6 +36,7 @@ export class AccessControls {
     this.grid.setCanEdit(canEdit);
     for (const button of this.buttons) if (button) button.disabled = !canEdit;
     if (!canEdit) this.dialog.close();
+    if (this.title) this.title.setCanEdit(canEdit);
     if (this.badge) {
       if (typeof label === 'string' && label) this.badge.textContent = label;
       this.badge.dataset.role = role;

@@ -34,9 +34,8 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
     },
-    insertColumn(after) {
-      send(local.insertColumn({ after, name: `Column ${store.columns.length + 1}`, type: 'text' }));
-    },
+    // Its name and type are asked first (dialog.js).
+    insertColumn(after) { dialog.openNew(after); },
     deleteColumns(ids) { send(local.deleteColumns(ids.filter(Boolean))); },
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
     // After every change already queued (the queue keeps the order), like any op.

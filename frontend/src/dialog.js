@@ -1,5 +1,6 @@
-// The column settings dialog: rename a column and/or change its type.
-// A type change the server cannot convert (422 with `values`) is shown here.
+// The column dialog: a new column's name and type ("Add column", "Insert
+// column left/right"), or rename a column and/or change its type. A type
+// change the server cannot convert (422 with `values`) is shown here.
 
 const MAX_LISTED = 5;
 
@@ -13,12 +14,14 @@ export class ColumnDialog {
     this.typeSelect = doc.getElementById('column-type');
     this.error = doc.getElementById('column-error');
     this.saveButton = doc.getElementById('column-save');
+    this.heading = doc.getElementById('column-dialog-title');
     this.doc = doc;
     this.columnId = null;
+    this.adding = null; // {after}: the dialog makes a new column after that one (null: first)
     this.busy = false;
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this._submit(); });
     doc.getElementById('column-cancel').addEventListener('click', () => this.close());
-    this.dialog.addEventListener('close', () => { this.columnId = null; this._setBusy(false); });
+    this.dialog.addEventListener('close', () => { this.columnId = null; this.adding = null; this._setBusy(false); });
   }
 
   _setBusy(flag) {
@@ -38,21 +41,49 @@ export class ColumnDialog {
 
   close() {
     this.columnId = null;
+    this.adding = null;
     this._setBusy(false);
     if (this.dialog.open) this.dialog.close();
+  }
+
+  _show(heading, save) {
+    if (this.heading) this.heading.textContent = heading;
+    this.saveButton.textContent = save;
+    this._setBusy(false);
+    this._showError([]);
+    if (!this.dialog.open) this.dialog.showModal();
   }
 
   open(id, focus = 'name') {
     const column = this.store.column(id);
     if (!column) return;
+    this.adding = null;
     this.columnId = id;
-    this._setBusy(false);
     this.nameInput.value = column.name;
     this.typeSelect.value = column.type;
-    this._showError([]);
-    if (!this.dialog.open) this.dialog.showModal();
+    this._show('Column settings', 'Save column');
     (focus === 'type' ? this.typeSelect : this.nameInput).focus();
     if (focus !== 'type') this.nameInput.select();
+  }
+
+  /** Ask for a new column's name and type; it goes after column `after` (null: first). */
+  openNew(after) {
+    this.columnId = null;
+    this.adding = { after };
+    this.nameInput.value = '';
+    this.typeSelect.value = 'text';
+    this._show('Add column', 'Create column');
+    this.nameInput.focus();
+  }
+
+  /** The new column is shown at once (pending, like typed cells); a refusal shows in the status line. */
+  _submitNew() {
+    const name = this.nameInput.value.trim();
+    if (!name) { this.nameInput.focus(); this._showError(['A column needs a name.']); return; }
+    const { after } = this.adding;
+    const known = after === null || this.store.column(after);
+    this.send(this.local.insertColumn({ after: known ? after : null, name, type: this.typeSelect.value }));
+    this.close();
   }
 
   _describeRefusal(answer, status) {
@@ -80,6 +111,7 @@ export class ColumnDialog {
   }
 
   async _submit() {
+    if (this.adding) { this._submitNew(); return; }
     if (this.busy || !this.columnId) return;
     const id = this.columnId;
     const column = this.store.column(id);

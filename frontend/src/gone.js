@@ -47,6 +47,10 @@ export class SheetGone {
     const { doc } = this;
     const title = doc.getElementById('sheet-title');
     if (title) title.textContent = 'Sheet unavailable';
+    const rename = doc.getElementById('sheet-title-button');
+    if (rename) rename.disabled = true;
+    const titleForm = doc.getElementById('title-form');
+    if (titleForm && !titleForm.hidden) doc.getElementById('title-cancel')?.click();
     doc.title = 'Sheet unavailable · Gridroom';
     const toolbar = doc.querySelector('.sheet-bar .toolbar');
     if (toolbar) toolbar.hidden = true;

@@ -4,11 +4,12 @@
 // writes the store or the pending edits itself.
 import Handsontable from 'handsontable/base';
 import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
-import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill } from 'handsontable/plugins';
+import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, StretchColumns } from 'handsontable/plugins';
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex, selectionToRanges } from './presence.js';
 import { bindUndoKeys } from './undokeys.js';
 import { menuItems, selectedCells } from './gridmenu.js';
+import { nameGridParts } from './gridaria.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -17,6 +18,7 @@ registerPlugin(AutoColumnSize); // the context menu needs it; it is switched off
 registerPlugin(ContextMenu);
 registerPlugin(CopyPaste);
 registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (undokeys.js)
+registerPlugin(StretchColumns); // stretchH
 
 // Sources of grid changes that are not user edits (remote values are written
 // into the data array directly, so they fire no change at all).
@@ -61,6 +63,7 @@ export class GridAdapter {
       runOnlyIf: () => !this.editorOpen() && this.refusedIn().length > 0,
       callback: () => { on.discardRefused(this.refusedIn()); },
     });
+    nameGridParts(this.hot, { container, columnName: (col) => this.store.column(this.colIds[col])?.name });
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
     this.unsubscribe = store.subscribe((change) => this._changed(change));
   }
@@ -150,12 +153,14 @@ export class GridAdapter {
       rowHeaders: true,
       width: '100%',
       height: '100%',
+      stretchH: 'all', // a few columns share the page's width; many keep COL_WIDTH and scroll
       autoRowSize: false,
       autoColumnSize: false,
       colWidths: COL_WIDTH,
       rowHeights: ROW_HEIGHT,
       rowHeaderWidth: 64,
       wordWrap: false, // every row keeps the fixed height: virtual scrolling stays cheap
+      ariaTags: true, // grid, row and cell roles with their indexes (the default, relied on)
       ...this._editSettings(),
       allowInsertRow: false,
       allowInsertColumn: false,

@@ -1,6 +1,7 @@
 // The page header: server clock, user name and colour, connection status, banner.
 import { ServerSocket } from './socket.js';
 import { defaultStorage, guardLogout } from './outbox.js';
+import { textColourOn } from './colour.js';
 
 const STALE_AFTER_MS = 3000;
 const COLOUR = /^#[0-9a-fA-F]{3,8}$/;
@@ -70,8 +71,9 @@ export class Header {
     if (this.userName) {
       this.userName.textContent = user.display_name || user.username || '';
       if (COLOUR.test(user.colour || '')) {
-        this.userName.style.color = user.colour;
+        // A chip in the user's colour, the name in black or white on it: readable whatever the colour.
         this.userName.style.setProperty('--user-colour', user.colour);
+        this.userName.style.setProperty('--user-text', textColourOn(user.colour));
         this.userName.dataset.colour = user.colour;
       }
     }

@@ -53,7 +53,9 @@ export class Presence {
   constructor({ userId = null, clientId = null } = {}) {
     this.userId = userId;
     this.clientId = clientId;
-    this.users = []; // [{id, name, colour, me}] in order of arrival
+    this.users = []; // [{id, name, colour, me}]: me first, then in order of arrival
+    this.arrivals = new Map(); // userId -> when this tab first saw them (a counter), while they stay
+    this.arrived = 0;
     this.known = false; // a presence.changed has come
     this.selections = new Map(); // userId -> {clientId, ranges, user}
   }
@@ -73,6 +75,7 @@ export class Presence {
   reset() {
     const had = { users: this.users.length > 0, selections: this.selections.size > 0 };
     this.users = [];
+    this.arrivals.clear();
     this.known = false;
     this.selections.clear();
     return had;
@@ -104,6 +107,12 @@ export class Presence {
       seen.add(u.id);
       users.push({ ...u, me: u.id === this.userId });
     }
+    // A stable order whatever order the server lists them in: me first, then
+    // by when this tab first saw each one (the server's order among newcomers).
+    for (const id of [...this.arrivals.keys()]) if (!seen.has(id)) this.arrivals.delete(id);
+    for (const u of users) if (!this.arrivals.has(u.id)) this.arrivals.set(u.id, this.arrived++);
+    const rank = (u) => (u.me ? -1 : this.arrivals.get(u.id));
+    users.sort((a, b) => rank(a) - rank(b));
     const before = this.users;
     const usersChanged = !this.known || before.length !== users.length
       || users.some((u, i) => !sameUser(u, before[i]));

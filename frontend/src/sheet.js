@@ -11,6 +11,7 @@ import { SyncLoop } from './sync.js';
 import { Saving } from './saving.js';
 import { GridAdapter } from './grid.js';
 import { ColumnDialog } from './dialog.js';
+import { TitleEditor } from './titleedit.js';
 import { PresenceView } from './presenceview.js';
 import { AccessControls } from './access.js';
 import { SheetGone } from './gone.js';
@@ -76,7 +77,8 @@ function makeParts(pageConfig, config, header) {
   p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on });
   p.presence.attachGrid(p.grid);
   status.follow();
-  p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, buttons: bindToolbar({ store, on, grid }) });
+  const title = new TitleEditor({ store, local, send, canEdit: () => p.grid.canEdit() });
+  p.access = new AccessControls({ grid: p.grid, dialog: p.dialog, title, buttons: bindToolbar({ store, on, grid }) });
   p.access.apply(config);
   p.gone = new SheetGone({ parts: p, listUrl: p.leaveTo || '/sheets/' });
   p.history = followHistory({ store, on });

@@ -28,3 +28,23 @@ export class SheetListFollower {
     this.doc.body.dispatchEvent(new CustomEvent('sheetsChanged'));
   }
 }
+
+/**
+ * The "Create sheet" form: once the server made the sheet (and sends the page
+ * to it), the title box is emptied and the form gets a new token, so coming
+ * back to this page (the browser's Back) starts a new sheet rather than
+ * reopening that one.
+ */
+export function bindCreateForm({ doc = globalThis.document, newToken = () => globalThis.crypto.randomUUID() } = {}) {
+  const form = doc.getElementById('create-sheet');
+  if (!form) return;
+  const reset = () => {
+    form.reset();
+    const token = form.querySelector('input[name="create_token"]');
+    if (token) token.value = newToken();
+  };
+  form.addEventListener('htmx:afterRequest', (event) => {
+    const xhr = event.detail && event.detail.xhr;
+    if (event.detail.successful && xhr && xhr.getResponseHeader('HX-Redirect')) reset();
+  });
+}

@@ -26,16 +26,34 @@ function here() {
   return p;
 }
 
-test('presence.changed gives one entry per user, in the order given, with me marked', () => {
+test('presence.changed gives one entry per user, me first and marked', () => {
   const p = new Presence({ userId: 1, clientId: 'my-tab' });
   const result = p.receive(present(bob, ann, bob, { id: 'x' }, null));
   assert.deepEqual(result, { users: true, selections: false });
   assert.deepEqual(p.users, [
-    { id: 2, name: 'Bob', colour: '#ef4444', me: false },
     { id: 1, name: 'Ann', colour: '#3b82f6', me: true },
+    { id: 2, name: 'Bob', colour: '#ef4444', me: false },
   ]);
   // The same list again changes nothing.
   assert.deepEqual(p.receive(present(bob, ann)), { users: false, selections: false });
+});
+
+test('the list keeps its order: me first, then by arrival, whatever order the server sends', () => {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  const dan = { id: 4, display_name: 'Dan', colour: '#111111' };
+  const order = () => p.users.map((u) => u.name);
+  p.receive(present(cat, ann, bob));
+  assert.deepEqual(order(), ['Ann', 'Cat', 'Bob']);
+  assert.deepEqual(p.receive(present(bob, dan, ann, cat)), { users: true, selections: false });
+  assert.deepEqual(order(), ['Ann', 'Cat', 'Bob', 'Dan']);
+  assert.deepEqual(p.receive(present(dan, bob, cat, ann)), { users: false, selections: false });
+  // Someone who leaves and comes back arrives again, last.
+  p.receive(present(ann, bob, dan));
+  p.receive(present(cat, ann, bob, dan));
+  assert.deepEqual(order(), ['Ann', 'Bob', 'Dan', 'Cat']);
+  p.reset();
+  p.receive(present(dan, ann));
+  assert.deepEqual(order(), ['Ann', 'Dan']);
 });
 
 test('the first presence.changed counts as a change even when nobody is there', () => {

@@ -3,9 +3,10 @@ keeps no undo record. Also the registry entry of `sheet.reset`, the event of
 an import (services/imports.py), which changes the sheet as a whole.
 """
 
+import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from proj.text import refusal
 from sheets import op_registry, realtime
@@ -25,10 +26,23 @@ MAX_TITLE_CHARS = 200
 
 
 @transaction.atomic
-def sheet_create(*, owner, title: str) -> Sheet:
-    """A new sheet with a few empty text columns and rows to type into."""
+def sheet_create(*, owner, title: str, create_token: str | uuid.UUID | None = None) -> Sheet:
+    """A new sheet with a few empty text columns and rows to type into.
+
+    `create_token` comes from the form: the same form sent again (a double
+    click, a resubmitted page) answers the sheet it made the first time."""
     title = clean_title(title)
-    sheet = Sheet.objects.create(owner=owner, title=title)
+    create_token = _create_token(create_token)
+    if create_token is not None:
+        made = Sheet.objects.filter(owner=owner, create_token=create_token).first()
+        if made is not None:
+            return made
+    try:
+        with transaction.atomic():
+            sheet = Sheet.objects.create(owner=owner, title=title, create_token=create_token)
+    except IntegrityError:
+        # The same form, sent twice at once: the other request made it.
+        return Sheet.objects.get(owner=owner, create_token=create_token)
     Column.objects.bulk_create(
         Column(sheet=sheet, name=name, position=(i + 1) * ORDER_GAP, type=ColumnType.TEXT)
         for i, name in enumerate(DEFAULT_COLUMNS)
@@ -38,6 +52,18 @@ def sheet_create(*, owner, title: str) -> Sheet:
     )
     announce_lists_changed(sheet.id, [owner.id], "created")
     return sheet
+
+
+def _create_token(raw: Any) -> uuid.UUID | None:
+    """The "Create sheet" form's token; none (a client without the form) is fine."""
+    if raw in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise OpError(
+            "invalid_token", "The form was out of date. Reload the page and try again."
+        ) from None
 
 
 def clean_title(title: Any) -> str:

@@ -304,8 +304,9 @@ def test_the_list_and_sheet_pages_offer_import_and_export(auth_client, sheet):
     assert f'href="/sheets/{sheet.id}/export.csv"' in body
     assert f'aria-label="Export XLSX of {sheet.title}"' in body
     body = auth_client.get(f"/sheets/{sheet.id}/").content.decode()
-    assert f'href="/sheets/{sheet.id}/import/">Import…</a>' in body
-    assert ">Export CSV</a>" in body and ">Export XLSX</a>" in body
+    # Toolbar links: an icon, then the label.
+    assert f'href="/sheets/{sheet.id}/import/">' in body and "<span>Import…</span></a>" in body
+    assert "<span>Export CSV</span></a>" in body and "<span>Export XLSX</span></a>" in body
 
 
 # --- Runners and progress

@@ -3,9 +3,11 @@
 import html
 import json
 import re
+import uuid
 
 import pytest
 
+from sheets import services
 from sheets.models import Change, Sheet
 
 pytestmark = pytest.mark.django_db
@@ -70,14 +72,49 @@ def test_create_sheet_with_plain_post_opens_it(auth_client, user):
     assert response["Location"] == f"/sheets/{sheet.id}/"
 
 
-def test_create_sheet_with_htmx_returns_the_list_partial(auth_client, user):
+def test_create_sheet_with_htmx_sends_the_page_to_it(auth_client, user):
     response = auth_client.post("/sheets/new/", {"title": "Budget 2027"}, **HX)
     sheet = Sheet.objects.get(owner=user)
+    assert sheet.title == "Budget 2027"
     assert response.status_code == 200
-    assert is_partial(response)
-    assert b'id="sheet-list"' in response.content
-    assert b"Budget 2027" in response.content
-    assert json.loads(response["HX-Trigger"]) == {"sheetCreated": {"id": sheet.id}}
+    assert response["HX-Redirect"] == f"/sheets/{sheet.id}/"
+
+
+def test_list_page_form_carries_a_fresh_create_token(auth_client):
+    first = auth_client.get("/sheets/").content.decode()
+    second = auth_client.get("/sheets/").content.decode()
+    pattern = r'name="create_token" value="([0-9a-f-]{36})"'
+    tokens = [re.search(pattern, page).group(1) for page in (first, second)]
+    assert tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_create_form_sent_twice_makes_one_sheet(auth_client, user, headers):
+    token = str(uuid.uuid4())
+    form = {"title": "Budget 2027", "create_token": token}
+    answers = [auth_client.post("/sheets/new/", form, **headers) for _ in range(2)]
+    sheet = Sheet.objects.get(owner=user)
+    for answer in answers:
+        where = answer["HX-Redirect"] if headers else answer["Location"]
+        assert where == f"/sheets/{sheet.id}/"
+    # A new form (a new token) is a new sheet.
+    auth_client.post("/sheets/new/", {**form, "create_token": str(uuid.uuid4())}, **headers)
+    assert Sheet.objects.filter(owner=user).count() == 2
+
+
+def test_create_token_is_per_user(auth_client, user, other_user):
+    token = uuid.uuid4()
+    theirs = services.sheet_create(owner=other_user, title="Theirs", create_token=token)
+    auth_client.post("/sheets/new/", {"title": "Mine", "create_token": str(token)})
+    mine = Sheet.objects.get(owner=user)
+    assert mine.id != theirs.id and mine.title == "Mine"
+
+
+def test_create_with_a_malformed_token_is_refused(auth_client):
+    response = auth_client.post("/sheets/new/", {"title": "X", "create_token": "nope"}, **HX)
+    assert response.status_code == 200
+    assert "The form was out of date" in response.content.decode()
+    assert not Sheet.objects.exists()
 
 
 def test_create_sheet_without_title_shows_error(auth_client):
@@ -282,3 +319,9 @@ def test_sheet_page_says_how_the_user_types_dates_and_numbers(auth_client, sheet
     )
     config = json_script(auth_client.get(f"/sheets/{sheet.id}/"), "sheet-config")
     assert config["input_locale"] == {"date_order": "MDY", "decimal_mark": "point"}
+
+
+def test_list_page_and_partial_vary_on_hx_request(auth_client):
+    # The browser's Back would otherwise show the cached partial as the whole page.
+    for headers in ({}, HX):
+        assert "HX-Request" in auth_client.get("/sheets/", **headers)["Vary"]

@@ -2,7 +2,11 @@
 and idempotent retries, permission, rename and delete, broadcast-after-commit
 and catch-up. Cells, rows and columns have test modules of their own."""
 
+import threading
+import uuid
+
 import pytest
+from django.db import connection
 
 from accounts import realtime as users_wire
 from accounts.selectors import user_info
@@ -15,6 +19,42 @@ pytestmark = pytest.mark.django_db
 
 
 # --- Creating sheets
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_create_token_sent_twice_at_once_makes_one_sheet(user):
+    # Both requests look for the token before either has written it: the
+    # database's unique constraint decides, and both answer the same sheet.
+    token = uuid.uuid4()
+    start = threading.Barrier(2)
+    made: list[int] = []
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        try:
+            start.wait(timeout=10)
+            made.append(services.sheet_create(owner=user, title="Twice", create_token=token).id)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    assert len(made) == 2 and made[0] == made[1]
+    sheet = Sheet.objects.get(owner=user)
+    assert sheet.id == made[0] and sheet.columns.count() == 5
+
+
+def test_a_malformed_create_token_is_refused_and_makes_nothing(user):
+    with pytest.raises(OpError) as refused:
+        services.sheet_create(owner=user, title="X", create_token="not-a-token")
+    assert refused.value.error == "invalid_token"
+    assert not Sheet.objects.exists()
 
 
 def test_new_sheet_has_text_columns_and_empty_rows(user):
