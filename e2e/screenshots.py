@@ -147,8 +147,14 @@ def main() -> int:
         expect(panel.get_by_role("heading").first).to_be_visible()
         expect(panel.get_by_text("Bob Okafor").first).to_be_visible()
         ann.screenshot(path=str(out / "history.png"))
+
+        # A value the server refuses stays in its cell, with the reason in the status line.
+        tab.type_cell(5, 1, "about 40")
+        expect(tab.status()).to_have_attribute("data-state", "rejected")
+        tab.select_cell(5, 0)
+        ann.screenshot(path=str(out / "refused.png"))
         browser.close()
-    for name in ("sheet.png", "import-preview.png", "history.png"):
+    for name in ("sheet.png", "import-preview.png", "history.png", "refused.png"):
         print(out / name)
     return 0
 

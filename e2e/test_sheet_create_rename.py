@@ -65,6 +65,16 @@ def test_the_same_create_form_sent_twice_at_once_makes_one_sheet(new_user):
     expect(sheet_links(page, "Twice")).to_have_count(1)
 
 
+def created_and_open_twice(user, title: str) -> tuple[SheetPage, SheetPage]:
+    """A sheet made from the list (which opens it), and a second tab on it."""
+    page = user.new_page()
+    goto_list(page)
+    page.get_by_label("Sheet title").fill(title)
+    page.get_by_role("button", name="Create sheet").click()
+    tab = opened_sheet(page)
+    return tab, SheetPage(user.new_page(), tab.sheet_id).open()
+
+
 def rename_from_title(tab: SheetPage, title: str) -> None:
     tab.page.get_by_role("button", name=tab.page.locator("#sheet-title").inner_text()).click()
     box = tab.page.get_by_label("Sheet title")
@@ -74,13 +84,7 @@ def rename_from_title(tab: SheetPage, title: str) -> None:
 
 
 def test_rename_by_clicking_the_title_is_seen_live_in_another_tab(new_user):
-    ann = new_user("ann")
-    page = ann.new_page()
-    goto_list(page)
-    page.get_by_label("Sheet title").fill("Draft")
-    page.get_by_role("button", name="Create sheet").click()
-    tab = opened_sheet(page)
-    other = SheetPage(ann.new_page(), tab.sheet_id).open()
+    tab, other = created_and_open_twice(new_user("ann"), "Draft")
 
     # An empty title is refused in place and changes nothing; Escape leaves the form.
     rename_from_title(tab, "   ")
@@ -98,13 +102,8 @@ def test_rename_by_clicking_the_title_is_seen_live_in_another_tab(new_user):
 
 
 def test_add_column_asks_for_name_and_type(new_user):
-    ann = new_user("ann")
-    page = ann.new_page()
-    goto_list(page)
-    page.get_by_label("Sheet title").fill("Tasks")
-    page.get_by_role("button", name="Create sheet").click()
-    tab = opened_sheet(page)
-    other = SheetPage(ann.new_page(), tab.sheet_id).open()
+    tab, other = created_and_open_twice(new_user("ann"), "Tasks")
+    page = tab.page
     assert tab.count_cols() == 5
 
     page.get_by_role("button", name="Add column").click()
