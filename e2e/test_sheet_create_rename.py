@@ -121,6 +121,8 @@ def test_add_column_asks_for_name_and_type(new_user):
     dialog.get_by_role("button", name="Create column").click()
     expect(dialog).to_be_hidden()
     tab.expect_column_name(5, "Due")
+    # The new column is selected (scrolled into view however far right it lands).
+    tab.page.wait_for_function("() => window.gridroom.hot.getSelectedLast()?.[1] === 5")
     tab.expect_saved()
     other.expect_column_name(5, "Due")
     tab.reload()

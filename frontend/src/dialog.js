@@ -6,8 +6,8 @@ const MAX_LISTED = 5;
 
 export class ColumnDialog {
   /** `store` (committed.js) has the columns, `local` (localops.js) makes the op, `send(op)` resolves its answer. */
-  constructor({ store, local, send, doc = globalThis.document }) {
-    Object.assign(this, { store, local, send });
+  constructor({ store, local, send, onAdded = () => {}, doc = globalThis.document }) {
+    Object.assign(this, { store, local, send, onAdded });
     this.dialog = doc.getElementById('column-dialog');
     this.form = doc.getElementById('column-form');
     this.nameInput = doc.getElementById('column-name');
@@ -82,7 +82,9 @@ export class ColumnDialog {
     if (!name) { this.nameInput.focus(); this._showError(['A column needs a name.']); return; }
     const { after } = this.adding;
     const known = after === null || this.store.column(after);
-    this.send(this.local.insertColumn({ after: known ? after : null, name, type: this.typeSelect.value }));
+    const op = this.local.insertColumn({ after: known ? after : null, name, type: this.typeSelect.value });
+    if (op) this.onAdded(op.body.columns[0].id); // the grid shows it, however far right it lands
+    this.send(op);
     this.close();
   }
 

@@ -48,6 +48,7 @@ export class GridAdapter {
     this.dirtyCells = [];
     this.timer = null;
     this.focusRowId = null;
+    this.focusColId = null;
     this.marks = []; // other people's selections (presence.js marks())
     this.outlines = null; // their SelectionIndex against the rows and columns shown; null: to be made
     this.paintTimer = null;
@@ -247,7 +248,8 @@ export class GridAdapter {
   _rebuild() {
     const { store, pending } = this;
     // Rows or columns that came or went above or left of the selection do not move it to other cells.
-    const keep = this.focusRowId ? null : this._selectionByIds();
+    const keep = this.focusRowId || this.focusColId ? null : this._selectionByIds();
+    const [selectedRow] = this.hot.getSelectedLast() || [0];
     this.colIds = store.columns.map((c) => c.id);
     this.rowIds = store.rows.map((r) => r.id);
     this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
@@ -263,6 +265,9 @@ export class GridAdapter {
     if (this.focusRowId && this.rowPos.has(this.focusRowId)) {
       this.hot.selectCell(this.rowPos.get(this.focusRowId), 0);
       this.focusRowId = null;
+    } else if (this.focusColId && this.colPos.has(this.focusColId)) {
+      this.hot.selectCell(Math.max(0, Math.min(selectedRow, this.rowIds.length - 1)), this.colPos.get(this.focusColId));
+      this.focusColId = null;
     } else if (keep) {
       this._reselect(keep);
     }
@@ -310,6 +315,9 @@ export class GridAdapter {
 
   /** Select the first cell of this row once it shows (after "Add row"). */
   focusRow(rowId) { this.focusRowId = rowId; }
+
+  /** Select (and so scroll to) this column in the current row once it is shown. */
+  focusColumn(colId) { this.focusColId = colId; }
 
   /** A re-render is due shortly (and not held back by an open editor). */
   rendering() { return !!this.hot && !!this.timer && !this.editorOpen(); }

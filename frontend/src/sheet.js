@@ -69,7 +69,7 @@ function makeParts(pageConfig, config, header) {
     list: document.getElementById('presence'),
     send: (msg) => { if (p.socket) p.socket.send(msg); },
   });
-  p.dialog = new ColumnDialog({ store, local, send });
+  p.dialog = new ColumnDialog({ store, local, send, onAdded: (colId) => p.grid.focusColumn(colId) });
   const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
   const grid = () => p.grid;
   const prefs = inputPrefs(config.input_locale, navigator.language);
