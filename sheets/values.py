@@ -91,12 +91,27 @@ def clean_number(value: Any) -> Any:
     return number
 
 
+# In a decimal-comma file a space (or a no-break space, as French spreadsheet
+# apps write) may group thousands like a dot: 1 234 567,5.
+_SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
+
+
+def ungroup_spaces(text: str) -> str:
+    """A decimal-comma number's text without the spaces that group its
+    thousands (and without spaces around it): `1 234,5` is `1234,5`."""
+    text = text.strip()
+    if " " in text or "\u00a0" in text or "\u202f" in text:
+        return _SPACE_GROUP.sub("", text)
+    return text
+
+
 def clean_decimal_comma_number(value: Any) -> Any:
-    """`clean_number` for a file written with a decimal comma (1.234,5 is
-    1234.5). There a decimal point is no number: 1.5 is refused, 1.234 is 1234."""
+    """`clean_number` for a file written with a decimal comma (1.234,5 and
+    1 234,5 are 1234.5). There a decimal point is no number: 1.5 is refused,
+    1.234 is 1234."""
     if not isinstance(value, str):
         return clean_number(value)
-    text = value.strip()
+    text = ungroup_spaces(value)
     if text and not COMMA_NUMBER_RE.match(text):
         raise InvalidValue(
             "not_a_number",
@@ -143,7 +158,7 @@ CLEANERS = {
 }
 
 
-# A file's number cleaner by its decimal mark (sheets/io/inference.py finds it).
+# A file's number cleaner by its decimal mark (sheets/io/sniffing.py finds it).
 NUMBER_CLEANERS = {".": clean_number, ",": clean_decimal_comma_number}
 
 

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from sheets import values
-from sheets.io.resources import NUMBER_CLEANERS
 
 
 class TypeGuess:
@@ -22,7 +21,7 @@ class TypeGuess:
     def __init__(self, decimal_mark: str = ".") -> None:
         self.candidates = {"number", "date", "checkbox"}
         self.seen = False
-        number = NUMBER_CLEANERS[decimal_mark]
+        number = values.NUMBER_CLEANERS[decimal_mark]
         self.as_type = {**_AS_TYPE, "number": functools.partial(_numbers, clean=number)}
 
     def clean_column(self, texts: list[str]) -> tuple[str, list[Any] | None] | None:

@@ -11,7 +11,6 @@ directly instead of the library's per-row machinery (docs/import-export.md).
 """
 
 import datetime
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -36,30 +35,6 @@ def unescape_formula(text: str) -> str:
     if len(text) > 1 and text[0] == ESCAPE and text[1] in FORMULA_PREFIXES:
         return text[1:]
     return text
-
-
-# In a decimal-comma file a space (or a no-break space, as French spreadsheet
-# apps write) may group thousands like a dot: 1 234 567,5.
-_SPACE_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?:\D|$))")
-
-
-def ungroup_spaces(text: str) -> str:
-    """A decimal-comma number's text without the spaces that group its
-    thousands (and without spaces around it): `1 234,5` is `1234,5`."""
-    text = text.strip()
-    if " " in text or "\u00a0" in text or "\u202f" in text:
-        return _SPACE_GROUP.sub("", text)
-    return text
-
-
-def _comma_number(value: Any) -> Any:
-    return values.clean_decimal_comma_number(
-        ungroup_spaces(value) if isinstance(value, str) else value
-    )
-
-
-# A file's number cleaner by its decimal mark (sheets/io/sniffing.py finds it).
-NUMBER_CLEANERS = {".": values.clean_number, ",": _comma_number}
 
 
 class CellWidget(widgets.Widget):
@@ -128,7 +103,7 @@ class NumberWidget(CellWidget):
     def __init__(self, decimal_mark: str = ".") -> None:
         super().__init__()
         # Imported from a file that writes 1.234,5 (sheets/io/sniffing.py): read so.
-        self.cleaner = NUMBER_CLEANERS[decimal_mark]
+        self.cleaner = values.NUMBER_CLEANERS[decimal_mark]
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if value is None:

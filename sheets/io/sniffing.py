@@ -9,7 +9,6 @@ import re
 from collections import Counter
 
 from sheets import values
-from sheets.io.resources import ungroup_spaces
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 DECIMAL_MARKS = {".": "point", ",": "comma"}
@@ -57,7 +56,7 @@ def sniff_decimal_mark(records: list[list[str]]) -> str:
     comma = point = 0
     for record in records:
         for cell in record:
-            cell = ungroup_spaces(cell)  # as the import reads it
+            cell = values.ungroup_spaces(cell)  # as the import reads it
             if values.COMMA_NUMBER_RE.match(cell):
                 comma += "," in cell  # 12 and 1.234 fit either mark
             elif _POINT_DECIMAL.match(cell):

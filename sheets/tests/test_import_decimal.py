@@ -135,7 +135,8 @@ def test_an_unknown_decimal_mark_is_refused(auth_client, user, choice):
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("1,5", 1.5), ("-0,25", -0.25), ("1.234", 1234), ("1.234.567,8", 1234567.8), ("12", 12)],
+    [("1,5", 1.5), ("-0,25", -0.25), ("1.234", 1234), ("1.234.567,8", 1234567.8), ("12", 12)]
+    + [(" 1 234,5 ", 1234.5), ("1\u00a0234\u00a0567,8", 1234567.8)],
 )
 def test_clean_decimal_comma_number(text, number):
     assert values.clean_decimal_comma_number(text) == number
