@@ -3,9 +3,8 @@
 // count of what was discarded is what the page tells the user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeSheet } from './parts.js';
+import { makeSheet, savingFor } from './parts.js';
 import { FakeStorage } from './fakestorage.js';
-import { Saving } from '../src/saving.js';
 import { Outbox, sheetPrefix } from '../src/outbox.js';
 import { classify } from '../src/opqueue.js';
 import { SyncLoop } from '../src/sync.js';
@@ -30,17 +29,7 @@ function page({ storage = new FakeStorage(), fetchImpl = () => new Promise(() =>
   const s = makeSheet({ clientId: 'tab-a' });
   s.store.loadSnapshot(snapshot());
   let gone = 0;
-  s.saving = new Saving({
-    ...s,
-    pageConfig: { user: { id: USER } },
-    sheetConfig: { sheet_id: SHEET, ops_url: `/api/sheets/${SHEET}/` },
-    header: { showBanner() {} },
-    csrfToken: () => 'token',
-    onGone: () => { gone += 1; },
-    storage,
-    fetchImpl,
-    win: null,
-  });
+  s.saving = savingFor(s, { user: USER, sheet: SHEET, storage, fetchImpl, onGone: () => { gone += 1; } });
   s.storage = storage;
   s.goneCalls = () => gone;
   return s;

@@ -3,13 +3,12 @@
 // the user corrects or discards it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeSheet } from './parts.js';
+import { makeSheet, savingFor } from './parts.js';
 import { FakeStorage } from './fakestorage.js';
 import { C1, C2, R1, R2, snapshot, cells, loaded, show } from './sheetfixtures.js';
 import { RefusedValues, refusedKey, MAX_KEPT } from '../src/refused.js';
 import { cellKey, ChangeFeed } from '../src/committed.js';
 import { describeStatus } from '../src/status.js';
-import { Saving } from '../src/saving.js';
 import { clearUser, Outbox } from '../src/outbox.js';
 
 const NOT_A_NUMBER = '“abc” is not a number.';
@@ -20,16 +19,7 @@ const SHEET = 7;
 /** A page's state and its Saving over `storage`, started (refused values kept there come back). */
 async function page(storage, { version = 10 } = {}) {
   const s = makeSheet({ clientId: `tab-${Math.random()}` });
-  s.saving = new Saving({
-    ...s,
-    pageConfig: { user: { id: USER } },
-    sheetConfig: { sheet_id: SHEET, ops_url: `/api/sheets/${SHEET}/` },
-    header: { showBanner() {} },
-    csrfToken: () => 'token',
-    storage,
-    fetchImpl: () => new Promise(() => {}),
-    win: { setInterval: () => 0, addEventListener() {} },
-  });
+  s.saving = savingFor(s, { user: USER, sheet: SHEET, storage, win: { setInterval: () => 0, addEventListener() {} } });
   await s.saving.start();
   s.store.loadSnapshot(snapshot(version));
   return s;
