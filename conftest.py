@@ -126,7 +126,8 @@ def sent(monkeypatch) -> list[tuple[str, dict]]:
 
     messages: list[tuple[str, dict]] = []
 
-    def record(group, event, close_code=None, **extra):
+    def record(group, event, close_code=None, text=None, **extra):
+        # `text` is the event's JSON when the caller already made it (the same event).
         messages.append((group, {"event": event, "close_code": close_code, **extra}))
 
     monkeypatch.setattr(realtime, "group_send", record)
@@ -219,8 +220,9 @@ def communicator(
     return WebsocketCommunicator(application, path, headers=headers)
 
 
+PRESENCE_TYPES = ("presence.snapshot", "presence.joined", "presence.left", "presence.updated")
 # Periodic or ambient messages most tests wait past (presence comes with every sheet socket).
-SKIPPED_BY_DEFAULT = ("clock.tick", "sheet.heartbeat", "presence.changed")
+SKIPPED_BY_DEFAULT = ("clock.tick", "sheet.heartbeat", *PRESENCE_TYPES)
 
 
 @contextlib.asynccontextmanager

@@ -2,14 +2,18 @@
 that follow a user rather than a sheet (profile.updated, session.ended).
 
 Also the one way a message reaches a group: every group message is
-{"type": "forward", "event": <message>} plus, for messages that end a socket,
-the close code (sheets/consumers.py forwards it). sheets/realtime.py builds on
+{"type": "forward", "kind": <its type>, "text": <its JSON>} plus the filters
+(session, only_user, skip_channel) and, for messages that end a socket, the
+close code. The text is made once per message, whatever the number of
+sockets; sheets/consumers.py sends it as is. sheets/realtime.py builds on
 this module; this module imports nothing of sheets. Builders here read no
 database: callers pass what a message shows.
 """
 
 import hashlib
+import json
 import logging
+import uuid
 from typing import Any, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -67,13 +71,33 @@ def session_ended(reason: Literal["logged_out", "expired"]) -> SessionEnded:
     return {"type": "session.ended", "reason": reason, "message": message}
 
 
-def group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
-    """Send `event` to every socket in `group`. Called after commit only."""
-    message = {"type": "forward", "event": event, **extra}
+def to_text(event: dict) -> str:
+    """The JSON text of a message, as sockets send it."""
+    return json.dumps(event, separators=(",", ":"))
+
+
+def group_message(
+    event: dict, close_code: int | None = None, text: str | None = None, **extra: Any
+) -> dict:
+    """The group message for `event`: its text, made once for every socket
+    (consumers send it as is; messages are shared, never changed), its type
+    beside it for the consumer, and the filters and close code in `extra`."""
+    message = {"type": "forward", "kind": event["type"], "text": text or to_text(event), **extra}
     if close_code is not None:
         message["close_code"] = close_code
+    return message
+
+
+async def agroup_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
+    """Send `event` to every socket in `group`, from async code."""
+    await get_channel_layer().group_send(group, group_message(event, close_code, **extra))
+
+
+def group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
+    """Send `event` to every socket in `group`. Called after commit only.
+    `text=` passes the event's JSON when the caller already made it."""
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        async_to_sync(agroup_send)(group, event, close_code, **extra)
     except Exception:
         # Called after commit: the change is saved, and tabs catch up from their
         # heartbeat. A failed push (Redis down) must not turn the answer into a 500.
@@ -85,7 +109,9 @@ def broadcast_profile_updated(*, user, profile) -> None:
         "type": "profile.updated",
         "user": user_info(user=user, profile=profile),
     }
-    group_send(user_group(user.id), event)
+    # `change` names this change: of the user's sheet sockets, one per sheet
+    # tells that sheet (presence.updated).
+    group_send(user_group(user.id), event, change=uuid.uuid4().hex)
 
 
 def broadcast_session_ended(*, user_id: int, session_key: str | None) -> None:

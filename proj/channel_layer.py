@@ -1,19 +1,169 @@
-"""channels-redis, hardened for tabs that stay open all day."""
+"""The channel layers Gridroom runs on (docs/operations.md, "Live sockets").
+
+- `LocalChannelLayer`: the embedded default's, in one process. A group send
+  puts the same message object in each member's queue: no copy, no scan.
+- `PubSubChannelLayer` (REDIS_URL, GRIDROOM_CHANNEL_LAYER=pubsub): one PUBLISH
+  per group send; each process gets it once and hands it to its own sockets.
+- `ResilientRedisChannelLayer` (GRIDROOM_CHANNEL_LAYER=core): channels-redis's
+  list-per-channel layer, kept for comparison.
+
+The first two bound each channel's queue. A message to a full queue is
+dropped and the channel is marked behind; once its consumer has read what
+was queued, its next receive is a `channel.behind` message (BEHIND), so the
+tab is told to catch up instead of staying stale. Messages are shared between
+recipients: consumers treat them as read-only.
+"""
 
 import asyncio
 import logging
+import uuid
 
 import redis.exceptions
+from channels.layers import BaseChannelLayer
 from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 
 log = logging.getLogger(__name__)
+
+# What a consumer receives after messages to it were dropped (the handler is
+# `channel_behind`).
+BEHIND = {"type": "channel.behind"}
+
+
+class BoundedQueue(asyncio.Queue):
+    """A channel's queue: full means the message is dropped and `behind` set."""
+
+    behind = False
+
+    def put_nowait(self, item) -> None:
+        if self.full():
+            self.behind = True
+            return
+        super().put_nowait(item)
+
+    async def next_or_behind(self):
+        """What a receive returns: the next message, else BEHIND once if
+        messages were dropped, else the next message when it comes."""
+        if self.empty() and self.behind:
+            self.behind = False
+            return BEHIND
+        return await self.get()
+
+
+class LocalChannelLayer(BaseChannelLayer):
+    """In-process layer: groups are sets of channel names, each channel a
+    bounded queue. Nothing is copied or scanned per message."""
+
+    extensions = ["groups", "flush"]
+
+    def __init__(self, capacity: int = 1000, **kwargs) -> None:
+        super().__init__(capacity=capacity, **kwargs)
+        self.channels: dict[str, BoundedQueue] = {}
+        self.groups: dict[str, set[str]] = {}
+
+    def _queue(self, channel: str) -> BoundedQueue:
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = BoundedQueue(maxsize=self.capacity)
+        return queue
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        channel = f"{prefix}local!{uuid.uuid4().hex}"
+        self._queue(channel)
+        return channel
+
+    async def send(self, channel: str, message: dict) -> None:
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_channel_name(channel)
+        queue = self.channels.get(channel)
+        if queue is not None:  # nobody receives on an unknown channel
+            queue.put_nowait(message)
+
+    async def receive(self, channel: str) -> dict:
+        self.require_valid_channel_name(channel)
+        queue = self._queue(channel)
+        try:
+            return await queue.next_or_behind()
+        except asyncio.CancelledError:
+            # Channels cancels a consumer's receive when it ends: forget the
+            # channel (its group memberships go with group_discard).
+            if queue.empty():
+                self.channels.pop(channel, None)
+            raise
+
+    async def group_add(self, group: str, channel: str) -> None:
+        self.require_valid_group_name(group)
+        self.require_valid_channel_name(channel)
+        self.groups.setdefault(group, set()).add(channel)
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        members = self.groups.get(group)
+        if members is not None:
+            members.discard(channel)
+            if not members:
+                del self.groups[group]
+
+    async def group_send(self, group: str, message: dict) -> None:
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_group_name(group)
+        for channel in self.groups.get(group, ()):
+            queue = self.channels.get(channel)
+            if queue is not None:
+                queue.put_nowait(message)
+
+    async def flush(self) -> None:
+        self.channels.clear()
+        self.groups.clear()
+
+    async def close(self) -> None:
+        pass
+
+
+class _BoundedPubSubLoopLayer(RedisPubSubLoopLayer):
+    """channels-redis's per-loop pub/sub layer with bounded channel queues."""
+
+    capacity = 1000
+
+    async def _subscribe_to_channel(self, channel):  # overrides the library's
+        self.channels[channel] = BoundedQueue(maxsize=self.capacity)
+        await self._get_shard(channel).subscribe(channel)
+
+
+class PubSubChannelLayer(RedisPubSubChannelLayer):
+    """channels-redis's pub/sub layer (checked against channels-redis 4.3):
+    a group send is one PUBLISH; each process subscribes once per group and
+    fans out to its own consumers. redis-py subscribes again by itself after
+    a reconnect, so memberships survive a Redis restart (messages published
+    while Redis was away are lost: tabs catch up from the heartbeat).
+    Its queues are unbounded upstream; here they hold `capacity` messages."""
+
+    def __init__(self, *args, capacity: int = 1000, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacity = capacity
+
+    def _get_layer(self):  # overrides the library's: its per-loop layer, bounded
+        layer = super()._get_layer()
+        if not isinstance(layer, _BoundedPubSubLoopLayer):
+            layer.__class__ = _BoundedPubSubLoopLayer  # same state; bounded queues from now
+            layer.capacity = self.capacity
+        return layer
+
+    async def receive(self, channel: str) -> dict:
+        layer = self._get_layer()
+        queue = layer.channels.get(channel)
+        if isinstance(queue, BoundedQueue) and queue.empty() and queue.behind:
+            queue.behind = False
+            return BEHIND
+        return await layer.receive(channel)
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
     """A Redis restart or a read timeout does not end every consumer of the
     process: receive() waits and tries again. Group memberships lost with Redis
-    come back through the consumers' periodic re-join; tabs catch up on missed
-    events from their heartbeat."""
+    come back through the hub's periodic re-join (`rejoins_groups`); tabs catch
+    up on missed events from their heartbeat."""
+
+    rejoins_groups = True
 
     async def receive(self, channel: str) -> dict:
         delay = 0.2

@@ -158,8 +158,23 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer and cache: Redis when REDIS_URL is set, else in-process.
+# Messages a socket may have waiting; past it they are dropped and the tab is
+# told to catch up (docs/protocol.md, "Falling behind").
+CHANNEL_CAPACITY = env_int("GRIDROOM_CHANNEL_CAPACITY", 1000)
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+# Which Redis layer (docs/operations.md, "Live sockets"): pubsub (one PUBLISH per
+# group send) or core (channels-redis's list per channel; for comparison).
+CHANNEL_LAYER = env_str("GRIDROOM_CHANNEL_LAYER", "pubsub")
+if CHANNEL_LAYER not in ("pubsub", "core"):
+    raise ImproperlyConfigured("GRIDROOM_CHANNEL_LAYER must be pubsub or core")
+if REDIS_URL and CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "proj.channel_layer.PubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL}], "capacity": CHANNEL_CAPACITY},
+        }
+    }
+elif REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "proj.channel_layer.ResilientRedisChannelLayer",
@@ -167,12 +182,20 @@ if REDIS_URL:
                 # channels-redis blocks up to 5 s in BZPOPMIN: the socket timeout
                 # must be longer, or a quiet channel looks like a dead Redis.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "capacity": env_int("GRIDROOM_CHANNEL_CAPACITY", 1000),
+                "capacity": CHANNEL_CAPACITY,
                 "expiry": 60,
                 "group_expiry": 86400,
             },
         }
     }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "proj.channel_layer.LocalChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -181,7 +204,6 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -243,6 +265,8 @@ OP_RECORD_KEEP_DAYS = env_int("GRIDROOM_OP_RECORD_KEEP_DAYS", 90)
 HEARTBEAT_SECONDS = env_int("GRIDROOM_HEARTBEAT_SECONDS", 5)
 # A socket counts as present this long after its last heartbeat.
 PRESENCE_TTL_SECONDS = env_int("GRIDROOM_PRESENCE_TTL_SECONDS", 15)
+# `presence.snapshot` names at most this many users (the most recent arrivals).
+PRESENCE_SNAPSHOT_USERS = env_int("GRIDROOM_PRESENCE_SNAPSHOT_USERS", 50)
 GROUP_REJOIN_SECONDS = env_int("GRIDROOM_GROUP_REJOIN_SECONDS", 30)
 CLOCK_INTERVAL_MS = env_int("GRIDROOM_CLOCK_INTERVAL_MS", 500)
 # The embedded default ticks the clock inside the server process; production

@@ -1,8 +1,8 @@
 """The server clock: every CLOCK_INTERVAL_MS, store the time and send it to the `clock` group.
 
 Production runs it as its own program (`manage.py run_clock`); the embedded
-default runs it inside the server process, started by the first socket
-(Channels' router has no start-up hook).
+default runs it inside the server process, in the hub (sheets/hub.py), which
+runs while the process has sockets (Channels' router has no start-up hook).
 """
 
 import asyncio
@@ -15,7 +15,6 @@ from sheets import realtime
 
 log = logging.getLogger(__name__)
 LAST_TICK_KEY = "clock:last_tick_ms"
-_in_process_task: asyncio.Task | None = None
 
 
 async def tick() -> int:
@@ -38,9 +37,3 @@ async def run_forever() -> None:
         if task is not None and task.cancelling():
             raise asyncio.CancelledError
         await asyncio.sleep(interval)
-
-
-def ensure_in_process_clock() -> None:
-    global _in_process_task
-    if _in_process_task is None or _in_process_task.done():
-        _in_process_task = asyncio.get_running_loop().create_task(run_forever())

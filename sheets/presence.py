@@ -1,114 +1,26 @@
 """Who has a sheet open right now, and which cells they have selected.
 
-Per sheet, one entry per open socket (user id + channel name) with an expiry
-that the socket's heartbeat pushes forward. A tab that vanishes without a clean
-close drops out when its entry expires. With REDIS_URL the entries are a Redis
-sorted set shared by every process; the embedded default is one process, so
-its memory is the shared state there. The two messages about it
-(presence.changed, selection.changed) are built and sent here, on the sheet's
-group (sheets/realtime.py).
+Per sheet: one entry per open socket (user id + channel name) with an expiry
+that the process's hub pushes forward (sheets/hub.py), a count of sockets per
+user (so the number of people is O(1) to read), the users in order of
+arrival and how each is shown. A tab that vanishes without a clean close drops
+out when its entry expires. With REDIS_URL it lives in Redis, changed by Lua
+scripts so that processes never count a socket twice; the embedded default is
+one process and keeps the same shape in memory (sheets/presence_store.py).
+
+Only changes travel (docs/protocol.md, "Presence"): the joiner gets a
+`presence.snapshot`; the sheet's group hears `presence.joined` for a user's
+first socket, `presence.left` for their last, `presence.updated` when a
+present user's name or colour changes.
 """
 
-import asyncio
-import time
-import weakref
 from typing import Literal, TypedDict
 
-import redis.asyncio as aioredis
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from accounts import selectors as users_selectors
+from accounts import realtime as users_wire
 from sheets import realtime
-
-
-def _member(user_id: int, channel: str) -> str:
-    return f"{user_id}:{channel}"
-
-
-def _users(members: list[str]) -> list[int]:
-    """User ids in order of first arrival, once each."""
-    seen: dict[int, None] = {}
-    for member in members:
-        seen.setdefault(int(member.split(":", 1)[0]), None)
-    return list(seen)
-
-
-class MemoryPresence:
-    def __init__(self) -> None:
-        self.sheets: dict[int, dict[str, float]] = {}
-
-    async def touch(self, sheet_id: int, user_id: int, channel: str, ttl: float) -> None:
-        # Updated in place: a dict keeps its first insertion's place, so the
-        # order stays that of first arrival (as the Redis backend's scores do).
-        self.sheets.setdefault(sheet_id, {})[_member(user_id, channel)] = time.time() + ttl
-
-    async def leave(self, sheet_id: int, user_id: int, channel: str) -> None:
-        self.sheets.get(sheet_id, {}).pop(_member(user_id, channel), None)
-
-    async def users(self, sheet_id: int) -> list[int]:
-        now = time.time()
-        entries = self.sheets.get(sheet_id, {})
-        for member in [m for m, expires in entries.items() if expires <= now]:
-            del entries[member]
-        return _users(list(entries))
-
-
-class RedisPresence:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        # One client per event loop: tests run several loops in one process.
-        self.clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def _redis(self) -> aioredis.Redis:
-        loop = asyncio.get_running_loop()
-        client = self.clients.get(loop)
-        if client is None:
-            client = self.clients[loop] = aioredis.from_url(self.url, decode_responses=True)
-        return client
-
-    @staticmethod
-    def _key(sheet_id: int) -> str:
-        return f"gridroom:presence:{sheet_id}"
-
-    async def touch(self, sheet_id: int, user_id: int, channel: str, ttl: float) -> None:
-        key = self._key(sheet_id)
-        async with self._redis().pipeline() as pipe:
-            # Score = first arrival keeps the order stable; expiry lives in a second set.
-            pipe.zadd(key, {_member(user_id, channel): time.time()}, nx=True)
-            pipe.zadd(key + ":expires", {_member(user_id, channel): time.time() + ttl})
-            pipe.expire(key, int(ttl * 4))
-            pipe.expire(key + ":expires", int(ttl * 4))
-            await pipe.execute()
-
-    async def leave(self, sheet_id: int, user_id: int, channel: str) -> None:
-        key = self._key(sheet_id)
-        async with self._redis().pipeline() as pipe:
-            pipe.zrem(key, _member(user_id, channel))
-            pipe.zrem(key + ":expires", _member(user_id, channel))
-            await pipe.execute()
-
-    async def users(self, sheet_id: int) -> list[int]:
-        key = self._key(sheet_id)
-        client = self._redis()
-        expired = await client.zrangebyscore(key + ":expires", "-inf", time.time())
-        if expired:
-            async with client.pipeline() as pipe:
-                pipe.zrem(key, *expired)
-                pipe.zrem(key + ":expires", *expired)
-                await pipe.execute()
-        return _users(await client.zrange(key, 0, -1))
-
-
-_backend: MemoryPresence | RedisPresence | None = None
-
-
-def backend() -> MemoryPresence | RedisPresence:
-    global _backend
-    if _backend is None:
-        _backend = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
-    return _backend
+from sheets.presence_store import PresenceUser, backend
 
 
 def ttl() -> float:
@@ -119,16 +31,31 @@ def ttl() -> float:
 # --- The messages.
 
 
-class PresenceUser(TypedDict):
-    id: int
-    display_name: str
-    colour: str
-
-
-class PresenceChanged(TypedDict):
-    type: Literal["presence.changed"]
+class PresenceSnapshot(TypedDict):
+    type: Literal["presence.snapshot"]
     sheet_id: int
+    count: int
     users: list[PresenceUser]
+
+
+class PresenceJoined(TypedDict):
+    type: Literal["presence.joined"]
+    sheet_id: int
+    user: PresenceUser
+    count: int
+
+
+class PresenceLeft(TypedDict):
+    type: Literal["presence.left"]
+    sheet_id: int
+    user_id: int
+    count: int
+
+
+class PresenceUpdated(TypedDict):
+    type: Literal["presence.updated"]
+    sheet_id: int
+    user: PresenceUser
 
 
 class SelectionChanged(TypedDict):
@@ -139,15 +66,24 @@ class SelectionChanged(TypedDict):
     ranges: list[dict] | None
 
 
-def presence_changed(*, sheet_id: int, users: list[PresenceUser]) -> PresenceChanged:
-    return {"type": "presence.changed", "sheet_id": sheet_id, "users": users}
+def presence_user(info: users_wire.UserInfo | PresenceUser) -> PresenceUser:
+    return {"id": info["id"], "display_name": info["display_name"], "colour": info["colour"]}
 
 
-async def abroadcast_presence(*, sheet_id: int, users: list[PresenceUser]) -> None:
-    await get_channel_layer().group_send(
-        realtime.sheet_group(sheet_id),
-        {"type": "forward", "event": presence_changed(sheet_id=sheet_id, users=users)},
-    )
+def snapshot(*, sheet_id: int, count: int, users: list[PresenceUser]) -> PresenceSnapshot:
+    return {"type": "presence.snapshot", "sheet_id": sheet_id, "count": count, "users": users}
+
+
+def joined(*, sheet_id: int, user: PresenceUser, count: int) -> PresenceJoined:
+    return {"type": "presence.joined", "sheet_id": sheet_id, "user": user, "count": count}
+
+
+def left(*, sheet_id: int, user_id: int, count: int) -> PresenceLeft:
+    return {"type": "presence.left", "sheet_id": sheet_id, "user_id": user_id, "count": count}
+
+
+def updated(*, sheet_id: int, user: PresenceUser) -> PresenceUpdated:
+    return {"type": "presence.updated", "sheet_id": sheet_id, "user": user}
 
 
 MAX_SELECTION_RANGES = 20
@@ -197,45 +133,54 @@ async def abroadcast_selection(
         "ranges": ranges,
     }
     # Everyone on the sheet but the socket that sent it.
-    await get_channel_layer().group_send(
-        realtime.sheet_group(sheet_id), {"type": "forward", "event": event, "skip_channel": sender}
+    await users_wire.agroup_send(realtime.sheet_group(sheet_id), event, skip_channel=sender)
+
+
+# --- What sheet sockets and the hub call: change the entries, tell the sheet's group.
+
+
+async def join(sheet_id: int, user: PresenceUser, channel: str) -> PresenceSnapshot:
+    """Enter `channel` of `user`; tell the others if it is the user's first
+    socket here. Returns the snapshot for the joiner."""
+    first, count, users = await backend().join(
+        sheet_id, user, channel, ttl(), settings.PRESENCE_SNAPSHOT_USERS
     )
-
-
-# --- What sheet sockets call: update the entries, tell the sheet's group.
-
-
-@database_sync_to_async
-def _users_info(user_ids: list[int]) -> list[PresenceUser]:
-    return [
-        {"id": u["id"], "display_name": u["display_name"], "colour": u["colour"]}
-        for u in users_selectors.users_info(user_ids=user_ids)
-    ]
-
-
-async def announce(sheet_id: int) -> list[int]:
-    """Send who is here to every socket on the sheet; returns the user ids."""
-    user_ids = await backend().users(sheet_id)
-    await abroadcast_presence(sheet_id=sheet_id, users=await _users_info(user_ids))
-    return user_ids
-
-
-async def join(sheet_id: int, user_id: int, channel: str) -> list[int]:
-    await backend().touch(sheet_id, user_id, channel, ttl())
-    return await announce(sheet_id)
-
-
-async def refresh(
-    sheet_id: int, user_id: int, channel: str, last_seen: list[int], *, touch: bool = True
-) -> None:
-    """Keep this socket present (unless `touch` is off: its tab went silent);
-    announce when entries expired since `last_seen`."""
-    if touch:
-        await backend().touch(sheet_id, user_id, channel, ttl())
-    if await backend().users(sheet_id) != last_seen:
-        await announce(sheet_id)
+    if user["id"] not in {u["id"] for u in users}:  # a second tab of an early arrival
+        users = [user, *users][: max(1, settings.PRESENCE_SNAPSHOT_USERS)]
+    if first:
+        await users_wire.agroup_send(
+            realtime.sheet_group(sheet_id),
+            joined(sheet_id=sheet_id, user=user, count=count),
+            skip_channel=channel,  # the joiner has its snapshot
+        )
+    return snapshot(sheet_id=sheet_id, count=count, users=users)
 
 
 async def leave(sheet_id: int, user_id: int, channel: str) -> None:
-    await backend().leave(sheet_id, user_id, channel)
-    await announce(sheet_id)
+    last, count = await backend().leave(sheet_id, user_id, channel)
+    if last:
+        await users_wire.agroup_send(
+            realtime.sheet_group(sheet_id), left(sheet_id=sheet_id, user_id=user_id, count=count)
+        )
+
+
+async def refresh(alive: dict[int, list[tuple[PresenceUser, str]]]) -> None:
+    """Keep the listed sockets present, per sheet (every sheet of the process,
+    including those whose sockets all went silent), and drop expired entries:
+    one round trip for them all. Tells each sheet who came back or left."""
+    changes = await backend().refresh(alive, ttl())
+    for sheet_id, (came, went, count) in changes.items():
+        group = realtime.sheet_group(sheet_id)
+        for user in came:
+            await users_wire.agroup_send(group, joined(sheet_id=sheet_id, user=user, count=count))
+        for gone in went:
+            await users_wire.agroup_send(group, left(sheet_id=sheet_id, user_id=gone, count=count))
+
+
+async def profile_changed(sheet_id: int, user: PresenceUser, change: str) -> None:
+    """A present user's name or colour changed: one `presence.updated` per
+    sheet, sent by whichever of the user's sockets claims `change` first."""
+    if await backend().update(sheet_id, user, change, ttl()):
+        await users_wire.agroup_send(
+            realtime.sheet_group(sheet_id), updated(sheet_id=sheet_id, user=user)
+        )

@@ -2,19 +2,19 @@
 
 docs/protocol.md documents each message. Consumers only forward what is built
 here and in accounts/realtime.py (the messages about users, and the one group
-send): every group message is {"type": "forward", "event": <message>} plus, for
-messages that end a socket, the close code. Builders read no database: callers
+send): every group message carries its message's JSON text, made once
+(accounts.realtime.group_message), plus, for messages that end a socket, the
+close code. Builders read no database: callers
 pass what a message shows.
 """
 
-import json
 import os
 import socket
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any, Literal, NotRequired, TypedDict
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 
 from accounts import realtime as users_wire
@@ -33,10 +33,21 @@ def sheet_group(sheet_id: int) -> str:
     return f"sheet_{sheet_id}"
 
 
+# Names this process's own groups (sheets/hub.py): its heartbeats go to its sockets only.
+PROCESS_TAG = uuid.uuid4().hex[:12]
+
+
+def process_sheet_group(sheet_id: int) -> str:
+    """This process's sockets on a sheet: where its hub sends the heartbeat."""
+    return f"sheet_{sheet_id}.{PROCESS_TAG}"
+
+
 # --- Close codes.
 CLOSE_UNAUTHENTICATED = users_wire.CLOSE_UNAUTHENTICATED
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+# A live (non-sheet) socket fell behind (its messages were dropped): reconnect.
+CLOSE_BEHIND = 4408
 CLOSE_TOO_BIG = 4413
 
 
@@ -371,8 +382,8 @@ def sheets_changed(*, sheet_id: int, reason: SheetsChangedReason) -> SheetsChang
 
 
 def broadcast_sheet_event(event: SheetEvent) -> None:
-    size = len(json.dumps(event, separators=(",", ":")))
-    if size > settings.EVENT_MAX_BYTES:
+    text = users_wire.to_text(event)  # once, for the size check and every socket
+    if len(text) > settings.EVENT_MAX_BYTES:
         # Too big for one frame: tabs see the seq and fetch the change over HTTP.
         small: ChangesAvailable = {
             "type": "changes.available",
@@ -381,7 +392,7 @@ def broadcast_sheet_event(event: SheetEvent) -> None:
         }
         users_wire.group_send(sheet_group(event["sheet_id"]), small)
     else:
-        users_wire.group_send(sheet_group(event["sheet_id"]), event)
+        users_wire.group_send(sheet_group(event["sheet_id"]), event, text=text)
 
 
 def broadcast_sheet_deleted(*, sheet_id: int, title: str) -> None:
@@ -415,5 +426,5 @@ def broadcast_sheets_changed(
 
 async def abroadcast_clock_tick() -> ClockTick:
     tick = clock_tick()
-    await get_channel_layer().group_send(clock_group(), {"type": "forward", "event": tick})
+    await users_wire.agroup_send(clock_group(), tick)
     return tick

@@ -82,6 +82,11 @@ def sheet_version(*, sheet_id: int) -> int | None:
     return Sheet.objects.filter(pk=sheet_id).values_list("version", flat=True).first()
 
 
+def sheet_versions(*, sheet_ids: list[int]) -> dict[int, int]:
+    """{sheet id: version} of those that exist, in one query."""
+    return dict(Sheet.objects.filter(pk__in=sheet_ids).values_list("id", "version"))
+
+
 @contextlib.contextmanager
 def _consistent_read() -> Iterator[None]:
     """One snapshot of the database for several queries, so a version and the

@@ -185,9 +185,12 @@ def test_profile_saved_with_htmx_returns_the_partial_and_broadcasts(
                     },
                 },
                 "close_code": None,
+                # Names this change: one socket per sheet announces it (presence.updated).
+                "change": sent[0][1]["change"],
             },
         )
     ]
+    assert len(sent[0][1]["change"]) == 32
 
 
 def test_profile_saved_with_plain_post_redirects(auth_client, user):

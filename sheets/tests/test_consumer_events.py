@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 from django.db import connection, transaction
 
 from accounts import services as account_services
+from conftest import PRESENCE_TYPES
 from sheets import realtime, services
 from sheets.models import Sheet
 from sheets.tests.helpers import logged_in_client
@@ -241,14 +242,14 @@ async def test_heartbeat_carries_the_sheet_version(ws_connect, user, sheet, sett
     socket = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
     hello = await socket.receive_type("hello")
     assert hello["heartbeat_seconds"] == 0.05
-    beat = await socket.receive_type("sheet.heartbeat", skip=("clock.tick", "presence.changed"))
+    beat = await socket.receive_type("sheet.heartbeat", skip=("clock.tick", *PRESENCE_TYPES))
     assert beat == {"type": "sheet.heartbeat", "sheet_id": sheet.id, "version": 0}
     await _write_cell(sheet, user, "v")
     # A heartbeat may already be on its way; the one after the event has the new version.
     await socket.receive_type(
-        "cells.changed", skip=("clock.tick", "sheet.heartbeat", "presence.changed")
+        "cells.changed", skip=("clock.tick", "sheet.heartbeat", *PRESENCE_TYPES)
     )
-    beat = await socket.receive_type("sheet.heartbeat", skip=("clock.tick", "presence.changed"))
+    beat = await socket.receive_type("sheet.heartbeat", skip=("clock.tick", *PRESENCE_TYPES))
     assert beat["version"] == 1
     await socket.disconnect()
 

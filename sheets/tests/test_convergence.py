@@ -13,6 +13,7 @@ any failing example (print_blob) and keeps it in its example database.
 
 import asyncio
 import concurrent.futures
+import json
 import random
 import threading
 import uuid
@@ -122,7 +123,7 @@ def test_every_tab_converges_on_the_database(
             message = _receive_nowait(layer, tab.channel)
             if message is None:
                 break
-            in_flight[tab.channel].append(message["event"])
+            in_flight[tab.channel].append(json.loads(message["text"]))
         inbox = in_flight[tab.channel]
         if faulty:
             rng.shuffle(inbox)

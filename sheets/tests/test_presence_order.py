@@ -1,26 +1,59 @@
-"""Presence lists people in order of first arrival, whichever backend holds it
-(the embedded default's memory, or Redis with `REDIS_URL`): a tab refreshing
-its presence does not move its user to the end."""
+"""The presence store, whichever backend holds it (the embedded default's
+memory, or Redis with `REDIS_URL`): a count of people kept as sockets come and
+go, snapshots of the most recent arrivals, and expired entries swept once."""
 
 import uuid
 
-from sheets import presence
+from sheets.presence_store import backend
 
 
-async def test_a_refresh_keeps_the_order_of_first_arrival():
-    store = presence.backend()
-    sheet_id = uuid.uuid4().int % 10**9  # a sheet no other test uses
-    try:
-        await store.touch(sheet_id, 1, "tab-a", 30)
-        await store.touch(sheet_id, 2, "tab-b", 30)
-        await store.touch(sheet_id, 3, "tab-c", 30)
-        await store.touch(sheet_id, 1, "tab-a", 30)  # Ann's heartbeat
-        await store.touch(sheet_id, 2, "tab-b2", 30)  # Bob's second tab
-        assert await store.users(sheet_id) == [1, 2, 3]
-        # Someone who leaves and comes back arrives again.
-        await store.leave(sheet_id, 1, "tab-a")
-        await store.touch(sheet_id, 1, "tab-a", 30)
-        assert await store.users(sheet_id) == [2, 3, 1]
-    finally:
-        for user_id, channel in ((1, "tab-a"), (2, "tab-b"), (2, "tab-b2"), (3, "tab-c")):
-            await store.leave(sheet_id, user_id, channel)
+def person(user_id: int) -> dict:
+    return {"id": user_id, "display_name": f"u{user_id}", "colour": "#123456"}
+
+
+def new_sheet_id() -> int:
+    return uuid.uuid4().int % 10**9  # a sheet no other test uses
+
+
+async def test_count_is_people_not_sockets_and_snapshot_is_recent_arrivals_first():
+    store, sheet_id = backend(), new_sheet_id()
+    assert await store.join(sheet_id, person(1), "tab-a", 30, 50) == (True, 1, [person(1)])
+    assert await store.join(sheet_id, person(2), "tab-b", 30, 50) == (
+        True,
+        2,
+        [person(2), person(1)],
+    )
+    # Ann's second tab: not a new person.
+    first, count, users = await store.join(sheet_id, person(1), "tab-a2", 30, 50)
+    assert (first, count) == (False, 2)
+    first, count, users = await store.join(sheet_id, person(3), "tab-c", 30, 2)
+    assert (first, count, users) == (True, 3, [person(3), person(2)])  # at most 2 named
+    assert await store.leave(sheet_id, 1, "tab-a") == (False, 3)  # tab-a2 still open
+    assert await store.leave(sheet_id, 1, "tab-a2") == (True, 2)
+    assert await store.leave(sheet_id, 1, "tab-a2") == (False, 2)  # twice changes nothing
+    # Someone who leaves and comes back arrives again.
+    assert (await store.join(sheet_id, person(1), "tab-a", 30, 50))[2][0] == person(1)
+    for user_id, channel in ((1, "tab-a"), (2, "tab-b"), (3, "tab-c")):
+        await store.leave(sheet_id, user_id, channel)
+
+
+async def test_refresh_sweeps_expired_entries_once_and_brings_back_live_ones():
+    store, sheet_id = backend(), new_sheet_id()
+    await store.join(sheet_id, person(1), "tab-a", 30, 50)
+    await store.join(sheet_id, person(2), "tab-b", -1, 50)  # already expired
+    await store.join(sheet_id, person(2), "tab-b2", -1, 50)
+    # Bob's two tabs expired: he left, once.
+    changes = await store.refresh({sheet_id: [(person(1), "tab-a")]}, 30)
+    assert changes == {sheet_id: ([], [2], 1)}
+    assert await store.refresh({sheet_id: [(person(1), "tab-a")]}, 30) == {}
+    # A tab that speaks again after expiring (e.g. Redis lost it) comes back.
+    changes = await store.refresh({sheet_id: [(person(1), "tab-a"), (person(2), "tab-b")]}, 30)
+    assert changes == {sheet_id: ([person(2)], [], 2)}
+    # A profile change is claimed once per change, and only for a present user.
+    assert await store.update(sheet_id, person(2), "change-1", 30) is True
+    assert await store.update(sheet_id, person(2), "change-1", 30) is False
+    assert await store.update(sheet_id, person(9), "change-2", 30) is False
+    first, count, users = await store.join(sheet_id, person(3), "tab-c", 30, 50)
+    assert users[1] == person(2)
+    for user_id, channel in ((1, "tab-a"), (2, "tab-b"), (3, "tab-c")):
+        await store.leave(sheet_id, user_id, channel)

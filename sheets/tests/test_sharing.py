@@ -1,4 +1,4 @@
-"""Roles × actions, sharing, presence and live selections."""
+"""Roles × actions, sharing and live selections (presence: test_presence.py)."""
 
 import json
 import re
@@ -6,7 +6,6 @@ import re
 import pytest
 from channels.db import database_sync_to_async
 
-from conftest import deadline
 from sheets import selectors, services
 from sheets.models import Change, SheetShare
 from sheets.tests.helpers import new_id, sheet_state, update
@@ -228,76 +227,16 @@ async def test_never_shared_user_still_gets_4404(ws_connect, shared_sheet, stran
     assert await socket.receive_close() == 4404
 
 
-PRESENCE_SKIP = ("clock.tick", "sheet.heartbeat", "selection.changed", "hello")
-
-
-def user_ids(message: dict) -> set[int]:
-    return {u["id"] for u in message["users"]}
-
-
-async def presence_ids(socket, wanted: set[int], within: float = 5) -> None:
-    """Wait (at most `within` s in all) for a presence list of exactly `wanted`."""
-    await socket.receive_matching(
-        "presence.changed",
-        lambda message: user_ids(message) == wanted,
-        what=f"listing users {sorted(wanted)}",
-        within=within,
-        skip=PRESENCE_SKIP,
-    )
-
-
-async def test_presence_lists_each_user_once_and_drops_who_leaves(
-    ws_connect, shared_sheet, user, editor
-):
-    a1 = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
-    await presence_ids(a1, {user.id})
-    a2 = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
-    b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
-    await presence_ids(a1, {user.id, editor.id})
-    await presence_ids(b, {user.id, editor.id})
-    await a2.disconnect()  # ann still has a1 open: still one entry for ann
-    await b.disconnect()
-    await presence_ids(a1, {user.id})
-    await a1.disconnect()
-
-
-async def test_vanished_socket_expires_from_presence(
-    ws_connect, shared_sheet, user, editor, settings
-):
-    settings.PRESENCE_TTL_SECONDS = 1
-    settings.HEARTBEAT_SECONDS = 0.2
-    a = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
-    b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
-
-    async def users_seen_by_a(wanted: set[int], within: float) -> None:
-        """Presence lists until one of exactly `wanted` (at most `within` s in
-        all), answering heartbeats as a live tab does."""
-        async with deadline(within, f"a's presence to list users {sorted(wanted)}"):
-            while True:
-                message = await a.receive()
-                if message["type"] == "sheet.heartbeat":
-                    await a.send_json({"type": "alive"})
-                elif message["type"] == "presence.changed" and user_ids(message) == wanted:
-                    return
-
-    await users_seen_by_a({user.id, editor.id}, within=5)
-    # b's tab goes silent (no "alive", no close): it drops out after the window.
-    await users_seen_by_a({user.id}, within=5)
-    await a.disconnect()
-    await b.disconnect()
-
-
 async def test_selection_fans_out_to_others_only(ws_connect, shared_sheet, user, editor):
     a = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
     b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
     await b.receive_type("hello")
-    await presence_ids(a, {user.id, editor.id})
+    await a.receive_type("hello")
+    await a.receive_matching("presence.joined", lambda m: m["user"]["id"] == editor.id)
     row, col = await database_sync_to_async(first_cell)(shared_sheet)
     ranges = [{"from": {"row": row, "col": col}, "to": {"row": row, "col": col}}]
     await b.send_json({"type": "presence.select", "client_id": "tab-b", "ranges": ranges})
-    seen = await a.receive_type(
-        "selection.changed", skip=("clock.tick", "sheet.heartbeat", "presence.changed")
-    )
+    seen = await a.receive_type("selection.changed")
     assert seen["ranges"] == ranges and seen["user"]["id"] == editor.id
     assert seen["client_id"] == "tab-b" and seen["user"]["display_name"] == "bea"
     await b.ping()  # b did not get its own selection back before the pong
@@ -324,29 +263,6 @@ async def test_malformed_selection_gets_an_error_and_the_socket_stays(
     assert error["error"] == "bad_message"
     await a.ping()
     await a.disconnect()
-
-
-async def test_profile_change_refreshes_collaborators_presence(
-    ws_connect, shared_sheet, user, editor
-):
-    from accounts.services import profile_update
-
-    a = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=user)
-    b = await ws_connect(f"/ws/sheet/{shared_sheet.id}/", user=editor)
-    await presence_ids(a, {user.id, editor.id})
-    await database_sync_to_async(profile_update)(
-        user=editor, display_name="Beatrix", colour="#112233", time_zone="UTC"
-    )
-    await a.receive_matching(
-        "presence.changed",
-        lambda message: any(
-            u["display_name"] == "Beatrix" and u["colour"] == "#112233" for u in message["users"]
-        ),
-        what="listing Beatrix in #112233",
-        skip=("clock.tick", "sheet.heartbeat"),
-    )
-    await a.disconnect()
-    await b.disconnect()
 
 
 def test_snapshot_rows_as_arrays_follow_the_column_order(sheet, user, client_for):
