@@ -60,6 +60,7 @@ class LocalChannelLayer(BaseChannelLayer):
         super().__init__(capacity=capacity, **kwargs)
         self.channels: dict[str, BoundedQueue] = {}
         self.groups: dict[str, set[str]] = {}
+        self.memberships: dict[str, set[str]] = {}  # channel -> its groups
 
     def _queue(self, channel: str) -> BoundedQueue:
         queue = self.channels.get(channel)
@@ -86,17 +87,24 @@ class LocalChannelLayer(BaseChannelLayer):
             return await queue.next_or_behind()
         except asyncio.CancelledError:
             # Channels cancels a consumer's receive when it ends: forget the
-            # channel (its group memberships go with group_discard).
-            if queue.empty():
-                self.channels.pop(channel, None)
+            # channel and its groups (a cancelled consumer never discards them).
+            self.channels.pop(channel, None)
+            for group in list(self.memberships.get(channel, ())):
+                await self.group_discard(group, channel)
             raise
 
     async def group_add(self, group: str, channel: str) -> None:
         self.require_valid_group_name(group)
         self.require_valid_channel_name(channel)
         self.groups.setdefault(group, set()).add(channel)
+        self.memberships.setdefault(channel, set()).add(group)
 
     async def group_discard(self, group: str, channel: str) -> None:
+        joined = self.memberships.get(channel)
+        if joined is not None:
+            joined.discard(group)
+            if not joined:
+                del self.memberships[channel]
         members = self.groups.get(group)
         if members is not None:
             members.discard(channel)
@@ -114,6 +122,7 @@ class LocalChannelLayer(BaseChannelLayer):
     async def flush(self) -> None:
         self.channels.clear()
         self.groups.clear()
+        self.memberships.clear()
 
     async def close(self) -> None:
         pass

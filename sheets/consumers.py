@@ -42,10 +42,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
     sheet page, `sheet_<id>` and this process's group of that sheet; sends
     the text of what realtime.py sends to those groups."""
 
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A server that cancels a consumer (shutdown) skips disconnect():
+            # the hub forgets it all the same (its presence entry expires).
+            if getattr(self, "registered", False):
+                self.registered = False
+                hub().forget(self)
+
     async def connect(self) -> None:
         self.joined: list[str] = []
         self.registered = False
         self.present = False
+        self.presence_seq = 0
         self.last_heard = time.monotonic()
         self.sheet_id = None
         # Accept first, then close: a close before accept reaches the browser as 1006.
@@ -77,9 +88,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._send(realtime.hello(user_info=self.info, sheet_id=self.sheet_id, role=role))
         if self.sheet_id is not None:
             self.present = True  # from here on, leave() must run
-            await self._send(
-                await presence.join(self.sheet_id, self.presence_user, self.channel_name)
+            snapshot, self.presence_seq = await presence.join(
+                self.sheet_id, self.presence_user, self.channel_name
             )
+            await self._send(snapshot)
 
     async def disconnect(self, code: int) -> None:
         if self.registered:
@@ -147,6 +159,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if message.get("skip_channel") == self.channel_name:
             return
+        if message.get("presence_seq", self.presence_seq + 1) <= self.presence_seq:
+            return  # in this socket's snapshot already
         await self.send(text_data=message["text"])
         if message["kind"] == "profile.updated":
             self.info = json.loads(message["text"])["user"]

@@ -91,18 +91,25 @@ class Hub:
             if settings.CLOCK_IN_PROCESS:
                 self.tasks.append(asyncio.create_task(clock.run_forever()))
 
-    async def unregister(self, socket: Socket) -> None:
+    def forget(self, socket: Socket) -> list[asyncio.Task]:
+        """Drop `socket`; when it was the last, cancel the hub's tasks (returned,
+        for the caller to await)."""
         self.sockets.discard(socket)
         if socket.sheet_id is not None:
             on_sheet = self.by_sheet.get(socket.sheet_id, set())
             on_sheet.discard(socket)
             if not on_sheet:
                 self.by_sheet.pop(socket.sheet_id, None)
-        if not self.sockets and self.tasks:
-            tasks, self.tasks = self.tasks, []
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        if self.sockets or not self.tasks:
+            return []
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
+            task.cancel()
+        return tasks
+
+    async def unregister(self, socket: Socket) -> None:
+        tasks = self.forget(socket)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _every(self, seconds, work) -> None:
         while True:

@@ -139,10 +139,12 @@ async def abroadcast_selection(
 # --- What sheet sockets and the hub call: change the entries, tell the sheet's group.
 
 
-async def join(sheet_id: int, user: PresenceUser, channel: str) -> PresenceSnapshot:
+async def join(sheet_id: int, user: PresenceUser, channel: str) -> tuple[PresenceSnapshot, int]:
     """Enter `channel` of `user`; tell the others if it is the user's first
-    socket here. Returns the snapshot for the joiner."""
-    first, count, users = await backend().join(
+    socket here. Returns the snapshot for the joiner and its seq: presence
+    messages up to that seq are in the snapshot, so the socket skips them
+    (with pub/sub a message sent before the join can reach it after)."""
+    first, count, users, seq = await backend().join(
         sheet_id, user, channel, ttl(), settings.PRESENCE_SNAPSHOT_USERS
     )
     if user["id"] not in {u["id"] for u in users}:  # a second tab of an early arrival
@@ -151,16 +153,18 @@ async def join(sheet_id: int, user: PresenceUser, channel: str) -> PresenceSnaps
         await users_wire.agroup_send(
             realtime.sheet_group(sheet_id),
             joined(sheet_id=sheet_id, user=user, count=count),
-            skip_channel=channel,  # the joiner has its snapshot
+            presence_seq=seq,
         )
-    return snapshot(sheet_id=sheet_id, count=count, users=users)
+    return snapshot(sheet_id=sheet_id, count=count, users=users), seq
 
 
 async def leave(sheet_id: int, user_id: int, channel: str) -> None:
-    last, count = await backend().leave(sheet_id, user_id, channel)
+    last, count, seq = await backend().leave(sheet_id, user_id, channel)
     if last:
         await users_wire.agroup_send(
-            realtime.sheet_group(sheet_id), left(sheet_id=sheet_id, user_id=user_id, count=count)
+            realtime.sheet_group(sheet_id),
+            left(sheet_id=sheet_id, user_id=user_id, count=count),
+            presence_seq=seq,
         )
 
 
@@ -169,18 +173,20 @@ async def refresh(alive: dict[int, list[tuple[PresenceUser, str]]]) -> None:
     including those whose sockets all went silent), and drop expired entries:
     one round trip for them all. Tells each sheet who came back or left."""
     changes = await backend().refresh(alive, ttl())
-    for sheet_id, (came, went, count) in changes.items():
+    for sheet_id, (came, went, count, seq) in changes.items():
         group = realtime.sheet_group(sheet_id)
         for user in came:
-            await users_wire.agroup_send(group, joined(sheet_id=sheet_id, user=user, count=count))
+            message = joined(sheet_id=sheet_id, user=user, count=count)
+            await users_wire.agroup_send(group, message, presence_seq=seq)
         for gone in went:
-            await users_wire.agroup_send(group, left(sheet_id=sheet_id, user_id=gone, count=count))
+            message = left(sheet_id=sheet_id, user_id=gone, count=count)
+            await users_wire.agroup_send(group, message, presence_seq=seq)
 
 
 async def profile_changed(sheet_id: int, user: PresenceUser, change: str) -> None:
     """A present user's name or colour changed: one `presence.updated` per
     sheet, sent by whichever of the user's sockets claims `change` first."""
-    if await backend().update(sheet_id, user, change, ttl()):
+    if seq := await backend().update(sheet_id, user, change, ttl()):
         await users_wire.agroup_send(
-            realtime.sheet_group(sheet_id), updated(sheet_id=sheet_id, user=user)
+            realtime.sheet_group(sheet_id), updated(sheet_id=sheet_id, user=user), presence_seq=seq
         )

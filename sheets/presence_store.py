@@ -26,8 +26,8 @@ def _member(user_id: int, channel: str) -> str:
     return f"{user_id}:{channel}"
 
 
-# (came back, went, count) per sheet whose people changed.
-Changes = dict[int, tuple[list[PresenceUser], list[int], int]]
+# (came back, went, count, seq) per sheet whose people changed.
+Changes = dict[int, tuple[list[PresenceUser], list[int], int, int]]
 
 
 class _Sheet:
@@ -41,6 +41,12 @@ class _Sheet:
 class MemoryPresence:
     def __init__(self) -> None:
         self.sheets: dict[int, _Sheet] = {}
+        # Numbers each change, for all sheets and the process's life (see _JOIN).
+        self.seq = 0
+
+    def _next(self) -> int:
+        self.seq += 1
+        return self.seq
 
     def _enter(self, sheet: _Sheet, user: PresenceUser, member: str, expires: float) -> bool:
         """Add or touch an entry; True if it is the user's first socket."""
@@ -68,18 +74,19 @@ class MemoryPresence:
         sheet = self.sheets.setdefault(sheet_id, _Sheet())
         first = self._enter(sheet, user, _member(user["id"], channel), time.time() + ttl)
         sheet.shown[user["id"]] = user
+        seq = self._next() if first else self.seq
         recent = list(sheet.per_user)[-limit:][::-1] if limit > 0 else []
-        return first, len(sheet.per_user), [sheet.shown[i] for i in recent]
+        return first, len(sheet.per_user), [sheet.shown[i] for i in recent], seq
 
     async def leave(self, sheet_id, user_id, channel):
         sheet = self.sheets.get(sheet_id)
         if sheet is None:
-            return False, 0
+            return False, 0, 0
         gone = self._exit(sheet, _member(user_id, channel))
-        count = len(sheet.per_user)
+        seq = self._next() if gone is not None else 0
         if not sheet.sockets:
             del self.sheets[sheet_id]
-        return gone is not None, count
+        return gone is not None, len(sheet.per_user), seq
 
     async def refresh(self, alive, ttl) -> Changes:
         now = time.time()
@@ -94,25 +101,39 @@ class MemoryPresence:
             expired = [m for m, expires in sheet.sockets.items() if expires <= now]
             went = [u for u in (self._exit(sheet, m) for m in expired) if u is not None]
             if came or went:
-                changes[sheet_id] = (came, went, len(sheet.per_user))
+                changes[sheet_id] = (came, went, len(sheet.per_user), self._next())
             if not sheet.sockets:
                 del self.sheets[sheet_id]
         return changes
 
-    async def update(self, sheet_id, user, change, ttl) -> bool:
+    async def update(self, sheet_id, user, change, ttl) -> int:
         sheet = self.sheets.get(sheet_id)
         if sheet is None or user["id"] not in sheet.per_user or change in sheet.claims:
-            return False
+            return 0
         now = time.time()
         sheet.claims = {c: t for c, t in sheet.claims.items() if t > now}
         sheet.claims[change] = now + ttl
         sheet.shown[user["id"]] = user
-        return True
+        return self._next()
 
 
 # KEYS: sockets (zset member -> expiry), per user (hash id -> sockets),
-# arrivals (zset id -> time), shown (hash id -> JSON).
-_JOIN = """
+# arrivals (zset id -> time), shown (hash id -> JSON), seq. The seq numbers each
+# change: pub/sub may hand a socket a message sent before its snapshot, and the
+# seq tells it so. Never lower than Redis's clock in microseconds, so it keeps
+# growing after a Redis restart loses the key.
+_NEXT_SEQ = """
+local function next_seq(key)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local seq = math.max(tonumber(redis.call('GET', key) or '0') + 1, now)
+  redis.call('SET', key, string.format('%d', seq))
+  return seq
+end
+"""
+_JOIN = (
+    _NEXT_SEQ
+    + """
 local first = 0
 if redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) == 1 then
   if redis.call('HINCRBY', KEYS[2], ARGV[4], 1) == 1 then
@@ -121,13 +142,18 @@ if redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) == 1 then
   end
 end
 redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
+local seq = tonumber(redis.call('GET', KEYS[5]) or '0')
+if first == 1 or seq == 0 then seq = next_seq(KEYS[5]) end
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
 local shown = {}
 local ids = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[6]) - 1)
 if #ids > 0 then shown = redis.call('HMGET', KEYS[4], unpack(ids)) end
-return {first, redis.call('HLEN', KEYS[2]), shown}
+return {first, redis.call('HLEN', KEYS[2]), shown, seq}
 """
-_LEAVE = """
+)
+_LEAVE = (
+    _NEXT_SEQ
+    + """
 local last = 0
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
   if redis.call('HINCRBY', KEYS[2], ARGV[2], -1) <= 0 then
@@ -137,10 +163,15 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
     last = 1
   end
 end
-return {last, redis.call('HLEN', KEYS[2])}
+local seq = 0
+if last == 1 then seq = next_seq(KEYS[5]) end
+return {last, redis.call('HLEN', KEYS[2]), seq}
 """
+)
 # ARGV: now, expiry, keep seconds, then (member, user id, JSON) per live socket.
-_REFRESH = """
+_REFRESH = (
+    _NEXT_SEQ
+    + """
 local came = {}
 for i = 4, #ARGV, 3 do
   if redis.call('ZADD', KEYS[1], ARGV[2], ARGV[i]) == 1 then
@@ -162,16 +193,22 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) d
     table.insert(went, id)
   end
 end
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
-return {came, went, redis.call('HLEN', KEYS[2])}
+local seq = 0
+if #came > 0 or #went > 0 then seq = next_seq(KEYS[5]) end
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+return {came, went, redis.call('HLEN', KEYS[2]), seq}
 """
-# KEYS: per user, shown, the claim. ARGV: user id, JSON, claim seconds.
-_UPDATE = """
+)
+# KEYS: per user, shown, the claim, seq. ARGV: user id, JSON, claim seconds.
+_UPDATE = (
+    _NEXT_SEQ
+    + """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1
+return next_seq(KEYS[4])
 """
+)
 
 
 class RedisPresence:
@@ -194,7 +231,7 @@ class RedisPresence:
     @staticmethod
     def _keys(sheet_id: int) -> list[str]:
         base = f"gridroom:presence:{sheet_id}"
-        return [f"{base}:sockets", f"{base}:users", f"{base}:arrivals", f"{base}:shown"]
+        return [f"{base}:{k}" for k in ("sockets", "users", "arrivals", "shown", "seq")]
 
     @staticmethod
     def _keep(ttl: float) -> int:
@@ -203,19 +240,19 @@ class RedisPresence:
     async def join(self, sheet_id, user, channel, ttl, limit):
         client = self._redis()
         now = time.time()
-        first, count, shown = await client.join_script(
+        first, count, shown, seq = await client.join_script(
             keys=self._keys(sheet_id),
             args=[now, now + ttl, _member(user["id"], channel), user["id"], json.dumps(user)]
             + [max(1, limit), self._keep(ttl)],
         )
         users = [json.loads(s) for s in shown if s][: max(0, limit)]
-        return bool(first), int(count), users
+        return bool(first), int(count), users, int(seq)
 
     async def leave(self, sheet_id, user_id, channel):
-        last, count = await self._redis().leave_script(
+        last, count, seq = await self._redis().leave_script(
             keys=self._keys(sheet_id), args=[_member(user_id, channel), user_id]
         )
-        return bool(last), int(count)
+        return bool(last), int(count), int(seq)
 
     async def refresh(self, alive, ttl) -> Changes:
         client = self._redis()
@@ -229,17 +266,20 @@ class RedisPresence:
                 await client.refresh_script(keys=self._keys(sheet_id), args=args, client=pipe)
             results = await pipe.execute()
         changes: Changes = {}
-        for sheet_id, (came, went, count) in zip(sheet_ids, results, strict=True):
+        for sheet_id, (came, went, count, seq) in zip(sheet_ids, results, strict=True):
             if came or went:
-                changes[sheet_id] = ([json.loads(c) for c in came], [int(w) for w in went], count)
+                came = [json.loads(c) for c in came]
+                changes[sheet_id] = (came, [int(w) for w in went], int(count), int(seq))
         return changes
 
-    async def update(self, sheet_id, user, change, ttl) -> bool:
+    async def update(self, sheet_id, user, change, ttl) -> int:
+        """The change's seq if this call claimed it (and the user is here), else 0."""
         keys = self._keys(sheet_id)
         claim = f"gridroom:presence:{sheet_id}:claim:{change}"
-        return bool(
+        return int(
             await self._redis().update_script(
-                keys=[keys[1], keys[3], claim], args=[user["id"], json.dumps(user), int(ttl) + 1]
+                keys=[keys[1], keys[3], claim, keys[4]],
+                args=[user["id"], json.dumps(user), int(ttl) + 1],
             )
         )
 

@@ -1,6 +1,7 @@
 """The presence store, whichever backend holds it (the embedded default's
 memory, or Redis with `REDIS_URL`): a count of people kept as sockets come and
-go, snapshots of the most recent arrivals, and expired entries swept once."""
+go, snapshots of the most recent arrivals, expired entries swept once, and a
+seq that grows with every change."""
 
 import uuid
 
@@ -17,20 +18,20 @@ def new_sheet_id() -> int:
 
 async def test_count_is_people_not_sockets_and_snapshot_is_recent_arrivals_first():
     store, sheet_id = backend(), new_sheet_id()
-    assert await store.join(sheet_id, person(1), "tab-a", 30, 50) == (True, 1, [person(1)])
-    assert await store.join(sheet_id, person(2), "tab-b", 30, 50) == (
-        True,
-        2,
-        [person(2), person(1)],
-    )
-    # Ann's second tab: not a new person.
-    first, count, users = await store.join(sheet_id, person(1), "tab-a2", 30, 50)
-    assert (first, count) == (False, 2)
-    first, count, users = await store.join(sheet_id, person(3), "tab-c", 30, 2)
+    first, count, users, seq1 = await store.join(sheet_id, person(1), "tab-a", 30, 50)
+    assert (first, count, users) == (True, 1, [person(1)])
+    first, count, users, seq2 = await store.join(sheet_id, person(2), "tab-b", 30, 50)
+    assert (first, count, users) == (True, 2, [person(2), person(1)])
+    assert seq2 > seq1
+    # Ann's second tab: not a new person, not a change.
+    first, count, users, seq = await store.join(sheet_id, person(1), "tab-a2", 30, 50)
+    assert (first, count, seq) == (False, 2, seq2)
+    first, count, users, _ = await store.join(sheet_id, person(3), "tab-c", 30, 2)
     assert (first, count, users) == (True, 3, [person(3), person(2)])  # at most 2 named
-    assert await store.leave(sheet_id, 1, "tab-a") == (False, 3)  # tab-a2 still open
-    assert await store.leave(sheet_id, 1, "tab-a2") == (True, 2)
-    assert await store.leave(sheet_id, 1, "tab-a2") == (False, 2)  # twice changes nothing
+    assert (await store.leave(sheet_id, 1, "tab-a"))[:2] == (False, 3)  # tab-a2 still open
+    last, count, seq = await store.leave(sheet_id, 1, "tab-a2")
+    assert (last, count) == (True, 2) and seq > seq2
+    assert (await store.leave(sheet_id, 1, "tab-a2"))[:2] == (False, 2)  # twice: nothing
     # Someone who leaves and comes back arrives again.
     assert (await store.join(sheet_id, person(1), "tab-a", 30, 50))[2][0] == person(1)
     for user_id, channel in ((1, "tab-a"), (2, "tab-b"), (3, "tab-c")):
@@ -41,19 +42,19 @@ async def test_refresh_sweeps_expired_entries_once_and_brings_back_live_ones():
     store, sheet_id = backend(), new_sheet_id()
     await store.join(sheet_id, person(1), "tab-a", 30, 50)
     await store.join(sheet_id, person(2), "tab-b", -1, 50)  # already expired
-    await store.join(sheet_id, person(2), "tab-b2", -1, 50)
+    *_, seq = await store.join(sheet_id, person(2), "tab-b2", -1, 50)
     # Bob's two tabs expired: he left, once.
     changes = await store.refresh({sheet_id: [(person(1), "tab-a")]}, 30)
-    assert changes == {sheet_id: ([], [2], 1)}
+    assert changes[sheet_id][:3] == ([], [2], 1) and changes[sheet_id][3] > seq
     assert await store.refresh({sheet_id: [(person(1), "tab-a")]}, 30) == {}
     # A tab that speaks again after expiring (e.g. Redis lost it) comes back.
     changes = await store.refresh({sheet_id: [(person(1), "tab-a"), (person(2), "tab-b")]}, 30)
-    assert changes == {sheet_id: ([person(2)], [], 2)}
+    assert changes[sheet_id][:3] == ([person(2)], [], 2)
     # A profile change is claimed once per change, and only for a present user.
-    assert await store.update(sheet_id, person(2), "change-1", 30) is True
-    assert await store.update(sheet_id, person(2), "change-1", 30) is False
-    assert await store.update(sheet_id, person(9), "change-2", 30) is False
-    first, count, users = await store.join(sheet_id, person(3), "tab-c", 30, 50)
+    assert await store.update(sheet_id, person(2), "change-1", 30) > changes[sheet_id][3]
+    assert await store.update(sheet_id, person(2), "change-1", 30) == 0
+    assert await store.update(sheet_id, person(9), "change-2", 30) == 0
+    users = (await store.join(sheet_id, person(3), "tab-c", 30, 50))[2]
     assert users[1] == person(2)
     for user_id, channel in ((1, "tab-a"), (2, "tab-b"), (3, "tab-c")):
         await store.leave(sheet_id, user_id, channel)
