@@ -13,8 +13,11 @@ moments with `performance.timeOrigin + performance.now()` (one machine clock):
 
 UI to UI is Enter in A → the text in B. The split: Enter → request sent,
 request sent → frame in B (the server: Django, the save, the broadcast),
-frame → shown. Printed as p50/p95/max over `--edits` edits, with the load
-average before and after.
+frame → shown; and the POST's own round trip (request sent → answer read).
+In the same run, the floor of the server part: a message sent by tab A over
+a socket of its own to tab B through bench/relay.py (no Django view, no
+save), A's send → B's arrival. Printed as p50/p95/max over `--edits` edits,
+with the load average before and after.
 
     .venv/bin/python bench/ui_latency.py [--edits 50]            (the embedded default)
     .venv/bin/python bench/ui_latency.py --stack                   (deploy/stack.py)
@@ -77,7 +80,7 @@ STAMPS = """
     for (const e of list.getEntries()) {
       if (e.name.endsWith('/cells')) {
         const at = (ms) => performance.timeOrigin + ms;
-        b.posts.push({ called: at(e.startTime), sent: at(e.requestStart) });
+        b.posts.push({ called: at(e.startTime), sent: at(e.requestStart), end: at(e.responseEnd) });
       }
     }
   }).observe({ type: 'resource', buffered: true });
@@ -128,7 +131,12 @@ def embedded():
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "REDIS_URL", "GRIDROOM_PRODUCTION", "DJANGO_SETTINGS_MODULE")
     }
-    env.update(PORT=str(port), GRIDROOM_DATA_DIR=data, GRIDROOM_SIGNUP_LIMIT="100000")
+    env.update(
+        PORT=str(port),
+        GRIDROOM_DATA_DIR=data,
+        GRIDROOM_SIGNUP_LIMIT="100000",
+        GRIDROOM_BENCH_RELAY="1",
+    )
     log = open(Path(data) / "server.log", "wb")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [str(REPO / "scripts/run_embedded.bash")],
@@ -161,7 +169,7 @@ def embedded():
 def stack():
     from deploy.stack import Stack
 
-    s = Stack()
+    s = Stack(extra_env={"GRIDROOM_BENCH_RELAY": "1", "GRIDROOM_BENCH_ALLOW": "1"})
     print(f"starting the stack in {s.prefix} …", flush=True)
     s.start()
     try:
@@ -187,7 +195,8 @@ def measure(url: str, edits: int) -> dict[str, list[float]]:
     client = signed_up(url)
     sheet_id = new_sheet(client, "UI latency")
     cookies = [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
-    out: dict[str, list[float]] = {k: [] for k in ("ui", "enter_sent", "server", "shown", "called")}
+    keys = ("ui", "enter_sent", "server", "shown", "called", "post", "relay")
+    out: dict[str, list[float]] = {k: [] for k in keys}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1200, "height": 800})
@@ -223,8 +232,39 @@ def measure(url: str, edits: int) -> dict[str, list[float]]:
             out["enter_sent"].append(post["sent"] - enter)
             out["server"].append(frame - post["sent"])
             out["shown"].append(shown - frame)
+            out["post"].append(post["end"] - post["sent"])
+        out["relay"] = relay(a, b, url, edits)
         browser.close()
     return out
+
+
+RELAY_OPEN = """(path) => new Promise((resolve, reject) => {
+  const now = () => performance.timeOrigin + performance.now();
+  const ws = new WebSocket(`ws://${location.host}${path}`);
+  window.__relay = { ws, got: {} };
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data);
+    if (msg.type === 'ready') resolve(true);
+    else window.__relay.got[msg.n] = now();
+  };
+  ws.onclose = () => reject(new Error('relay closed (GRIDROOM_BENCH_RELAY off?)'));
+})"""
+
+
+def relay(a, b, url: str, count: int) -> list[float]:
+    """Tab A → tab B over sockets of their own through the bare relay: the floor."""
+    for tab in (a, b):
+        tab.evaluate(RELAY_OPEN, "/ws/bench-relay/")
+    spans = []
+    for n in range(count):
+        sent = a.evaluate(
+            "(n) => { const t = performance.timeOrigin + performance.now();"
+            " window.__relay.ws.send(JSON.stringify({type: 'relay', n})); return t; }",
+            n,
+        )
+        b.wait_for_function("(n) => n in window.__relay.got", arg=n)
+        spans.append(b.evaluate("(n) => window.__relay.got[n]", n) - sent)
+    return spans
 
 
 def report(name: str, figures: dict[str, list[float]]) -> None:
@@ -234,6 +274,8 @@ def report(name: str, figures: dict[str, list[float]]) -> None:
         ("enter_sent", "Enter → request sent"),
         ("server", "request sent → frame in B"),
         ("shown", "frame in B → text in B"),
+        ("post", "the POST's round trip (sent → answer read)"),
+        ("relay", "floor: A → B over the bare socket relay"),
     ]
     print(f"\n{name}, {len(figures['ui'])} edits\n")
     print("| span | p50 ms | p95 ms | max ms |")
