@@ -16,8 +16,10 @@ request sent → frame in B (the server: Django, the save, the broadcast),
 frame → shown; and the POST's own round trip (request sent → answer read).
 In the same run, the floor of the server part: a message sent by tab A over
 a socket of its own to tab B through bench/relay.py (no Django view, no
-save), A's send → B's arrival. Printed as p50/p95/max over `--edits` edits,
-with the load average before and after.
+save), A's send → B's arrival; and an empty catch-up GET from A (Django,
+the session, a small read: what a request costs without the save).
+Printed as p50/p95/max over `--edits` edits, with the load average before
+and after.
 
     .venv/bin/python bench/ui_latency.py [--edits 50]            (the embedded default)
     .venv/bin/python bench/ui_latency.py --stack                   (deploy/stack.py)
@@ -195,7 +197,7 @@ def measure(url: str, edits: int) -> dict[str, list[float]]:
     client = signed_up(url)
     sheet_id = new_sheet(client, "UI latency")
     cookies = [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
-    keys = ("ui", "enter_sent", "server", "shown", "called", "post", "relay")
+    keys = ("ui", "enter_sent", "server", "shown", "called", "post", "relay", "get")
     out: dict[str, list[float]] = {k: [] for k in keys}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -234,6 +236,7 @@ def measure(url: str, edits: int) -> dict[str, list[float]]:
             out["shown"].append(shown - frame)
             out["post"].append(post["end"] - post["sent"])
         out["relay"] = relay(a, b, url, edits)
+        out["get"] = light_gets(a, edits)
         browser.close()
     return out
 
@@ -267,6 +270,26 @@ def relay(a, b, url: str, count: int) -> list[float]:
     return spans
 
 
+def light_gets(a, count: int) -> list[float]:
+    """Round trips of an empty catch-up (`changes?since=` the latest): Django and
+    a session, one small read, no save and no broadcast."""
+    return a.evaluate(
+        """async (count) => {
+          const { sync, store } = window.gridroom;
+          const spans = [];
+          for (let i = 0; i < count; i += 1) {
+            const t = performance.now();
+            const r = await fetch(`${sync.changesUrl}?since=${store.lastSeq}`, {
+              credentials: 'same-origin', headers: { Accept: 'application/json' } });
+            await r.json();
+            spans.push(performance.now() - t);
+          }
+          return spans;
+        }""",
+        count,
+    )
+
+
 def report(name: str, figures: dict[str, list[float]]) -> None:
     labels = [
         ("ui", "UI to UI: Enter in A → text in B"),
@@ -276,6 +299,7 @@ def report(name: str, figures: dict[str, list[float]]) -> None:
         ("shown", "frame in B → text in B"),
         ("post", "the POST's round trip (sent → answer read)"),
         ("relay", "floor: A → B over the bare socket relay"),
+        ("get", "an empty catch-up GET's round trip (no save)"),
     ]
     print(f"\n{name}, {len(figures['ui'])} edits\n")
     print("| span | p50 ms | p95 ms | max ms |")
