@@ -56,6 +56,7 @@ export class GridAdapter {
     this.marks = []; // other people's selections (presence.js marks())
     this.outlines = null; // their SelectionIndex against the rows and columns shown; null: to be made
     this.paintTimer = null;
+    this.marksChanged = false; // outlines to redraw: the next paint renders the whole viewport
     this.menu = menuItems(this, on);
     this.renderers = this._renderers();
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
@@ -292,6 +293,7 @@ export class GridAdapter {
     if (this.rebuildWanted) {
       this.rebuildWanted = false;
       this.dirtyCells = [];
+      this.marksChanged = false; // the rebuild renders everything
       this._rebuild();
     } else {
       const shown = [];
@@ -317,8 +319,11 @@ export class GridAdapter {
    * other people's outlines to redraw, is one render of the viewport.
    */
   _paintCells(cells) {
-    if (!cells.length) return;
-    if (cells.length > CELLS_PAINTED_ONE_BY_ONE || this.paintTimer) { this.hot.render(); return; }
+    if (this.marksChanged || cells.length > CELLS_PAINTED_ONE_BY_ONE) {
+      this.marksChanged = false;
+      this.hot.render();
+      return;
+    }
     for (const [r, c] of cells) {
       const td = this.hot.getCell(r, c, true);
       if (!td) continue;
@@ -371,10 +376,13 @@ export class GridAdapter {
     if (!this.hot) return;
     this.marks = next;
     this.outlines = null;
+    this.marksChanged = true;
     if (!this.paintTimer) {
       this.paintTimer = setTimeout(() => {
         this.paintTimer = null;
-        if (!this.timer && !this.frame) this.hot.render(); // a flush is due anyway: it renders
+        if (this.timer || this.frame || !this.marksChanged) return; // a flush is due anyway: it renders
+        this.marksChanged = false;
+        this.hot.render();
       }, 16);
     }
   }
