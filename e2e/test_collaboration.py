@@ -93,3 +93,21 @@ def test_rejected_value_is_kept_marked_and_never_reaches_other_tabs(new_user):
     tab1.select_cell(0, 1)
     tab1.page.keyboard.press("Escape")
     tab1.expect_cell(0, 1, "12")
+
+
+def test_a_tab_without_animation_frames_still_shows_edits(new_user):
+    """Remote changes are drawn in the next animation frame; a background tab
+    gets none, and a timer draws them there instead (docs/client.md)."""
+    ann = new_user("ann")
+    sheet_id = create_sheet(ann.new_page(), "Background tab")
+    tab1, tab2 = open_tabs(ann, sheet_id, 2)
+    # Frames that never come, as in a tab the browser keeps in the background.
+    tab2.page.evaluate("() => { window.requestAnimationFrame = () => 0; }")
+    tab1.type_cell(0, 0, "No frames")
+    tab2.expect_cell(0, 0, "No frames")
+    # A tab that says it is hidden does not ask for a frame at all.
+    tab2.page.evaluate(
+        "() => Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })"
+    )
+    tab1.type_cell(1, 0, "Hidden")
+    tab2.expect_cell(1, 0, "Hidden")

@@ -25,6 +25,9 @@ registerPlugin(StretchColumns); // stretchH
 const NOT_EDITS = new Set(['loadData', 'updateData', 'updateSettings']);
 const COL_WIDTH = 160;
 const ROW_HEIGHT = 29;
+const CELLS_PAINTED_ONE_BY_ONE = 50; // more changed cells in one frame: one render of the viewport
+const EDITOR_WAIT_MS = 150; // remote updates held while the editor is open: looked at again after this
+const HIDDEN_FLUSH_MS = 100; // no animation frame this long (a hidden tab): a timer flushes
 
 const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -46,12 +49,14 @@ export class GridAdapter {
     this.data = [];
     this.rebuildWanted = true;
     this.dirtyCells = [];
-    this.timer = null;
+    this.timer = null; // the fallback timer of a scheduled flush (a hidden tab, an open editor)
+    this.frame = null; // the animation frame of a scheduled flush
     this.focusRowId = null;
     this.focusColId = null;
     this.marks = []; // other people's selections (presence.js marks())
     this.outlines = null; // their SelectionIndex against the rows and columns shown; null: to be made
     this.paintTimer = null;
+    this.marksChanged = false; // outlines to redraw: the next paint renders the whole viewport
     this.menu = menuItems(this, on);
     this.renderers = this._renderers();
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
@@ -73,9 +78,8 @@ export class GridAdapter {
   destroy() {
     if (!this.hot) return;
     this.unsubscribe();
-    clearTimeout(this.timer);
+    this._unschedule();
     clearTimeout(this.paintTimer);
-    this.timer = null;
     this.paintTimer = null;
     const editor = this.hot.getActiveEditor();
     if (editor && editor.isOpened()) editor.cancelChanges();
@@ -173,12 +177,14 @@ export class GridAdapter {
       beforeChange: (changes, source) => (!this.editable && !NOT_EDITS.has(source) ? false : undefined),
       afterSelectionEnd: () => { if (this.on.selected) this.on.selected(this.selection()); },
       afterDeselect: () => { if (this.on.selected) this.on.selected(null); },
-      afterChange: (changes, source) => this._afterChange(changes, source),
+      // An edit is sent before Handsontable renders it (afterChange comes after a full
+      // render of the viewport): the data are already set here, the op leaves at once.
+      beforeChangeRender: (changes, source) => this._edited(changes, source),
       beforePaste(pasted) { return grid._beforePaste(this, pasted); },
     };
   }
 
-  _afterChange(changes, source) {
+  _edited(changes, source) {
     if (!changes || NOT_EDITS.has(source)) return;
     const out = [];
     for (const [row, prop, before, after] of changes) {
@@ -281,28 +287,71 @@ export class GridAdapter {
   }
 
   _flush() {
-    this.timer = null;
+    this._unschedule();
     if (!this.hot) return;
-    if (this.editorOpen()) { this._schedule(150); return; } // remote updates wait until the editor closes
+    if (this.editorOpen()) { this._schedule(EDITOR_WAIT_MS); return; } // remote updates wait until the editor closes
     if (this.rebuildWanted) {
       this.rebuildWanted = false;
       this.dirtyCells = [];
+      this.marksChanged = false; // the rebuild renders everything
       this._rebuild();
     } else {
+      const shown = [];
       for (const [rowId, colId] of this.dirtyCells) {
         const r = this.rowPos.get(rowId);
         const c = this.colPos.get(colId);
         const row = this.store.row(rowId);
-        if (r !== undefined && c !== undefined && row) this.data[r][c] = this.pending.valueOf(row, colId);
+        if (r !== undefined && c !== undefined && row) {
+          this.data[r][c] = this.pending.valueOf(row, colId);
+          shown.push([r, c]);
+        }
       }
       this.dirtyCells = [];
-      this.hot.render();
+      this._paintCells(shown);
     }
     if (this.on.rendered) this.on.rendered();
   }
 
-  _schedule(ms = 10) {
-    if (!this.timer) this.timer = setTimeout(() => this._flush(), ms);
+  /**
+   * Repaint these cells (visual [row, col]). A few cells are drawn by their own
+   * renderer into the <td> Handsontable shows (nothing to do for one scrolled
+   * out of view: it is drawn from `data` when it comes in); more than that, or
+   * other people's outlines to redraw, is one render of the viewport.
+   */
+  _paintCells(cells) {
+    if (this.marksChanged || cells.length > CELLS_PAINTED_ONE_BY_ONE) {
+      this.marksChanged = false;
+      this.hot.render();
+      return;
+    }
+    for (const [r, c] of cells) {
+      const td = this.hot.getCell(r, c, true);
+      if (!td) continue;
+      const props = this.hot.getCellMeta(r, c);
+      this.hot.getCellRenderer(props)(this.hot, td, r, c, c, this.data[r][c], props);
+    }
+  }
+
+  /**
+   * A flush in the next animation frame (remote events of one frame are drawn
+   * together). A hidden tab gets no animation frames: a timer does it there,
+   * and `ms` (an open editor) waits on a timer alone.
+   */
+  _schedule(ms = 0) {
+    if (this.timer || this.frame) return;
+    const doc = this.container.ownerDocument;
+    if (!ms && !doc.hidden && typeof requestAnimationFrame === 'function') {
+      this.frame = requestAnimationFrame(() => this._flush());
+      ms = HIDDEN_FLUSH_MS; // the tab may be hidden before the frame comes
+    }
+    this.timer = setTimeout(() => this._flush(), ms);
+  }
+
+  _unschedule() {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    clearTimeout(this.timer);
+    this.frame = null;
+    this.timer = null;
   }
 
   _changed(change) {
@@ -320,17 +369,20 @@ export class GridAdapter {
   focusColumn(colId) { this.focusColId = colId; }
 
   /** A re-render is due shortly (and not held back by an open editor). */
-  rendering() { return !!this.hot && !!this.timer && !this.editorOpen(); }
+  rendering() { return !!this.hot && !!(this.timer || this.frame) && !this.editorOpen(); }
 
   /** Other people's selections changed (presence.js marks()): repaint the cells, at most once a frame. */
   setMarks(next) {
     if (!this.hot) return;
     this.marks = next;
     this.outlines = null;
+    this.marksChanged = true;
     if (!this.paintTimer) {
       this.paintTimer = setTimeout(() => {
         this.paintTimer = null;
-        if (!this.timer) this.hot.render(); // a flush is due anyway: it renders
+        if (this.timer || this.frame || !this.marksChanged) return; // a flush is due anyway: it renders
+        this.marksChanged = false;
+        this.hot.render();
       }, 16);
     }
   }
@@ -346,8 +398,7 @@ export class GridAdapter {
     }
     this.hot.updateSettings(this._editSettings()); // a context menu that is open closes with its plugin
     // Every column carries readOnly too: rebuild them now.
-    clearTimeout(this.timer);
-    this.timer = null;
+    this._unschedule();
     this.rebuildWanted = true;
     this._flush();
   }

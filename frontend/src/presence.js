@@ -1,13 +1,18 @@
 // Who else has the sheet open and what they have selected. No DOM here, so
 // Node's test runner covers it as shipped. The messages are docs/protocol.md,
-// "presence.changed", "selection.changed" and "Presence".
+// "Presence": the server sends one snapshot on joining (the count and the most
+// recent arrivals, capped), then only changes (`presence.joined`, `.left`,
+// `.updated`), each with the new count; `selection.changed` carries its user.
+// With a thousand people on a sheet this tab knows some of them, counts all of
+// them, and shows a few: `shown()`.
 //
-// Selections are kept per user (one outline per person, like the list), by
-// row and column ids: indexes are worked out when the grid paints, so a row
-// inserted above keeps an outline on the same logical cell.
+// Selections are kept per user (one outline per person), by row and column
+// ids: indexes are worked out when the grid paints, so a row inserted above
+// keeps an outline on the same logical cell.
 
 export const MAX_RANGES = 20; // the server takes at most this many per presence.select
 export const SELECT_INTERVAL_MS = 250; // at most 4 presence.select a second
+export const MAX_CHIPS = 8; // people named in the list (me included); the rest are "+ N more"
 const MAX_OUTLINED_USERS = 3; // outlines of more people on one cell would hide each other
 const FALLBACK_COLOUR = '#6b7280';
 const COLOUR = /^#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
@@ -47,17 +52,34 @@ function cleanRanges(ranges) {
 }
 
 const sameUser = (a, b) => a.id === b.id && a.name === b.name && a.colour === b.colour;
+const countOf = (raw) => (Number.isInteger(raw) && raw >= 0 ? raw : null);
+
+/** Rows apart of two selections (id ranges) by the rows' positions; 0 when they share a row, null if unknown. */
+export function rowDistance(mine, theirs, rowPos) {
+  let best = null;
+  const spans = (ranges) => ranges.map((r) => [rowPos.get(r.from.row), rowPos.get(r.to.row)])
+    .filter(([a, b]) => a !== undefined && b !== undefined)
+    .map(([a, b]) => [Math.min(a, b), Math.max(a, b)]);
+  const ours = spans(mine);
+  for (const [top, bottom] of spans(theirs)) {
+    for (const [t, b] of ours) {
+      const d = Math.max(0, top - b, t - bottom);
+      if (best === null || d < best) best = d;
+    }
+  }
+  return best;
+}
 
 export class Presence {
   /** userId: this tab's user (marked `me`); clientId: this tab (its own selection is never shown). */
   constructor({ userId = null, clientId = null } = {}) {
     this.userId = userId;
     this.clientId = clientId;
-    this.users = []; // [{id, name, colour, me}]: me first, then in order of arrival
-    this.arrivals = new Map(); // userId -> when this tab first saw them (a counter), while they stay
-    this.arrived = 0;
-    this.known = false; // a presence.changed has come
-    this.selections = new Map(); // userId -> {clientId, ranges, user}
+    this.known = new Map(); // userId -> {id, name, colour, me, arrival}: the people this tab knows are here
+    this.arrived = 0; // arrival counter: a higher one came later
+    this.count = 0; // people here, as the server counted them in its latest message
+    this.started = false; // a snapshot has come
+    this.selections = new Map(); // userId -> {clientId, ranges}
   }
 
   /**
@@ -66,79 +88,152 @@ export class Presence {
    */
   receive(msg) {
     if (!msg || typeof msg !== 'object') return null;
-    if (msg.type === 'presence.changed') return this._presenceChanged(msg.users);
-    if (msg.type === 'selection.changed') return this._selectionChanged(msg);
-    return null;
+    switch (msg.type) {
+      case 'presence.snapshot': return this._snapshot(msg);
+      case 'presence.joined': return this._joined(msg);
+      case 'presence.left': return this._left(msg);
+      case 'presence.updated': return this._updated(msg);
+      case 'selection.changed': return this._selectionChanged(msg);
+      default: return null;
+    }
+  }
+
+  /** Everyone known, me first, then the latest arrival first. */
+  get users() {
+    return [...this.known.values()].sort((a, b) => (b.me - a.me) || (b.arrival - a.arrival));
   }
 
   /** The tab left the sheet (socket closed for good): nobody is shown. */
   reset() {
-    const had = { users: this.users.length > 0, selections: this.selections.size > 0 };
-    this.users = [];
-    this.arrivals.clear();
-    this.known = false;
+    const had = { users: this.known.size > 0 || this.count > 0, selections: this.selections.size > 0 };
+    this.known.clear();
+    this.count = 0;
+    this.started = false;
     this.selections.clear();
     return had;
   }
 
-  /** Name and colour of a user: from the presence list, else from their last selection. */
-  user(id) {
-    return this.users.find((u) => u.id === id) || this.selections.get(id)?.user || null;
+  /** People here: the server's count, and never fewer than this tab knows of. */
+  get total() { return Math.max(this.count, this.known.size); }
+
+  /** Name and colour of a user this tab knows is here. */
+  user(id) { return this.known.get(id) || null; }
+
+  /**
+   * Who the list names: at most `limit` people, me first, then those whose
+   * selection is nearest `mine` (id ranges; by row distance, `rowPos`: row id
+   * -> index), then the latest arrivals. `count`: everyone here; `more`: how
+   * many are not named.
+   */
+  shown({ mine = null, rowPos = new Map(), limit = MAX_CHIPS } = {}) {
+    const me = this.userId === null ? null : this.known.get(this.userId);
+    const chips = me ? [me] : [];
+    const taken = new Set(chips.map((u) => u.id));
+    if (mine && mine.length) {
+      const near = [];
+      for (const [id, sel] of this.selections) {
+        const u = this.known.get(id);
+        if (!u || taken.has(id)) continue;
+        const d = rowDistance(mine, sel.ranges, rowPos);
+        if (d !== null) near.push({ u, d });
+      }
+      near.sort((a, b) => (a.d - b.d) || (b.u.arrival - a.u.arrival));
+      for (const { u } of near.slice(0, limit - chips.length)) { chips.push(u); taken.add(u.id); }
+    }
+    if (chips.length < limit) {
+      const latest = [...this.known.values()].filter((u) => !taken.has(u.id))
+        .sort((a, b) => b.arrival - a.arrival);
+      chips.push(...latest.slice(0, limit - chips.length));
+    }
+    const count = this.total;
+    return { count, users: chips, more: Math.max(0, count - chips.length) };
   }
 
-  /** What the grid outlines: [{userId, name, colour, ranges}], in presence order. */
+  /** What the grid outlines: [{userId, name, colour, ranges}], earliest arrival first. */
   marks() {
-    const order = new Map(this.users.map((u, i) => [u.id, i]));
     return [...this.selections.entries()]
-      .sort(([a], [b]) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity))
-      .map(([userId, sel]) => {
-        const { name, colour } = this.user(userId);
-        return { userId, name, colour, ranges: sel.ranges };
-      });
+      .map(([userId, sel]) => ({ user: this.known.get(userId), userId, ranges: sel.ranges }))
+      .filter((m) => m.user)
+      .sort((a, b) => a.user.arrival - b.user.arrival)
+      .map(({ user, userId, ranges }) => ({ userId, name: user.name, colour: user.colour, ranges }));
   }
 
-  _presenceChanged(raw) {
-    if (!Array.isArray(raw)) return null;
-    const seen = new Set();
-    const users = [];
-    for (const item of raw) {
-      const u = userInfo(item);
-      if (!u || seen.has(u.id)) continue;
-      seen.add(u.id);
-      users.push({ ...u, me: u.id === this.userId });
+  /** Learn (or relabel) a present user; true when what is shown of them changed. */
+  _learn(raw, { arrived = false } = {}) {
+    const info = userInfo(raw);
+    if (!info) return false;
+    const was = this.known.get(info.id);
+    const arrival = arrived || !was ? (arrived ? this.arrived++ : -1 - this.known.size) : was.arrival;
+    const user = { ...info, me: info.id === this.userId, arrival };
+    this.known.set(info.id, user);
+    return !was || !sameUser(was, user) || was.arrival !== arrival;
+  }
+
+  _setCount(raw) {
+    const count = countOf(raw);
+    if (count === null || count === this.count) return false;
+    this.count = count;
+    return true;
+  }
+
+  _snapshot(msg) {
+    if (!Array.isArray(msg.users)) return null;
+    const before = this.known;
+    this.known = new Map();
+    // The server lists the most recent arrivals, the latest first.
+    for (const raw of [...msg.users].reverse()) {
+      const info = userInfo(raw);
+      if (info && !this.known.has(info.id)) this._learn(raw, { arrived: true });
     }
-    // A stable order whatever order the server lists them in: me first, then
-    // by when this tab first saw each one (the server's order among newcomers).
-    for (const id of [...this.arrivals.keys()]) if (!seen.has(id)) this.arrivals.delete(id);
-    for (const u of users) if (!this.arrivals.has(u.id)) this.arrivals.set(u.id, this.arrived++);
-    const rank = (u) => (u.me ? -1 : this.arrivals.get(u.id));
-    users.sort((a, b) => rank(a) - rank(b));
-    const before = this.users;
-    const usersChanged = !this.known || before.length !== users.length
-      || users.some((u, i) => !sameUser(u, before[i]));
+    this.count = countOf(msg.count) ?? this.known.size;
+    this.started = true;
+    // Outlines of people the snapshot does not name may be of people who left meanwhile: they go.
     let selections = false;
-    for (const [id, sel] of [...this.selections]) {
-      const now = users.find((u) => u.id === id);
-      if (!now) { this.selections.delete(id); selections = true; continue; }
-      const was = before.find((u) => u.id === id) || sel.user;
-      if (!sameUser(now, was)) selections = true; // a new name or colour on the outline
+    for (const id of [...this.selections.keys()]) {
+      const now = this.known.get(id);
+      if (!now) { this.selections.delete(id); selections = true; } else if (!sameUser(now, before.get(id) || now)) selections = true;
     }
-    this.users = users;
-    this.known = true;
-    return { users: usersChanged, selections };
+    return { users: true, selections };
+  }
+
+  _joined(msg) {
+    const info = userInfo(msg.user);
+    if (!info) return null;
+    const users = this._learn(msg.user, { arrived: true });
+    const counted = this._setCount(msg.count);
+    return { users: users || counted, selections: this.selections.has(info.id) && users };
+  }
+
+  _left(msg) {
+    if (!Number.isInteger(msg.user_id)) return null;
+    const users = this.known.delete(msg.user_id);
+    const counted = this._setCount(msg.count);
+    const selections = this.selections.delete(msg.user_id);
+    return { users: users || counted, selections };
+  }
+
+  _updated(msg) {
+    const info = userInfo(msg.user);
+    if (!info) return null;
+    const changed = this._learn(msg.user);
+    return { users: changed, selections: changed && this.selections.has(info.id) };
   }
 
   _selectionChanged(msg) {
     if (this.clientId !== null && msg.client_id === this.clientId) return null; // our own, echoed
-    const user = userInfo(msg.user);
-    if (!user) return null;
+    const info = userInfo(msg.user);
+    if (!info) return null;
+    // Someone selecting is here, whether or not the snapshot named them. Their
+    // name and colour come from presence messages once known (a selection sent
+    // before a rename must not undo it).
+    const users = this.known.has(info.id) ? false : this._learn(msg.user);
     const ranges = cleanRanges(msg.ranges);
     if (!ranges) {
-      const had = this.selections.delete(user.id);
-      return { users: false, selections: had };
+      const had = this.selections.delete(info.id);
+      return { users, selections: had };
     }
-    this.selections.set(user.id, { clientId: msg.client_id, ranges, user });
-    return { users: false, selections: true };
+    this.selections.set(info.id, { clientId: msg.client_id, ranges });
+    return { users: true, selections: true };
   }
 }
 

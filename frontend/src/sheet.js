@@ -97,7 +97,10 @@ function route(p, msg) {
       // A role that changed while the socket was down (if the server says it here).
       if (typeof msg.can_edit === 'boolean') p.access.apply(msg);
       return;
-    case 'presence.changed':
+    case 'presence.snapshot':
+    case 'presence.joined':
+    case 'presence.left':
+    case 'presence.updated':
     case 'selection.changed': p.presence.receive(msg); return;
     case 'access.changed': p.access.apply(msg); return;
     case 'access.revoked': p.gone.leave('revoked'); return;

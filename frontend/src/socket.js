@@ -1,12 +1,26 @@
 // The socket to the server: one WebSocket per tab, reconnected with exponential
-// backoff and jitter. Close codes 4401/4403/4404 end it for good
+// backoff and full jitter. Close codes 4401/4403/4404 end it for good
 // (docs/protocol.md, "Close codes").
 
 export const FATAL_CODES = new Set([4401, 4403, 4404]);
-const MAX_DELAY_MS = 10000;
+export const FIRST_RETRY_WINDOW_MS = 500;
+export const MAX_RETRY_WINDOW_MS = 15000;
 const OFFLINE_AFTER_ATTEMPTS = 3;
 const PING_AFTER_MS = 5000; // quiet this long: ping
 const DEAD_AFTER_MS = 15000; // quiet this long: the socket is dead, reconnect
+
+/**
+ * How long to wait before reconnect attempt `attempt` (1, 2, …): anywhere in a
+ * window that doubles with each failed attempt up to a cap ("full jitter").
+ * A thousand tabs dropped at once (a deploy, a restart) then come back spread
+ * over the window instead of all together, again and again. `random` is
+ * injectable for tests (a number in [0, 1)).
+ */
+export function reconnectDelay(attempt, random = Math.random) {
+  const n = Math.max(1, Math.floor(attempt) || 1);
+  const window = Math.min(MAX_RETRY_WINDOW_MS, FIRST_RETRY_WINDOW_MS * 2 ** Math.min(n - 1, 30));
+  return Math.floor(random() * window);
+}
 
 /**
  * new ServerSocket({path, onMessage(msg), onOpen({reconnect}), onState(state), onFatal(code)})
@@ -80,12 +94,14 @@ export class ServerSocket {
       this.lastHeard = Date.now();
       const reconnect = this.opened;
       this.opened = true;
-      this.attempts = 0;
       this._setState('live');
       this.onOpen({ reconnect });
     };
     ws.onmessage = (event) => {
       this.lastHeard = Date.now();
+      // The server took the socket (it speaks first, `hello`): the backoff starts
+      // again from the shortest window. An open closed at once keeps backing off.
+      this.attempts = 0;
       let msg;
       try { msg = JSON.parse(event.data); } catch (err) { return; }
       if (!msg || typeof msg !== 'object' || typeof msg.type !== 'string') return;
@@ -121,10 +137,8 @@ export class ServerSocket {
     this.attempts += 1;
     const offline = this.win.navigator && this.win.navigator.onLine === false;
     this._setState(offline || this.attempts >= OFFLINE_AFTER_ATTEMPTS ? 'offline' : 'reconnecting');
-    const base = Math.min(MAX_DELAY_MS, 500 * 2 ** (this.attempts - 1));
-    const delay = base / 2 + Math.random() * (base / 2);
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this._connect(), delay);
+    this.retryTimer = setTimeout(() => this._connect(), reconnectDelay(this.attempts));
   }
 
   _watch() {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Presence, SelectionIndex, Throttle, selectionToRanges, safeColour, withAlpha, MAX_RANGES,
+  Presence, SelectionIndex, Throttle, selectionToRanges, safeColour, withAlpha, rowDistance, MAX_RANGES, MAX_CHIPS,
 } from '../src/presence.js';
 
 const R1 = '00000000-0000-4000-8000-00000000a001';
@@ -13,66 +13,158 @@ const C2 = '00000000-0000-4000-8000-00000000c002';
 const ann = { id: 1, display_name: 'Ann', colour: '#3b82f6' };
 const bob = { id: 2, display_name: 'Bob', colour: '#ef4444' };
 const cat = { id: 3, display_name: 'Cat', colour: '#10b981' };
+const dan = { id: 4, display_name: 'Dan', colour: '#111111' };
 
-const present = (...users) => ({ type: 'presence.changed', sheet_id: 7, users });
+// The server lists the latest arrival first (docs/protocol.md, "Presence").
+const snapshot = (users, count = users.length) => ({ type: 'presence.snapshot', sheet_id: 7, count, users });
+const joined = (user, count) => ({ type: 'presence.joined', sheet_id: 7, user, count });
+const left = (user, count) => ({ type: 'presence.left', sheet_id: 7, user_id: user.id, count });
+const updated = (user) => ({ type: 'presence.updated', sheet_id: 7, user });
 const cell = (row, col) => ({ from: { row, col }, to: { row, col } });
 const selected = (user, ranges, clientId = `tab-${user.id}`) => ({
   type: 'selection.changed', sheet_id: 7, user, client_id: clientId, ranges,
 });
+const names = (p, opts) => p.shown(opts).users.map((u) => u.name);
 
 function here() {
   const p = new Presence({ userId: 1, clientId: 'my-tab' });
-  p.receive(present(ann, bob, cat));
+  p.receive(snapshot([cat, bob, ann]));
   return p;
 }
 
-test('presence.changed gives one entry per user, me first and marked', () => {
+test('a snapshot: one entry per user, me first and marked, then the latest arrival; the count from the server', () => {
   const p = new Presence({ userId: 1, clientId: 'my-tab' });
-  const result = p.receive(present(bob, ann, bob, { id: 'x' }, null));
+  const result = p.receive(snapshot([bob, ann, bob, { id: 'x' }, null], 40));
   assert.deepEqual(result, { users: true, selections: false });
-  assert.deepEqual(p.users, [
+  assert.deepEqual(p.users.map(({ id, name, colour, me }) => ({ id, name, colour, me })), [
     { id: 1, name: 'Ann', colour: '#3b82f6', me: true },
     { id: 2, name: 'Bob', colour: '#ef4444', me: false },
   ]);
-  // The same list again changes nothing.
-  assert.deepEqual(p.receive(present(bob, ann)), { users: false, selections: false });
+  assert.deepEqual(p.shown(), { count: 40, users: p.users, more: 38 });
 });
 
-test('the list keeps its order: me first, then by arrival, whatever order the server sends', () => {
+test('joined and left change the list and the count; a second join of someone known moves them up', () => {
+  const p = here();
+  assert.deepEqual(names(p), ['Ann', 'Cat', 'Bob']);
+  assert.deepEqual(p.receive(joined(dan, 4)), { users: true, selections: false });
+  assert.deepEqual(names(p), ['Ann', 'Dan', 'Cat', 'Bob']);
+  assert.equal(p.shown().count, 4);
+  assert.deepEqual(p.receive(left(cat, 3)), { users: true, selections: false });
+  assert.deepEqual(names(p), ['Ann', 'Dan', 'Bob']);
+  // Someone who leaves and comes back arrives again, latest.
+  p.receive(joined(cat, 4));
+  assert.deepEqual(names(p), ['Ann', 'Cat', 'Dan', 'Bob']);
+  // Someone this tab never knew leaving: only the count changes.
+  assert.deepEqual(p.receive(left({ id: 99 }, 3)), { users: true, selections: false });
+  assert.deepEqual(p.receive(left({ id: 99 }, 3)), { users: false, selections: false });
+  assert.equal(p.shown().count, 4, 'never fewer than the people known');
+});
+
+test('a thousand people: a count, eight chips, the rest "+ N more"; each message is one change', () => {
   const p = new Presence({ userId: 1, clientId: 'my-tab' });
-  const dan = { id: 4, display_name: 'Dan', colour: '#111111' };
-  const order = () => p.users.map((u) => u.name);
-  p.receive(present(cat, ann, bob));
-  assert.deepEqual(order(), ['Ann', 'Cat', 'Bob']);
-  assert.deepEqual(p.receive(present(bob, dan, ann, cat)), { users: true, selections: false });
-  assert.deepEqual(order(), ['Ann', 'Cat', 'Bob', 'Dan']);
-  assert.deepEqual(p.receive(present(dan, bob, cat, ann)), { users: false, selections: false });
-  // Someone who leaves and comes back arrives again, last.
-  p.receive(present(ann, bob, dan));
-  p.receive(present(cat, ann, bob, dan));
-  assert.deepEqual(order(), ['Ann', 'Bob', 'Dan', 'Cat']);
-  p.reset();
-  p.receive(present(dan, ann));
-  assert.deepEqual(order(), ['Ann', 'Dan']);
+  const people = Array.from({ length: 1000 }, (_, i) => ({ id: i + 1, display_name: `P${i + 1}`, colour: '#123456' }));
+  // The snapshot names the 50 latest (latest first), me among them; the others join afterwards.
+  p.receive(snapshot([...people.slice(0, 50)].reverse(), 50));
+  for (const person of people.slice(50)) p.receive(joined(person, person.id));
+  let shown = p.shown();
+  assert.equal(shown.count, 1000);
+  assert.equal(shown.users.length, MAX_CHIPS);
+  assert.equal(shown.more, 1000 - MAX_CHIPS);
+  assert.deepEqual(shown.users.map((u) => u.name), ['P1', 'P1000', 'P999', 'P998', 'P997', 'P996', 'P995', 'P994']);
+  for (const person of people.slice(500)) p.receive(left(person, 1000 - (person.id - 500)));
+  shown = p.shown();
+  assert.equal(shown.count, 500);
+  assert.equal(shown.more, 492);
+  assert.deepEqual(shown.users.map((u) => u.name).slice(0, 3), ['P1', 'P500', 'P499']);
 });
 
-test('the first presence.changed counts as a change even when nobody is there', () => {
-  const p = new Presence({ userId: 1 });
-  assert.deepEqual(p.receive(present()), { users: true, selections: false });
-  assert.deepEqual(p.receive(present()), { users: false, selections: false });
+test('the chips after me: those whose selection is nearest mine by rows, then the latest arrivals', () => {
+  const p = here();
+  p.receive(joined(dan, 4));
+  const rows = Array.from({ length: 100 }, (_, i) => `row-${i}`);
+  const rowPos = new Map(rows.map((id, i) => [id, i]));
+  const at = (r) => [cell(rows[r], C1)];
+  p.receive(selected(bob, at(40)));
+  p.receive(selected(cat, [{ from: { row: rows[2], col: C1 }, to: { row: rows[8], col: C2 } }]));
+  assert.equal(rowDistance(at(10), at(40), rowPos), 30);
+  assert.equal(rowDistance(at(5), p.selections.get(3).ranges, rowPos), 0);
+  assert.equal(rowDistance(at(5), [cell('gone', C1)], rowPos), null);
+  assert.deepEqual(names(p, { mine: at(10), rowPos }), ['Ann', 'Cat', 'Bob', 'Dan']);
+  assert.deepEqual(names(p, { mine: at(45), rowPos }), ['Ann', 'Bob', 'Cat', 'Dan']);
+  // Two chips: me and the nearest. No selection of mine: latest arrivals.
+  assert.deepEqual(names(p, { mine: at(45), rowPos, limit: 2 }), ['Ann', 'Bob']);
+  assert.deepEqual(names(p, { rowPos, limit: 2 }), ['Ann', 'Dan']);
+  assert.equal(p.shown({ rowPos, limit: 2 }).more, 2);
 });
 
-test('other messages are not about presence', () => {
+test('a user who leaves takes their selection marks along', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  p.receive(selected(cat, [cell(R2, C2)]));
+  assert.deepEqual(p.receive(left(bob, 2)), { users: true, selections: true });
+  assert.deepEqual(p.marks().map((m) => m.userId), [3]);
+  assert.deepEqual(names(p), ['Ann', 'Cat']);
+});
+
+test('a snapshot after a reconnect replaces everything known', () => {
+  const p = here();
+  p.receive(joined(dan, 4));
+  p.receive(selected(bob, [cell(R1, C1)]));
+  p.receive(selected(cat, [cell(R2, C2)]));
+  // Bob and Dan left while this tab was away; Eve came.
+  const eve = { id: 5, display_name: 'Eve', colour: '#222222' };
+  assert.deepEqual(p.receive(snapshot([ann, eve, { ...cat, display_name: 'Cathy' }], 3)), { users: true, selections: true });
+  assert.deepEqual(names(p), ['Ann', 'Eve', 'Cathy']);
+  assert.equal(p.shown().count, 3);
+  assert.deepEqual(p.marks().map((m) => m.name), ['Cathy'], "the outline of someone still here stays, relabelled");
+});
+
+test('a user learned from selection.changed: named, outlined, counted as known', () => {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  p.receive(snapshot([ann], 300)); // 299 others the snapshot does not name
+  assert.deepEqual(p.receive(selected(dan, [cell(R1, C1)])), { users: true, selections: true });
+  assert.deepEqual(p.marks(), [{ userId: 4, name: 'Dan', colour: '#111111', ranges: [cell(R1, C1)] }]);
+  const rowPos = new Map([[R1, 0], [R2, 1]]);
+  assert.deepEqual(names(p, { mine: [cell(R2, C1)], rowPos }), ['Ann', 'Dan']);
+  assert.equal(p.shown().more, 298);
+  // Known now: a later join counts as their arrival, a leave drops them.
+  p.receive(left(dan, 299));
+  assert.deepEqual(p.marks(), []);
+  assert.deepEqual(names(p), ['Ann']);
+});
+
+test('presence.updated relabels the chip and the outline; a selection with an old name does not undo it', () => {
+  const p = here();
+  p.receive(selected(bob, [cell(R1, C1)]));
+  const renamed = { ...bob, display_name: 'Robert', colour: '#000000' };
+  assert.deepEqual(p.receive(updated(renamed)), { users: true, selections: true });
+  assert.deepEqual(p.marks(), [{ userId: 2, name: 'Robert', colour: '#000000', ranges: [cell(R1, C1)] }]);
+  assert.ok(names(p).includes('Robert'));
+  p.receive(selected(bob, [cell(R2, C1)]));
+  assert.equal(p.marks()[0].name, 'Robert');
+  // Someone else renaming does not repaint outlines that are not theirs; the same name twice changes nothing.
+  assert.deepEqual(p.receive(updated({ ...cat, display_name: 'Cathy' })), { users: true, selections: false });
+  assert.deepEqual(p.receive(updated({ ...cat, display_name: 'Cathy' })), { users: false, selections: false });
+});
+
+test('other messages are not about presence; malformed presence messages change nothing', () => {
   const p = here();
   assert.equal(p.receive({ type: 'cells.changed', seq: 3 }), null);
+  assert.equal(p.receive({ type: 'presence.changed', users: [bob] }), null, 'the old message is gone');
   assert.equal(p.receive(null), null);
-  assert.equal(p.receive({ type: 'presence.changed', users: 'nope' }), null);
+  assert.equal(p.receive({ type: 'presence.snapshot', users: 'nope' }), null);
+  assert.equal(p.receive({ type: 'presence.joined', user: { id: 'x' }, count: 9 }), null);
+  assert.equal(p.receive({ type: 'presence.left', user_id: '2', count: 9 }), null);
+  assert.equal(p.receive({ type: 'presence.updated', user: null }), null);
+  assert.deepEqual(p.receive(joined(dan, -1)), { users: true, selections: false });
+  assert.equal(p.shown().count, 4, 'a bad count is ignored');
+  assert.deepEqual(names(p), ['Ann', 'Dan', 'Cat', 'Bob']);
 });
 
 test('a bad colour or an empty name never reaches the page as such', () => {
   const p = new Presence({ userId: 1 });
-  p.receive(present({ id: 4, display_name: '  ', colour: 'red;background:url(x)' }));
-  assert.deepEqual(p.users, [{ id: 4, name: 'User 4', colour: '#6b7280', me: false }]);
+  p.receive(snapshot([{ id: 4, display_name: '  ', colour: 'red;background:url(x)' }]));
+  assert.deepEqual(p.shown().users.map(({ name, colour }) => ({ name, colour })), [{ name: 'User 4', colour: '#6b7280' }]);
   assert.equal(safeColour('#abc'), '#abc');
   assert.equal(safeColour('#abcd1'), '#6b7280');
   assert.equal(withAlpha('#abc', 0x1f), '#aabbcc1f');
@@ -81,7 +173,7 @@ test('a bad colour or an empty name never reaches the page as such', () => {
 
 test("a user's selection is kept by user and replaced by their next one", () => {
   const p = here();
-  assert.deepEqual(p.receive(selected(bob, [cell(R1, C1)])), { users: false, selections: true });
+  assert.deepEqual(p.receive(selected(bob, [cell(R1, C1)])), { users: true, selections: true });
   p.receive(selected(bob, [cell(R2, C2)], 'bobs-other-tab'));
   assert.equal(p.selections.size, 1);
   assert.deepEqual(p.marks(), [{ userId: 2, name: 'Bob', colour: '#ef4444', ranges: [cell(R2, C2)] }]);
@@ -114,41 +206,12 @@ test("this tab's own selection, if ever echoed, is ignored; the same user's othe
   assert.deepEqual(p.marks().map((m) => m.name), ['Ann']);
 });
 
-test('a selection is dropped when its user leaves, kept while they stay', () => {
+test('marks: the earliest arrival first', () => {
   const p = here();
-  p.receive(selected(bob, [cell(R1, C1)]));
-  p.receive(selected(cat, [cell(R2, C2)]));
-  assert.deepEqual(p.receive(present(ann, cat)), { users: true, selections: true });
-  assert.deepEqual(p.marks().map((m) => m.userId), [3]);
-  assert.deepEqual(p.receive(present(ann, cat, bob)), { users: true, selections: false });
-  assert.deepEqual(p.marks().map((m) => m.userId), [3]);
-});
-
-test('a new name or colour in presence.changed relabels the outline', () => {
-  const p = here();
-  p.receive(selected(bob, [cell(R1, C1)]));
-  const renamed = { ...bob, display_name: 'Robert', colour: '#000000' };
-  assert.deepEqual(p.receive(present(ann, renamed, cat)), { users: true, selections: true });
-  assert.deepEqual(p.marks(), [{ userId: 2, name: 'Robert', colour: '#000000', ranges: [cell(R1, C1)] }]);
-  assert.equal(p.users[1].name, 'Robert');
-  // A selection message that still carries the old name does not undo it.
+  p.receive(selected(ann, [cell(R1, C1)], 'my-other-tab'));
   p.receive(selected(bob, [cell(R2, C1)]));
-  assert.equal(p.marks()[0].name, 'Robert');
-});
-
-test('someone else renaming does not repaint outlines that are not theirs', () => {
-  const p = here();
-  p.receive(selected(bob, [cell(R1, C1)]));
-  assert.deepEqual(p.receive(present(ann, bob, { ...cat, display_name: 'Cathy' })), { users: true, selections: false });
-});
-
-test('marks follow the presence order; a selection before its user is listed uses its own label', () => {
-  const p = new Presence({ userId: 1, clientId: 'my-tab' });
-  p.receive(selected(cat, [cell(R1, C1)]));
-  assert.deepEqual(p.marks()[0], { userId: 3, name: 'Cat', colour: '#10b981', ranges: [cell(R1, C1)] });
-  p.receive(present(ann, bob, cat));
-  p.receive(selected(bob, [cell(R2, C1)]));
-  assert.deepEqual(p.marks().map((m) => m.name), ['Bob', 'Cat']);
+  p.receive(selected(cat, [cell(R3, C1)]));
+  assert.deepEqual(p.marks().map((m) => m.name), ['Ann', 'Bob', 'Cat']);
 });
 
 test('reset forgets everyone (the socket closed for good)', () => {
@@ -157,7 +220,8 @@ test('reset forgets everyone (the socket closed for good)', () => {
   assert.deepEqual(p.reset(), { users: true, selections: true });
   assert.deepEqual(p.users, []);
   assert.deepEqual(p.marks(), []);
-  assert.equal(p.known, false);
+  assert.deepEqual(p.shown(), { count: 0, users: [], more: 0 });
+  assert.equal(p.started, false);
 });
 
 test('the local selection becomes id ranges, clamped, headers meaning the whole line', () => {
