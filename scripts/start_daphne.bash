@@ -5,4 +5,10 @@ set -euo pipefail
 # shellcheck disable=SC1091
 . "$(dirname "$0")/env.bash"
 socket=${1:-${GRIDROOM_DAPHNE_SOCKET:?give the socket path as an argument or GRIDROOM_DAPHNE_SOCKET}}
-exec daphne -u "$socket" --proxy-headers proj.asgi:application
+# Sized for many tabs (docs/operations.md, "Sizing for many tabs"): a listen
+# queue of GRIDROOM_DAPHNE_BACKLOG (Twisted's default is 50, which a reconnect
+# burst overflows; Linux caps it at net.core.somaxconn), and every file
+# descriptor the hard limit allows (each tab is one).
+backlog=${GRIDROOM_DAPHNE_BACKLOG:-4096}
+ulimit -n "$(ulimit -Hn)"
+exec daphne -e "unix:$socket:backlog=$backlog" --proxy-headers proj.asgi:application
