@@ -37,6 +37,11 @@ class Logs:
     def log_sizes(self) -> dict[Path, int]:
         return {p: p.stat().st_size for p in self.log_paths() if p.exists()}
 
+    def keep_logs(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for path in self.log_paths():
+            shutil.copy(path, directory / path.name)
+
     def count_in_logs(self, phrase: str, since: dict[Path, int]) -> int:
         count = 0
         for path in self.log_paths():
@@ -68,6 +73,11 @@ class StackServer(Logs):
 
     def log_paths(self) -> list[Path]:
         return sorted((self.stack.prefix / "log").glob("daphne-*.log"))
+
+    def keep_logs(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for path in (self.stack.prefix / "log").glob("*.log"):
+            shutil.copy(path, directory / path.name)
 
 
 class EmbeddedServer(Logs):

@@ -130,7 +130,9 @@ async def phase(server, args, *, ws_path: str, kinds, key: str, hello: str, send
         "p99": percentile(latencies, 99),
         "max": max(latencies, default=float("nan")),
         "cpu": during["cpu"] - before["cpu"],
-        "rss_per_socket_kb": (loaded["rss_kb"] - before["rss_kb"]) / max(1, hellos),
+        "rss_per_socket_kb": (
+            (loaded["rss_kb"] - before["rss_kb"]) / hellos if hellos else float("nan")
+        ),
         "killed": server.count_in_logs(KILLED, logs_from),
         "redis_full": server.count_in_logs(REDIS_FULL, logs_from),
         "idle_cpu_pct": 100 * (idle_to["cpu"] - idle_from["cpu"]) / IDLE_SECONDS,
@@ -174,33 +176,43 @@ async def run(server, args) -> list[tuple[str, dict]]:
             send=send_edit,
         )
 
-        ws_url = server.url.replace("http", "ws", 1) + "/ws/bench-relay/"
-        headers = {"Origin": server.url, "Cookie": cookie}
-        async with websockets.connect(ws_url, additional_headers=headers) as sender:
-            await sender.recv()  # ready: it has joined the group
-
-            async def read_all() -> None:  # the sender hears its own relays too
-                async for _ in sender:
-                    pass
-
-            reader = asyncio.create_task(read_all())
-
-            async def send_relay(i: int, sent: dict) -> None:
-                sent[i] = time.time()
-                await sender.send(json.dumps({"type": "relay", "n": i}))
-
-            send_relay.cookie, send_relay.errors = cookie, 0
-            relay = await phase(
-                server,
-                args,
-                ws_path="/ws/bench-relay/",
-                kinds={"relay"},
-                key="n",
-                hello="ready",
-                send=send_relay,
-            )
-            reader.cancel()
+        try:
+            relay = await relay_phase(server, args, cookie)
+        except (OSError, websockets.WebSocketException) as exc:
+            print(f"the peer did not run: its sender could not connect ({exc!r})")
+            return [("app: POST → save → broadcast", app)]
     return [("app: POST → save → broadcast", app), ("peer: bare socket relay", relay)]
+
+
+async def relay_phase(server, args, cookie: str) -> dict:
+    ws_url = server.url.replace("http", "ws", 1) + "/ws/bench-relay/"
+    headers = {"Origin": server.url, "Cookie": cookie}
+    # The server may still be busy with the app's sockets closing.
+    async with websockets.connect(ws_url, additional_headers=headers, open_timeout=60) as sender:
+        await sender.recv()  # ready: it has joined the group
+
+        async def read_all() -> None:  # the sender hears its own relays too
+            async for _ in sender:
+                pass
+
+        reader = asyncio.create_task(read_all())
+
+        async def send_relay(i: int, sent: dict) -> None:
+            sent[i] = time.time()
+            await sender.send(json.dumps({"type": "relay", "n": i}))
+
+        send_relay.cookie, send_relay.errors = cookie, 0
+        relay = await phase(
+            server,
+            args,
+            ws_path="/ws/bench-relay/",
+            kinds={"relay"},
+            key="n",
+            hello="ready",
+            send=send_relay,
+        )
+        reader.cancel()
+    return relay
 
 
 def print_report(results, args, server) -> None:
@@ -232,10 +244,10 @@ def print_report(results, args, server) -> None:
             notes.append(", ".join(f"{k}: {v}" for k, v in r["closed"].items()))
         if r["redis_full"]:
             notes.append(f'"{REDIS_FULL}" {r["redis_full"]} times in the server log')
+        notes.append(f"{r['sent']} edits sent")
         if r["send_errors"]:
             notes.append(f"{r['send_errors']} sends failed")
-        if notes:
-            print(f"\n{name}: {'; '.join(notes)}")
+        print(f"\n{name}: {'; '.join(notes)}")
 
 
 def main() -> None:
@@ -251,6 +263,7 @@ def main() -> None:
         "--procs", type=int, help="client processes (default: one per 250 sockets, at most 4)"
     )
     parser.add_argument("--drain", type=float, default=15, help="seconds to wait for stragglers")
+    parser.add_argument("--logs", type=Path, help="keep the server's logs in this directory")
     parser.add_argument(
         "--layer",
         choices=("core", "pubsub"),
@@ -269,6 +282,8 @@ def main() -> None:
     try:
         results = asyncio.run(run(server, args))
     finally:
+        if args.logs:
+            server.keep_logs(args.logs)
         server.stop()
     print_report(results, args, server)
 
