@@ -151,6 +151,7 @@ def test_daphne_and_uvicorn_listen_queues_are_sized_for_a_burst(installed):
     prefix, _ = installed
     daphne = (prefix / "app" / "scripts" / "start_daphne.bash").read_text()
     assert 'daphne -e "unix:$socket:backlog=$backlog"' in daphne
+    assert '--websocket_connect_timeout "$connect_timeout"' in daphne
     assert "backlog=${GRIDROOM_DAPHNE_BACKLOG:-4096}" in daphne
     assert 'ulimit -n "$(ulimit -Hn)"' in daphne
     embedded = (REPO / "scripts" / "run_embedded.bash").read_text()
