@@ -31,6 +31,8 @@ else
   user=gridroom
   nginx_out=/etc/nginx/sites-available/gridroom.conf
   supervisor_out=/etc/supervisor/conf.d/gridroom.conf
+  # worker_connections and worker_rlimit_nofile live in the main config.
+  nginx_main=/etc/nginx/nginx.conf
 fi
 app=$prefix/app
 venv=$prefix/venv
@@ -71,6 +73,15 @@ if [ "$mode" = production ]; then
     useradd --system --home-dir "$prefix" --shell /usr/sbin/nologin "$user"
     changed "system user $user"
   fi
+fi
+
+# --- 1b. the kernel's cap on listen queues (production only): daphne, uvicorn
+# and nginx ask for 4096 so that a burst of reconnecting tabs waits instead of
+# being refused; Linux before 5.4 caps every queue at 128.
+if [ "$mode" = production ] && [ "$(cat /proc/sys/net/core/somaxconn)" -lt 4096 ]; then
+  echo "net.core.somaxconn = 4096" >/etc/sysctl.d/60-gridroom.conf
+  sysctl -q -p /etc/sysctl.d/60-gridroom.conf
+  changed "net.core.somaxconn 4096"
 fi
 
 # --- 2. directories
@@ -162,7 +173,8 @@ rendered=$("${app_env[@]}" python deploy/render.py \
   --static-root "$static" --listen "${GRIDROOM_LISTEN:-80}" \
   --server-name "${GRIDROOM_SERVER_NAME:-_}" \
   --daphne-processes "${GRIDROOM_DAPHNE_PROCESSES:-2}" --user "$user" \
-  --nginx-out "$nginx_out" --supervisor-out "$supervisor_out")
+  --nginx-out "$nginx_out" --supervisor-out "$supervisor_out" \
+  ${nginx_main:+--nginx-main "$nginx_main"})
 if [ -n "$rendered" ]; then
   echo "$rendered"
   changes=$((changes + $(echo "$rendered" | wc -l)))

@@ -23,6 +23,10 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from deploy.render import NGINX_WORKER_CONNECTIONS, NGINX_WORKER_RLIMIT_NOFILE  # noqa: E402
+
 IS_ROOT = os.geteuid() == 0
 
 
@@ -59,9 +63,10 @@ def write_nginx_main_conf(prefix: Path) -> Path:
     main = prefix / "etc" / "nginx.conf"
     main.write_text(
         f"""worker_processes 1;
+worker_rlimit_nofile {NGINX_WORKER_RLIMIT_NOFILE};
 pid {prefix}/run/nginx.pid;
 error_log {prefix}/log/nginx-error.log;
-events {{ worker_connections 4096; }}
+events {{ worker_connections {NGINX_WORKER_CONNECTIONS}; }}
 http {{
     include /etc/nginx/mime.types;
     access_log {prefix}/log/nginx-access.log;

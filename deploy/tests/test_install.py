@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from deploy.stack import nginx_test
+from deploy.render import (
+    NGINX_LISTEN_BACKLOG,
+    NGINX_WORKER_CONNECTIONS,
+    NGINX_WORKER_RLIMIT_NOFILE,
+)
+from deploy.stack import nginx_test, write_nginx_main_conf
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -80,6 +85,77 @@ def test_rendered_configs_pass_nginx_t(installed):
     assert f"unix:{prefix}/run/daphne-0.sock" in site
     assert f"unix:{prefix}/run/daphne-1.sock" in site
     assert "client_max_body_size" in site
+
+
+def test_nginx_never_marks_every_daphne_down(installed):
+    """A reconnect burst must not turn a few refused connects into 502s for all."""
+    prefix, _ = installed
+    site = (prefix / "etc" / "nginx" / "gridroom.conf").read_text()
+    for i in (0, 1):
+        assert f"server unix:{prefix}/run/daphne-{i}.sock max_fails=0;" in site
+    assert "fail_timeout" not in site.split("upstream gridroom_gunicorn")[0]
+    ws = site.split("location /ws/ {")[1].split("}")[0]
+    assert "proxy_next_upstream error timeout;" in ws
+    assert "proxy_next_upstream_tries 0;" in ws
+    assert f"listen 127.0.0.1:18080 backlog={NGINX_LISTEN_BACKLOG};" in site
+
+
+def test_nginx_main_config_is_sized_for_thousands_of_sockets(installed):
+    prefix, _ = installed
+    main = write_nginx_main_conf(prefix).read_text()
+    assert f"worker_connections {NGINX_WORKER_CONNECTIONS};" in main
+    assert f"worker_rlimit_nofile {NGINX_WORKER_RLIMIT_NOFILE};" in main
+    # Two connections per proxied websocket: a few thousand tabs per worker.
+    assert NGINX_WORKER_CONNECTIONS >= 2 * 2000
+    assert NGINX_WORKER_RLIMIT_NOFILE >= NGINX_WORKER_CONNECTIONS
+
+
+def test_render_sizes_debians_nginx_conf_once(installed, tmp_path):
+    """What the installer does to /etc/nginx/nginx.conf, on a copy of Debian's."""
+    prefix, _ = installed
+    debian = Path("/etc/nginx/nginx.conf").read_text()
+    main = tmp_path / "nginx.conf"
+    main.write_text(debian)
+
+    def render() -> str:
+        result = subprocess.run(
+            [
+                str(prefix / "venv" / "bin" / "python"),
+                str(REPO / "deploy" / "render.py"),
+                *("--app-dir", "/a", "--venv", "/v", "--env-file", "/e", "--run-dir", "/r"),
+                *("--log-dir", "/l", "--static-root", "/s"),
+                *("--nginx-out", str(tmp_path / "site.conf")),
+                *("--supervisor-out", str(tmp_path / "supervisor.conf")),
+                *("--nginx-main", str(main)),
+            ],
+            env={**os.environ, "GRIDROOM_ENV_FILE": str(prefix / "etc" / "gridroom.env")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    assert f"changed: {main}" in render()
+    sized = main.read_text()
+    assert f"worker_connections {NGINX_WORKER_CONNECTIONS};" in sized
+    assert sized.count(f"worker_rlimit_nofile {NGINX_WORKER_RLIMIT_NOFILE};") == 1
+    assert sized.index("worker_rlimit_nofile") < sized.index("events {")
+    # Everything else is Debian's, line for line.
+    changed = set(sized.splitlines()) ^ set(debian.splitlines())
+    assert all("worker_" in line or not line.strip() for line in changed), changed
+    assert str(main) not in render()
+    assert main.read_text() == sized
+
+
+def test_daphne_and_uvicorn_listen_queues_are_sized_for_a_burst(installed):
+    prefix, _ = installed
+    daphne = (prefix / "app" / "scripts" / "start_daphne.bash").read_text()
+    assert 'daphne -e "unix:$socket:backlog=$backlog"' in daphne
+    assert '--websocket_connect_timeout "$connect_timeout"' in daphne
+    assert "backlog=${GRIDROOM_DAPHNE_BACKLOG:-4096}" in daphne
+    assert 'ulimit -n "$(ulimit -Hn)"' in daphne
+    embedded = (REPO / "scripts" / "run_embedded.bash").read_text()
+    assert "--backlog 4096" in embedded and "--limit-concurrency" not in embedded.split("exec")[1]
 
 
 def test_rendered_supervisor_config_runs_two_daphne_processes(installed):
