@@ -112,7 +112,10 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "rows/delete": (services.rows_delete, ("rows",)),
     "columns/insert": (services.columns_insert, ("columns",)),
     "columns/delete": (services.columns_delete, ("columns",)),
-    "columns/update": (services.column_update, ("column", "name", "type")),
+    "columns/update": (
+        services.column_update,
+        ("column", "name", "type", "formula", "summary"),
+    ),
     "rename": (services.sheet_rename, ("title",)),
     "undo": (services.sheet_undo, ()),
     "redo": (services.sheet_redo, ()),
