@@ -153,22 +153,26 @@ def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> realtim
 def _strip(locked: Sheet, key: str) -> dict[str, Any]:
     """Remove the column's cells from every row: {row: value} of those removed."""
     removed, touched = {}, []
-    for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
         removed[str(row.id)] = row.values.pop(key)
         touched.append(row)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in touched])
     return removed
 
 
 def _put(locked: Sheet, key: str, cells: dict[str, Any]) -> None:
-    rows = list(locked.rows.filter(id__in=list(cells)).only("id", "values"))
+    rows = list(Row.objects.filter(sheet_id=locked.id, id__in=list(cells)).only("id", "values"))
     for row in rows:
         value = cells[str(row.id)]
         if value is None:
             row.values.pop(key, None)
         else:
             row.values[key] = value
-    Row.objects.bulk_update(rows, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in rows])
 
 
 def _kind_of(col: Column, value: Any) -> str:
@@ -188,7 +192,11 @@ def _from_formula(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
     that cannot be."""
     key = str(col.id)
     failures, kept, touched = [], {}, []
-    for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
         value = row.values[key]
         new: Any = None
         if value.__class__ is not dict:
@@ -206,7 +214,7 @@ def _from_formula(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
             kept[str(row.id)] = new
         touched.append(row)
     _refuse(failures, new_type)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in touched])
     return kept
 
 
@@ -228,7 +236,11 @@ def _convert_column(
     the cells that changed, or OpError listing the values that cannot convert."""
     key = str(col.id)
     failures, converted, originals, touched = [], {}, {}, []
-    for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
         old = row.values[key]
         try:
             new = values.convert(old, col.type, new_type)
@@ -246,7 +258,7 @@ def _convert_column(
             originals[str(row.id)] = old
             touched.append(row)
     _refuse(failures, new_type)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in touched])
     return converted, originals
 
 
@@ -260,7 +272,9 @@ def revert_column_update(locked: Sheet, spec: dict) -> tuple[realtime.ColumnUpda
     if column.type != FORMULA:
         # Values typed since into the column would be lost: refuse.
         for row in (
-            locked.rows.filter(values__has_key=column_id).only("id", "values").iterator(2000)
+            Row.objects.filter(sheet_id=locked.id, values__has_key=column_id)
+            .only("id", "values")
+            .iterator(2000)
         ):
             now, row_id = row.values[column_id], str(row.id)
             if row_id in after["values"]:

@@ -213,13 +213,15 @@ def columns_delete(
 def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
     """Remove the columns' values from every row; the removed cells."""
     touched, removed = [], []
-    for row in locked.rows.only("id", "values").iterator(chunk_size=2000):
+    for row in (
+        Row.objects.filter(sheet_id=locked.id).only("id", "values").iterator(chunk_size=2000)
+    ):
         if any(c in row.values for c in column_ids):
             for c in column_ids:
                 if c in row.values:
                     removed.append({"row": str(row.id), "col": c, "value": row.values.pop(c)})
             touched.append(row)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in touched])
     return removed
 
 

@@ -11,6 +11,7 @@ the next one. "empty" and "percent_checked" also need the number of rows,
 counted (an index count) only when such a total is shown and rows came or went.
 """
 
+import operator
 from decimal import Decimal
 from typing import Any
 
@@ -58,12 +59,23 @@ def _measure(column: Column, value: Any) -> Any:
 
 
 def empty_aggregates() -> dict[str, Any]:
-    return {"filled": 0, "count": 0, "sum": "0", "checked": 0, "min": None, "max": None}
+    return {
+        "filled": 0,
+        "count": 0,
+        "sum": "0",
+        "checked": 0,
+        # The extremes, and how many cells hold each: one leaving of several is no news.
+        "min": None,
+        "min_n": 0,
+        "max": None,
+        "max_n": 0,
+    }
 
 
 def add_value(column: Column, agg: dict[str, Any], value: Any, sign: int = 1) -> bool:
-    """Add (sign 1) or take away (sign -1) one cell's value. True when an
-    extreme left, so the column must be read again to find the next one."""
+    """Add (sign 1) or take away (sign -1) one cell's value. True when the
+    last cell holding an extreme left, so the column must be read again to
+    find the next one."""
     if value is None:
         return False
     agg["filled"] += sign
@@ -75,13 +87,17 @@ def add_value(column: Column, agg: dict[str, Any], value: Any, sign: int = 1) ->
     agg["count"] += sign
     if measure.__class__ is not str:
         agg["sum"] = str(Decimal(agg["sum"]) + sign * Decimal(repr(measure)))
-    if sign > 0:
-        if agg["min"] is None or measure < agg["min"]:
-            agg["min"] = measure
-        if agg["max"] is None or measure > agg["max"]:
-            agg["max"] = measure
-        return False
-    return measure == agg["min"] or measure == agg["max"]
+    stale = False
+    for key, better in (("min", operator.lt), ("max", operator.gt)):
+        if sign > 0:
+            if agg[key] is None or better(measure, agg[key]):
+                agg[key], agg[key + "_n"] = measure, 1
+            elif measure == agg[key]:
+                agg[key + "_n"] += 1
+        elif agg[key] is not None and measure == agg[key]:
+            agg[key + "_n"] -= 1
+            stale = stale or agg[key + "_n"] < 1
+    return stale
 
 
 def aggregate(column: Column, cells: Any) -> dict[str, Any]:
@@ -149,10 +165,11 @@ class Tally:
         may have changed."""
         for col_id in self.stale:
             column = self.columns[col_id]
-            column.aggregates = aggregate(column, _cells(self.locked, col_id))
-        for col_id in self.changed:
-            column = self.columns[col_id]
-            Column.objects.filter(id=column.id).update(aggregates=column.aggregates)
+            if column.summary in ("min", "max"):
+                column.aggregates = aggregate(column, _cells(self.locked, col_id))
+            # Otherwise the extremes wait: choosing min or max reads the column anyway.
+        if self.changed:
+            Column.objects.bulk_update([self.columns[k] for k in self.changed], ["aggregates"])
         shown = set(self.changed)
         if self.rows_changed:
             shown |= {k for k, c in self.columns.items() if c.summary in _NEEDS_ROW_COUNT}
