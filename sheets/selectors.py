@@ -157,6 +157,20 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     }
 
 
+def column_values(*, sheet: Sheet, column_ids: list[str]) -> dict[str, Any]:
+    """Some columns' values at one version: {"version", "columns": the ids
+    asked that exist, in the order asked, "rows": [[row id, value per column]]}."""
+    with _consistent_read():
+        sheet.refresh_from_db(fields=["version"])
+        known = {str(i) for i in sheet.columns.values_list("id", flat=True)}
+        ids = [c for c in column_ids if c in known]
+        rows = [
+            [str(row_id), *map(values.get, ids)]
+            for row_id, values in sheet.rows.values_list("id", "values").iterator(chunk_size=5000)
+        ]
+    return {"version": sheet.version, "columns": ids, "rows": rows}
+
+
 def changes_since(*, sheet: Sheet, since: int) -> dict[str, Any]:
     """Events after `since`, in seq order, or a "reload" answer when the log
     no longer reaches back that far or the gap is too large to replay."""

@@ -384,3 +384,20 @@ def _cache_value(path, ref: str, value: str) -> None:
     with zipfile.ZipFile(path, "w") as book:
         for part, data in parts.items():
             book.writestr(part, data)
+
+
+def test_a_tab_fetches_the_recomputed_columns_values_at_one_version(
+    auth_client, client, sheet, user, cols
+):
+    total = add_formula(sheet, user, "Total", "=[Price] * [Qty]")["id"]
+    response = auth_client.get(f"/api/sheets/{sheet.id}/values?columns={total},{cols['Qty']}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["version"] == snapshot(sheet)["version"]
+    assert body["columns"] == [total, cols["Qty"]]
+    assert body["rows"] == [
+        [r, v, q] for r, v, q in zip(row_ids(sheet), [6, 6.0, 0], [3, 4, None], strict=True)
+    ]
+    assert_json_error(auth_client.get(f"/api/sheets/{sheet.id}/values?columns=x"), 400)
+    assert_json_error(auth_client.get(f"/api/sheets/{sheet.id}/values"), 400, "invalid_columns")
+    assert client.get(f"/api/sheets/{sheet.id}/values?columns={total}").status_code == 401
