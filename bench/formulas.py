@@ -31,7 +31,26 @@ FORMULAS = [
 ]
 
 
+def ensure_postgres_database() -> None:
+    """with_services.bash starts a server without the database its URL names."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import dj_database_url
+    import psycopg
+
+    db = dj_database_url.parse(url)
+    params = {"user": db["USER"], "host": db["HOST"], "port": db["PORT"], **db["OPTIONS"]}
+    params = {k: v for k, v in params.items() if v}
+    with psycopg.connect(dbname="postgres", **params, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone():
+            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+
+
 def setup() -> None:
+    ensure_postgres_database()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
     import django
 
