@@ -59,4 +59,4 @@ def arity_text(spec: Spec) -> str:
 
 
 # The families register themselves on import.
-from sheets.formulas.functions import logic, mathematics  # noqa: E402, F401
+from sheets.formulas.functions import dates, logic, lookup, mathematics, text  # noqa: E402, F401
