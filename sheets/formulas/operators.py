@@ -28,7 +28,13 @@ def _shift(day: datetime.date, days: float) -> datetime.date:
 def _days_between(a: datetime.date, b: datetime.date) -> int | float:
     if a.__class__ is _date and b.__class__ is _date:
         return (a - b).days
-    return serial(a) - serial(b)
+    return (_moment(a) - _moment(b)) / _timedelta(days=1)
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    if day.__class__ is _datetime:
+        return day
+    return _datetime(day.year, day.month, day.day)
 
 
 def add(a, b):
