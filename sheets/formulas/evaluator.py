@@ -81,6 +81,8 @@ class Compiler:
         return _counting(closure)
 
     def label(self, node: Node) -> str | None:
+        while node.kind == "group":
+            node = node.children[0]
         if node.kind == "ref":
             return self.resolve(node.value)[2]
         return None
@@ -111,6 +113,9 @@ class Compiler:
         if kind == "name":
             return constant(ErrorValue(NAME, f"There is no column {label}"))
         return _reference(key, label)
+
+    def _group(self, node):
+        return self.build(node.children[0])
 
     def _unary(self, node):
         operand = self.build(node.children[0])

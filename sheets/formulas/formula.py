@@ -148,7 +148,7 @@ def _check_depth(root: Node, limits: Limits, offset: int) -> None:
     if root.depth <= limits.max_depth:
         return
     node, level = root, 1
-    while level <= limits.max_depth:
+    while level <= limits.max_depth and node.children:
         node = max(node.children, key=lambda child: child.depth)
         level += 1
     raise FormulaSyntaxError(
@@ -185,6 +185,8 @@ def _column_type(column_type: str | None) -> str:
 
 def _infer(node: Node, types: Mapping[str, str], labels) -> str:
     kind = node.kind
+    if kind == "group":
+        return _infer(node.children[0], types, labels)
     if kind == "number" or kind == "percent" or kind == "unary":
         return "number"
     if kind == "string":
