@@ -128,26 +128,44 @@ def compare(a, b) -> int:
 
 
 def eq(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a == b
     return compare(a, b) == 0
 
 
 def ne(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a != b
     return compare(a, b) != 0
 
 
 def lt(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a < b
     return compare(a, b) < 0
 
 
 def le(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a <= b
     return compare(a, b) <= 0
 
 
 def gt(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a > b
     return compare(a, b) > 0
 
 
 def ge(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a >= b
     return compare(a, b) >= 0
 
 

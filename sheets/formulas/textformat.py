@@ -2,11 +2,21 @@
 and date patterns (yyyy mm dd hh:mm:ss AM/PM, month and day names)."""
 
 import datetime
+import functools
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sheets.formulas.errors import VALUE, Fail
-from sheets.formulas.values import EPOCH_TIME, parse_number, serial, to_date, to_text
+from sheets.formulas.values import (
+    EPOCH_TIME,
+    parse_number,
+    round_half_up,
+    serial,
+    to_date,
+    to_decimal,
+    to_text,
+)
 
 _MONTHS = [datetime.date(2000, m, 1).strftime("%B") for m in range(1, 13)]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -34,14 +44,26 @@ def _sections(pattern: str) -> list[str]:
     return sections
 
 
-def format_value(value: object, pattern: str) -> str:
-    if pattern.strip().lower() in ("", "general"):
-        return to_text(value)
+def _tokens(section: str) -> list[tuple[str, str]]:
+    return [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(section)]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(pattern: str):
+    """A pattern's sections, its first section's tokens, and whether it is a
+    date pattern (a column formats every row with the same pattern)."""
     sections = _sections(pattern)
-    tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(sections[0])]
+    tokens = _tokens(sections[0])
     is_date = any(kind in ("date", "ampm") for kind, _ in tokens) and not any(
         kind == "number" and any(c in text for c in "0#?") for kind, text in tokens
     )
+    return sections, tokens, is_date
+
+
+def format_value(value: object, pattern: str) -> str:
+    if pattern.strip().lower() in ("", "general"):
+        return to_text(value)
+    sections, tokens, is_date = _parsed(pattern)
     if is_date:
         return _format_date(value, tokens)
     number = _number(value)
@@ -53,8 +75,7 @@ def format_value(value: object, pattern: str) -> str:
         section, number = sections[1], -number
     elif number == 0 and len(sections) > 2:
         section = sections[2]
-    tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in _TOKEN.finditer(section)]
-    return _format_number(number, tokens)
+    return _format_number(number, _plan(section))
 
 
 def _number(value):
@@ -70,37 +91,73 @@ def _number(value):
     return serial(value)
 
 
-def _format_number(number, tokens) -> str:
-    runs = [text for kind, text in tokens if kind == "number"]
-    if not runs:
-        return "".join(_literal(kind, text) for kind, text in tokens)
-    run = runs[0]
-    percent = sum(text.count("%") for kind, text in tokens if kind == "other")
-    scaled = Decimal(repr(number) if isinstance(number, float) else number) * (100**percent)
-    whole, _, fraction = run.partition(".")
-    while whole.endswith(","):  # each trailing comma divides by a thousand
-        whole, scaled = whole[:-1], scaled / 1000
-    places = sum(fraction.count(c) for c in "0#?")
-    science = next((text for kind, text in tokens if kind == "science"), None)
-    if science:
-        body = _scientific(scaled, whole, fraction, places, science)
-    else:
-        body = _fixed(scaled, whole, fraction, places)
-    out, placed = [], False
+@dataclass(frozen=True)
+class _NumberPlan:
+    """A number section read once: the literal text around the number, the
+    digits wanted on each side of the point, the scaling by % and trailing commas."""
+
+    before: str
+    after: str
+    whole: str = ""
+    fraction: str = ""
+    places: int = 0
+    scale: int = 0  # a power of ten: +2 per %, -3 per trailing comma
+    science: str | None = None
+    has_number: bool = False
+
+
+@functools.lru_cache(maxsize=256)
+def _plan(section: str) -> _NumberPlan:
+    tokens = _tokens(section)
+    before, after, run, science = [], [], None, None
     for kind, text in tokens:
-        if kind == "number" and not placed:
-            out.append(body)
-            placed = True
-        elif kind != "science" and kind != "number":
-            out.append(_literal(kind, text))
+        if kind == "number" and run is None:
+            run = text
+        elif kind == "science" and run is not None and science is None:
+            science = text
+        else:
+            (before if run is None else after).append(_literal(kind, text))
+    percent = sum(text.count("%") for kind, text in tokens if kind == "other")
+    if run is None:
+        return _NumberPlan("".join(before), "".join(after))
+    whole, _, fraction = run.partition(".")
+    commas = len(whole) - len(whole.rstrip(","))
+    return _NumberPlan(
+        "".join(before),
+        "".join(after),
+        whole.rstrip(","),
+        fraction,
+        sum(fraction.count(c) for c in "0#?"),
+        2 * percent - 3 * commas,
+        science,
+        True,
+    )
+
+
+def _format_number(number, plan: _NumberPlan) -> str:
+    if not plan.has_number:
+        return plan.before + plan.after
+    if plan.science:
+        scaled = to_decimal(number).scaleb(plan.scale)
+        body = _scientific(scaled, plan.fraction, plan.places, plan.science)
+    else:
+        scaled = number * 10.0**plan.scale if plan.scale else number
+        body = _fixed(scaled, plan.whole, plan.fraction, plan.places)
     sign = "-" if scaled < 0 and body.strip("0.,") else ""
-    return sign + "".join(out)
+    return sign + plan.before + body + plan.after
 
 
-def _digits(scaled: Decimal, places: int) -> tuple[str, str]:
-    rounded = abs(scaled).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{rounded:f}"
-    whole, _, fraction = text.partition(".")
+def _digits(number, places: int) -> tuple[str, str]:
+    """abs(number) rounded to `places` decimals (halves away from zero), as
+    its whole and fraction digits."""
+    if places < 15 and abs(number) < 10**15:
+        fast = round_half_up(float(number), places)
+        if fast is not None:
+            whole, _, fraction = f"{abs(fast):.{places}f}".partition(".")
+            return whole, fraction
+    exact = number if isinstance(number, Decimal) else to_decimal(number)
+    rounded = abs(exact).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{rounded:f}".partition(".")
     return whole, fraction
 
 
@@ -111,7 +168,7 @@ def _trim(fraction: str, pattern: str) -> str:
     return fraction
 
 
-def _fixed(scaled: Decimal, whole_pattern: str, fraction_pattern: str, places: int) -> str:
+def _fixed(scaled, whole_pattern: str, fraction_pattern: str, places: int) -> str:
     whole, fraction = _digits(scaled, places)
     minimum = whole_pattern.count("0")
     if whole == "0" and minimum == 0:
@@ -123,7 +180,7 @@ def _fixed(scaled: Decimal, whole_pattern: str, fraction_pattern: str, places: i
     return whole + ("." + fraction if fraction_pattern or fraction else "")
 
 
-def _scientific(scaled, whole_pattern, fraction_pattern, places, science) -> str:
+def _scientific(scaled: Decimal, fraction_pattern, places, science) -> str:
     exponent = 0
     magnitude = abs(scaled)
     if magnitude:
@@ -140,11 +197,7 @@ def _scientific(scaled, whole_pattern, fraction_pattern, places, science) -> str
 
 
 def _literal(kind: str, text: str) -> str:
-    if kind == "quoted":
-        return text
-    if kind == "escaped":
-        return text
-    return text
+    return text  # quoted text and escaped characters are already unwrapped
 
 
 def _moment(value) -> datetime.datetime:

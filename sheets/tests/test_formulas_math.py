@@ -57,6 +57,9 @@ CASES = [
     # ROUND, ROUNDUP, ROUNDDOWN: halves away from zero
     ("=ROUND(2.345, 2)", 2.35),
     ("=ROUND(2.5, 0)", 3),
+    ("=ROUND(1.005, 2)", 1.01),  # to the 15 digits a spreadsheet keeps, not the float's
+    ("=ROUND(0.0285 * 100, 1)", 2.9),
+    ("=ROUND(123.456, 1)", 123.5),
     ("=ROUND(-2.5, 0)", -3),
     ("=ROUND(1234, -2)", 1200),
     ("=ROUND(2.5)", 3),
