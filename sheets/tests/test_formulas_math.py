@@ -6,9 +6,14 @@ The sample row (formula_helpers): [Price] 2.5, [Qty] 4, [Empty] blank,
 [Start] 2024-01-31, [Oops] #DIV/0!."""
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from sheets.formulas.functions.mathematics import round_
+from sheets.formulas.values import to_decimal
 from sheets.tests.formula_helpers import check
 
 CASES = [
@@ -160,3 +165,10 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_math_functions(text, expected):
     check(text, expected)
+
+
+@given(st.floats(-1e14, 1e14, allow_nan=False), st.integers(-6, 10))
+def test_rounding_in_floats_agrees_with_decimal_rounding(value, places):
+    step = Decimal(1).scaleb(-places)
+    exact = (to_decimal(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    assert round_(value, places) == float(exact)
