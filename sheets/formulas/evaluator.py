@@ -81,6 +81,8 @@ class Compiler:
         return _counting(closure)
 
     def label(self, node: Node) -> str | None:
+        while node.kind == "group":
+            node = node.children[0]
         if node.kind == "ref":
             return self.resolve(node.value)[2]
         return None
@@ -111,6 +113,9 @@ class Compiler:
         if kind == "name":
             return constant(ErrorValue(NAME, f"There is no column {label}"))
         return _reference(key, label)
+
+    def _group(self, node):
+        return self.build(node.children[0])
 
     def _unary(self, node):
         operand = self.build(node.children[0])
@@ -253,6 +258,8 @@ def _call(spec: Spec, args: list[Closure], labels: list[str], refs: list[bool]) 
         return lazy
     raw, with_ctx, with_refs = spec.raw, spec.ctx, spec.refs
     from_ref = tuple(refs)
+    if not (raw or with_ctx or with_refs) and len(args) <= 2:
+        return _plain_call(impl, where, args, labels)
 
     def call(ctx):
         values = [arg(ctx) for arg in args]
@@ -270,3 +277,44 @@ def _call(spec: Spec, args: list[Closure], labels: list[str], refs: list[bool]) 
             return describe(error, list(zip(values, labels, strict=True)), where)
 
     return call
+
+
+def _plain_call(impl, where: str, args: list[Closure], labels: list[str]) -> Closure:
+    """A call of one or two arguments, unrolled: most formulas are made of these."""
+    if len(args) == 1:
+        (first,), (label,) = args, labels
+
+        def call1(ctx):
+            a = first(ctx)
+            if a.__class__ is ErrorValue:
+                return a
+            try:
+                return impl(a)
+            except Fail as error:
+                return describe(error, [(a, label)], where)
+
+        return call1
+    if len(args) == 0:
+
+        def call0(ctx):
+            try:
+                return impl()
+            except Fail as error:
+                return describe(error, [], where)
+
+        return call0
+    (first, second), (first_label, second_label) = args, labels
+
+    def call2(ctx):
+        a = first(ctx)
+        if a.__class__ is ErrorValue:
+            return a
+        b = second(ctx)
+        if b.__class__ is ErrorValue:
+            return b
+        try:
+            return impl(a, b)
+        except Fail as error:
+            return describe(error, [(a, first_label), (b, second_label)], where)
+
+    return call2

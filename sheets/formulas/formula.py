@@ -6,7 +6,7 @@ the column's id, `[@<id>]`, so renaming a column changes nothing stored; a
 name that matched no column is kept as `[?<name>]` (it evaluates to #NAME?)."""
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sheets.formulas.errors import VALUE, ErrorValue, FormulaSyntaxError, TooMuchWork
 from sheets.formulas.evaluator import Compiler, Context, Resolved
@@ -89,6 +89,31 @@ class Formula:
         gives, from the types of the columns it reads (column id -> type)."""
         return _infer(self._root, types, self._labels)
 
+    def bind(
+        self,
+        *,
+        types: Mapping[str, str],
+        today: datetime.date,
+        now: datetime.datetime,
+        limits: Limits | None = None,
+        missing: frozenset[str] = frozenset(),
+    ) -> Callable[[Mapping[str, object]], object]:
+        """`evaluate` for many rows with the same columns and clock: the
+        returned function takes a row and gives what `evaluate` gives."""
+        limits = limits or self.limits
+        ctx = Context(None, types, today, now, limits, missing)
+        run, max_text = self.run, limits.max_text
+
+        def evaluate_row(row: Mapping[str, object]) -> object:
+            ctx.row = row
+            ctx.steps = 0
+            value = run(ctx)
+            if value.__class__ is str and len(value) > max_text:
+                return _too_long(max_text)
+            return finish(value)
+
+        return evaluate_row
+
     def run(self, ctx: Context) -> object:
         if self.size > ctx.limits.max_steps:
             if self._counted is None:
@@ -148,7 +173,7 @@ def _check_depth(root: Node, limits: Limits, offset: int) -> None:
     if root.depth <= limits.max_depth:
         return
     node, level = root, 1
-    while level <= limits.max_depth:
+    while level <= limits.max_depth and node.children:
         node = max(node.children, key=lambda child: child.depth)
         level += 1
     raise FormulaSyntaxError(
@@ -173,8 +198,12 @@ def evaluate(
     limits = limits or formula.limits
     value = formula.run(Context(row, types, today, now, limits, missing))
     if value.__class__ is str and len(value) > limits.max_text:
-        return ErrorValue(VALUE, f"The text would be longer than {limits.max_text} characters")
+        return _too_long(limits.max_text)
     return finish(value)
+
+
+def _too_long(limit: int) -> ErrorValue:
+    return ErrorValue(VALUE, f"The text would be longer than {limit} characters")
 
 
 def _column_type(column_type: str | None) -> str:
@@ -185,6 +214,8 @@ def _column_type(column_type: str | None) -> str:
 
 def _infer(node: Node, types: Mapping[str, str], labels) -> str:
     kind = node.kind
+    if kind == "group":
+        return _infer(node.children[0], types, labels)
     if kind == "number" or kind == "percent" or kind == "unary":
         return "number"
     if kind == "string":

@@ -10,5 +10,13 @@ class Limits:
     max_text: int = 32767  # characters of any text a formula makes
     max_steps: int = 10_000  # node evaluations per cell
 
+    def __post_init__(self):
+        # The tree is compiled and evaluated recursively: a few Python frames per level.
+        if not 1 <= self.max_depth <= 200:
+            raise ValueError("Limits.max_depth must be between 1 and 200")
+        for name in ("max_length", "max_text", "max_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Limits.{name} must be positive")
+
 
 DEFAULT = Limits()

@@ -28,7 +28,13 @@ def _shift(day: datetime.date, days: float) -> datetime.date:
 def _days_between(a: datetime.date, b: datetime.date) -> int | float:
     if a.__class__ is _date and b.__class__ is _date:
         return (a - b).days
-    return serial(a) - serial(b)
+    return (_moment(a) - _moment(b)) / _timedelta(days=1)
+
+
+def _moment(day: datetime.date) -> datetime.datetime:
+    if day.__class__ is _datetime:
+        return day
+    return _datetime(day.year, day.month, day.day)
 
 
 def add(a, b):
@@ -122,26 +128,44 @@ def compare(a, b) -> int:
 
 
 def eq(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a == b
     return compare(a, b) == 0
 
 
 def ne(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a != b
     return compare(a, b) != 0
 
 
 def lt(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a < b
     return compare(a, b) < 0
 
 
 def le(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a <= b
     return compare(a, b) <= 0
 
 
 def gt(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a > b
     return compare(a, b) > 0
 
 
 def ge(a, b):
+    ca, cb = a.__class__, b.__class__
+    if (ca is int or ca is float) and (cb is int or cb is float):
+        return a >= b
     return compare(a, b) >= 0
 
 

@@ -4,6 +4,7 @@ The tree is built while parsing (lark calls the builder on each reduction),
 so a long formula never recurses through Python's stack; chains of the same
 operator level are kept flat (`1+2+3` is one node with three operands)."""
 
+import re
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer
@@ -72,7 +73,8 @@ _ORDER = list(READABLE)
 @dataclass(eq=False)
 class Node:
     """One node of the tree. kind: number, string, bool, ref, error, name,
-    call, chain (ops holds each operand's operator), unary, percent."""
+    call, chain (ops holds each operand's operator), unary, percent, group
+    (parentheses)."""
 
     kind: str
     value: object = None
@@ -146,7 +148,7 @@ class _Builder(Transformer):
 
     def group(self, children):
         inner = children[1]
-        return Node(inner.kind, inner.value, inner.children, inner.ops, inner.pos, inner.depth + 1)
+        return Node("group", None, [inner], pos=children[0].start_pos, depth=inner.depth + 1)
 
     def chain(self, children):
         left, op, right = children
@@ -181,6 +183,16 @@ def _readable(names) -> list[str]:
     return [READABLE[n] for n in known]
 
 
+_OPERATORS = {"COMPARE", "AMP", "ADDOP", "MULOP", "CARET", "PERCENT"}
+
+
+def _summary(names: set[str]) -> str:
+    """The expected tokens in a few words: operators as one."""
+    words = ["an operator"] if names & _OPERATORS else []
+    words += _readable(names - _OPERATORS)
+    return " or ".join(words)
+
+
 def _syntax_error(error: UnexpectedInput, text: str, offset: int) -> FormulaSyntaxError:
     if isinstance(error, UnexpectedCharacters):
         pos = error.pos_in_stream
@@ -211,22 +223,33 @@ def _syntax_error(error: UnexpectedInput, text: str, offset: int) -> FormulaSynt
         else:
             pos = token.start_pos
             before = text[:pos].rstrip()
+    if _open_parentheses(text[:pos]) == 0:  # ) and , only make sense inside ( )
+        expected_names -= {"RPAR", "COMMA"}
     expected = _readable(expected_names)
     where = f"at position {pos + offset}"
-    if expected_names & _VALUE_START:
-        expected_value = True
-    else:
-        expected_value = False
+    expected_value = bool(expected_names & _VALUE_START)
     if expected_value and before:
         message = f"Expected a value after {before[-1]!r} {where}"
     elif expected_value:
         message = f"Expected a value {where}"
     elif pos >= len(text):
-        message = f"The formula ends too soon: expected {' or '.join(expected)} {where}"
+        message = f"The formula ends too soon: expected {_summary(expected_names)} {where}"
     else:
         found = text[pos : pos + 10].split()[0] if text[pos:].strip() else ""
-        message = f"Unexpected {found!r} {where}: expected {' or '.join(expected)}"
+        message = f"Unexpected {found!r} {where}: expected {_summary(expected_names)}"
+        if text[pos - 1 : pos] == "]":
+            message += " (a ] inside a column name is written ]])"
     return FormulaSyntaxError(message, pos + offset, expected)
+
+
+_SKIPPED = re.compile(r'"([^"]|"")*"?|\[([^\]]|\]\])*\]?')
+
+
+def _open_parentheses(text: str) -> int:
+    """How many ( are still open at the end of `text` (strings and column
+    names skipped)."""
+    bare = _SKIPPED.sub("", text)
+    return bare.count("(") - bare.count(")")
 
 
 def parse(text: str, *, offset: int = 0) -> Node:

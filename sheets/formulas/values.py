@@ -7,6 +7,7 @@ value of the wrong kind; the caller turns that into an error value."""
 import datetime
 import math
 import re
+from decimal import Decimal
 
 from sheets.formulas.errors import NUM, VALUE, ErrorValue, Fail
 
@@ -184,3 +185,27 @@ def check_number(number: float) -> float:
     if number.__class__ is float and not math.isfinite(number):
         raise Fail(NUM, "The result is too large to be a number")
     return number
+
+
+def round_half_up(value: float, places: int) -> float | None:
+    """`value` rounded to `places` digits, halves away from zero, in float
+    arithmetic; None when it is too close to a half for floats to tell (2.345
+    is 2.34499.. as a float: the caller decides with Decimal)."""
+    scale = 10.0**places
+    scaled = abs(value) * scale
+    if scaled >= 1e15:
+        return None
+    whole = math.floor(scaled)
+    if abs(scaled - whole - 0.5) < 1e-6:
+        return None
+    rounded = whole + 1 if scaled - whole > 0.5 else whole
+    result = rounded / scale if places >= 0 else rounded * 10.0 ** (-places)
+    return -result if value < 0 else result
+
+
+def to_decimal(number: int | float) -> Decimal:
+    """A number as a Decimal to the 15 significant digits spreadsheets keep,
+    so 0.0285*100 (2.8499999999999996 as a float) rounds as 2.85 does."""
+    if isinstance(number, float):
+        return Decimal(format(number, ".15g"))
+    return Decimal(number)

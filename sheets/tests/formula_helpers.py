@@ -62,3 +62,14 @@ def calc(text: str, row=None, **options):
 def shown(value):
     """A result as a test table writes it: an error by its code."""
     return value.code if isinstance(value, ErrorValue) else value
+
+
+def check(text: str, expected, **options) -> None:
+    """`text` gives `expected` (an error by its code, a float to 12 digits)."""
+    result = shown(calc(text, **options))
+    if isinstance(expected, float):
+        assert isinstance(result, int | float) and not isinstance(result, bool), (text, result)
+        assert abs(result - expected) <= 1e-12 * max(1, abs(expected)), (text, result)
+    else:
+        assert result == expected, (text, result)
+        assert type(result) is type(expected), (text, result)

@@ -55,8 +55,9 @@ def arity_text(spec: Spec) -> str:
         return f"{count} argument" + ("" if count == 1 else "s")
     if spec.max_args is None:
         return f"at least {spec.min_args} argument" + ("" if spec.min_args == 1 else "s")
-    return f"{spec.min_args} to {spec.max_args} arguments"
+    joiner = "or" if spec.max_args == spec.min_args + 1 else "to"
+    return f"{spec.min_args} {joiner} {spec.max_args} arguments"
 
 
 # The families register themselves on import.
-from sheets.formulas.functions import logic, mathematics  # noqa: E402, F401
+from sheets.formulas.functions import dates, logic, lookup, mathematics, text  # noqa: E402, F401

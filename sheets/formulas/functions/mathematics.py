@@ -7,7 +7,14 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND
 from sheets.formulas.errors import DIV0, NUM, Fail
 from sheets.formulas.functions import function
 from sheets.formulas.operators import power
-from sheets.formulas.values import check_number, serial, to_int, to_number
+from sheets.formulas.values import (
+    check_number,
+    round_half_up,
+    serial,
+    to_decimal,
+    to_int,
+    to_number,
+)
 
 
 def numbers(values, from_ref):
@@ -95,10 +102,6 @@ def counta(values, from_ref):
     return sum(1 for value, is_ref in pairs if not (is_ref and value is None))
 
 
-def _decimal(number) -> Decimal:
-    return Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
-
-
 def _back(number: Decimal):
     return int(number) if number == number.to_integral_value() else float(number)
 
@@ -107,8 +110,12 @@ def _round(number, digits, mode):
     value, places = to_number(number), to_int(digits)
     if abs(places) > 300:
         raise Fail(NUM, f"cannot round to {places} digits", digits)
+    if mode is ROUND_HALF_UP and abs(value) < 1e15 and -15 < places < 15:
+        fast = round_half_up(value, places)
+        if fast is not None:
+            return fast
     step = Decimal(1).scaleb(-places)
-    quotient = (_decimal(value) / step).quantize(Decimal(1), rounding=mode)
+    quotient = (to_decimal(value) / step).quantize(Decimal(1), rounding=mode)
     return _back(quotient * step)
 
 
@@ -139,7 +146,7 @@ def mod(number, divisor):
         raise Fail(DIV0, "is zero: division by zero", divisor)
     if isinstance(a, int) and isinstance(b, int):
         return a % b
-    return _back(_decimal(a) - _decimal(b) * Decimal(math.floor(a / b)))
+    return _back(to_decimal(a) - to_decimal(b) * Decimal(math.floor(a / b)))
 
 
 @function("ABS", 1, returns="number")
@@ -204,8 +211,8 @@ def _to_multiple(number, significance, up: bool):
         mode = ROUND_UP if up else ROUND_DOWN
     else:
         mode = ROUND_CEILING if up else ROUND_FLOOR
-    exact = _decimal(step)
-    return _back((_decimal(value) / exact).quantize(Decimal(1), rounding=mode) * exact)
+    exact = to_decimal(step)
+    return _back((to_decimal(value) / exact).quantize(Decimal(1), rounding=mode) * exact)
 
 
 @function("CEILING", 1, 2, returns="number")
