@@ -36,11 +36,10 @@ from sheets.formulas import (
     FormulaSyntaxError,
     Limits,
     compile_formula,
-    evaluate,
 )
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.services.core import OpError, columns_by_id
-from sheets.services.totals import Tally, rebuild, totals_of
+from sheets.services.totals import Tally, add_value, empty_aggregates, rebuild, totals_of
 
 _VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
 
@@ -234,15 +233,19 @@ class Recalc:
         self.locked = locked
         self.columns = columns if columns is not None else columns_by_id(locked)
         self.limits = limits()
+        self.types = _types(self.columns)
+        now = timezone.localtime().replace(tzinfo=None, microsecond=0)
+        self.today, self.now = now.date(), now
+        # (column id, its formula bound to this op's columns and clock) in dependency order.
         self.plan = []
         for col_id in order(self.columns):
             formula = load(self.columns[col_id].formula)
             gone = frozenset(r for r in formula.references if r not in self.columns)
-            self.plan.append((col_id, formula, gone))
-        self.types = _types(self.columns)
+            run = formula.bind(
+                types=self.types, today=self.today, now=self.now, limits=self.limits, missing=gone
+            )
+            self.plan.append((col_id, run))
         self.tally = Tally(locked, self.columns)
-        now = timezone.localtime().replace(tzinfo=None, microsecond=0)
-        self.today, self.now = now.date(), now
 
     def compute(self, cells: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
         """Compute a row's formula cells (those in `only`, or all) into its
@@ -251,20 +254,10 @@ class Recalc:
         if not self.plan:
             return changed
         inputs = {k: _input(v) for k, v in cells.items()}
-        for col_id, formula, missing in self.plan:
+        for col_id, run in self.plan:
             if only is not None and col_id not in only:
                 continue
-            value = stored_result(
-                evaluate(
-                    formula,
-                    inputs,
-                    types=self.types,
-                    today=self.today,
-                    now=self.now,
-                    limits=self.limits,
-                    missing=missing,
-                )
-            )
+            value = stored_result(run(inputs))
             old = cells.get(col_id)
             if value is None:
                 cells.pop(col_id, None)
@@ -315,16 +308,26 @@ def recompute_columns(
     rows = Row.objects.filter(sheet_id=locked.id)
     if after_order is not None:
         rows = rows.filter(order__gt=after_order)
+    # The totals of whole columns are counted in the same pass (an import's
+    # rows alone are not the whole column: those are read again after).
+    summed = [columns[c] for c in wanted if columns[c].summary]
+    counted = {str(c.id): (c, empty_aggregates()) for c in summed}
     for row_id, cells in _rows_values(rows):
         if recalc.compute(cells, wanted):
             touched.append((row_id, cells))
+        for col_id, (column, agg) in counted.items():
+            add_value(column, agg, cells.get(col_id))
         if len(touched) >= _SAVE_BATCH:
             save_values(touched)
             touched = []
     save_values(touched)
-    summed = [columns[c] for c in wanted if columns[c].summary]
-    rebuild(locked, summed)
-    return [c for c, _, _ in recalc.plan if c in wanted], totals_of(locked, summed)
+    if after_order is None:
+        for column, agg in counted.values():
+            column.aggregates = agg
+        Column.objects.bulk_update(summed, ["aggregates"])
+    else:
+        rebuild(locked, summed)
+    return [c for c, _ in recalc.plan if c in wanted], totals_of(locked, summed)
 
 
 _SAVE_BATCH = 5000

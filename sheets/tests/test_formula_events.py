@@ -20,9 +20,7 @@ def _prepare(sheet, user) -> dict:
     return cols
 
 
-async def test_an_edit_sends_the_computed_cells_and_the_total_to_every_tab(
-    ws_connect, user, sheet
-):
+async def test_an_edit_sends_the_computed_cells_and_the_total_to_every_tab(ws_connect, user, sheet):
     cols = await _prepare(sheet, user)
     socket = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
     await socket.receive_type("hello")
