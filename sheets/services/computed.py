@@ -304,7 +304,7 @@ def recompute_columns(
     if not wanted:
         return [], {}
     recalc = Recalc(locked, columns)
-    touched: list[tuple[Any, dict]] = []
+    touched: list[tuple[Any, dict]] = []  # (row id, {column id: new value or None})
     rows = Row.objects.filter(sheet_id=locked.id)
     if after_order is not None:
         rows = rows.filter(order__gt=after_order)
@@ -313,14 +313,14 @@ def recompute_columns(
     summed = [columns[c] for c in wanted if columns[c].summary]
     counted = {str(c.id): (c, empty_aggregates()) for c in summed}
     for row_id, cells in _rows_values(rows):
-        if recalc.compute(cells, wanted):
-            touched.append((row_id, cells))
+        if changed := recalc.compute(cells, wanted):
+            touched.append((row_id, changed))
         for col_id, (column, agg) in counted.items():
             add_value(column, agg, cells.get(col_id))
         if len(touched) >= _SAVE_BATCH:
-            save_values(touched)
+            save_cells(touched)
             touched = []
-    save_values(touched)
+    save_cells(touched)
     if after_order is None:
         for column, agg in counted.values():
             column.aggregates = agg
@@ -369,6 +369,41 @@ def save_values(rows: list[tuple[Any, dict]]) -> None:
                     for pk, cells in rows
                 ],
             )
+
+
+def save_cells(rows: list[tuple[Any, dict]]) -> None:
+    """Write some cells of many rows ((id, {column id: value, None to
+    clear}) each); on PostgreSQL only those keys travel and are merged."""
+    if connection.vendor != "postgresql":
+        found = Row.objects.filter(id__in=[pk for pk, _ in rows]).values_list("id", "values")
+        cells = dict(found)
+        for pk, changed in rows:
+            for key, value in changed.items():
+                if value is None:
+                    cells[pk].pop(key, None)
+                else:
+                    cells[pk][key] = value
+        save_values(list(cells.items()))
+        return
+    table = connection.ops.quote_name(Row._meta.db_table)
+    values, id_column = (connection.ops.quote_name(n) for n in ("values", "id"))
+    batch = json.dumps(
+        [
+            {
+                "id": str(pk),
+                "patch": {k: v for k, v in changed.items() if v is not None},
+                "gone": [k for k, v in changed.items() if v is None],
+            }
+            for pk, changed in rows
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {values} = ({table}.{values} - v.gone) || v.patch "
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v(id uuid, patch jsonb, gone text[]) "
+            f"WHERE {table}.{id_column} = v.id",
+            [batch],
+        )
 
 
 def settle_import(locked: Sheet, after_order: float | None) -> None:
