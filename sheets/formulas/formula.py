@@ -6,6 +6,7 @@ the column's id, `[@<id>]`, so renaming a column changes nothing stored; a
 name that matched no column is kept as `[?<name>]` (it evaluates to #NAME?)."""
 
 import datetime
+import logging
 from collections.abc import Callable, Mapping
 
 from sheets.formulas.errors import VALUE, ErrorValue, FormulaSyntaxError, TooMuchWork
@@ -14,6 +15,8 @@ from sheets.formulas.functions import FUNCTIONS
 from sheets.formulas.limits import DEFAULT, Limits
 from sheets.formulas.parser import Node, RefToken, escape, parse, unescape, walk
 from sheets.formulas.values import finish
+
+logger = logging.getLogger(__name__)
 
 # A reference in the stored text: (start, end, "id" or "name", id or name).
 Span = tuple[int, int, str, str]
@@ -107,7 +110,7 @@ class Formula:
         def evaluate_row(row: Mapping[str, object]) -> object:
             ctx.row = row
             ctx.steps = 0
-            value = run(ctx)
+            value = _guarded(run, ctx, self.stored)
             if value.__class__ is str and len(value) > max_text:
                 return _too_long(max_text)
             return finish(value)
@@ -196,10 +199,22 @@ def evaluate(
     """The formula's value for one row (column id -> stored value; `types`:
     column id -> column type, so date columns' "YYYY-MM-DD" read as dates)."""
     limits = limits or formula.limits
-    value = formula.run(Context(row, types, today, now, limits, missing))
+    ctx = Context(row, types, today, now, limits, missing)
+    value = _guarded(formula.run, ctx, formula.stored)
     if value.__class__ is str and len(value) > limits.max_text:
         return _too_long(limits.max_text)
     return finish(value)
+
+
+def _guarded(run: Callable[[Context], object], ctx: Context, stored: str) -> object:
+    """A last resort: a cell the evaluator cannot compute is an error value,
+    never an exception that would fail the whole write (the fuzz test keeps
+    this path unused)."""
+    try:
+        return run(ctx)
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError, MemoryError):
+        logger.exception("The formula %r could not be computed", stored)
+        return ErrorValue(VALUE, "This cell could not be computed")
 
 
 def _too_long(limit: int) -> ErrorValue:

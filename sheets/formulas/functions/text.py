@@ -166,6 +166,8 @@ def search(needle, haystack, start=1):
 @function("REPT", 2, ctx=True, returns="text")
 def rept(ctx, text, times):
     source, count = to_text(text), _count(times, "a number of times")
+    if not source:
+        return ""
     _fits(len(source) * count, ctx)
     return source * count
 
