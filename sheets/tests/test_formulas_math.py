@@ -22,6 +22,7 @@ CASES = [
     ("=SUM([Price], [Qty])", 6.5),
     ("=SUM([Empty], 1)", 1),
     ("=SUM([Note], 1)", 1),
+    ("=SUM(([Note]), 1)", 1),  # still a cell inside parentheses
     ("=SUM([Digits], 1)", 1),
     ("=SUM([Done], 1)", 1),
     ('=SUM("3", 1)', 4),
@@ -29,6 +30,8 @@ CASES = [
     ('=SUM("abc", 1)', "#VALUE!"),
     ("=SUM([Oops], 1)", "#DIV/0!"),
     ("=SUM(0.1, 0.2)", 0.3),
+    ("=SUM(1e308, 1e308)", "#NUM!"),
+    ("=AVERAGE(1e308, 1e308)", "#NUM!"),
     # AVERAGE
     ("=AVERAGE(1, 2, 3, 4)", 2.5),
     ("=AVERAGE([Qty], [Empty])", 4),

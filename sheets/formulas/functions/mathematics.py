@@ -45,10 +45,16 @@ def numbers(values, from_ref):
 
 @function("SUM", 1, None, refs=True, returns="number")
 def sum_(values, from_ref):
-    found = numbers(values, from_ref)
-    if any(n.__class__ is float for n in found):
-        return check_number(math.fsum(found))
-    return sum(found)
+    return _total(numbers(values, from_ref))
+
+
+def _total(found: list) -> int | float:
+    if not any(n.__class__ is float for n in found):
+        return sum(found)
+    try:
+        return check_number(math.fsum(found))  # exact: 0.1 + 0.2 + 0.3 is 0.6
+    except OverflowError:
+        raise Fail(NUM, "The sum is too large to be a number") from None
 
 
 @function("AVERAGE", 1, None, refs=True, returns="number")
@@ -56,7 +62,7 @@ def average(values, from_ref):
     found = numbers(values, from_ref)
     if not found:
         raise Fail(DIV0, "no numbers to average")
-    return check_number(math.fsum(found) / len(found))
+    return check_number(_total(found) / len(found))
 
 
 def _extreme(values, from_ref, pick):
@@ -217,7 +223,7 @@ def _to_multiple(number, significance, up: bool):
     if step == 0:
         if up:
             return 0
-        raise Fail(DIV0, "FLOOR to a multiple of 0: division by zero")
+        raise Fail(DIV0, "a multiple of 0: division by zero")
     if value > 0 and step < 0:
         raise Fail(NUM, "a positive number cannot go to a negative multiple")
     # A negative multiple rounds a negative number away from zero (CEILING) or toward it (FLOOR).
