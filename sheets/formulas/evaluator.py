@@ -152,7 +152,8 @@ class Compiler:
         if spec is None:
             return constant(ErrorValue(NAME, f"There is no function {node.value}"))
         count = len(node.children)
-        if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
+        too_many = spec.max_args is not None and count > spec.max_args
+        if count < spec.min_args or too_many or (spec.pairs and count % 2):
             raise FormulaSyntaxError(
                 f"{name} takes {arity_text(spec)}, not {count}", node.pos + self.offset, []
             )

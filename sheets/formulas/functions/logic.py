@@ -22,10 +22,8 @@ def if_(ctx, args):
     return args[2](ctx) if len(args) == 3 else False
 
 
-@function("IFS", 2, None, lazy=True, returns=lambda types: join_types(types[1::2]))
+@function("IFS", 2, None, lazy=True, pairs=True, returns=lambda types: join_types(types[1::2]))
 def ifs(ctx, args):
-    if len(args) % 2:
-        raise Fail(VALUE, "takes pairs of a condition and a value")
     for index in range(0, len(args), 2):
         condition = args[index](ctx)
         if condition.__class__ is ErrorValue:
