@@ -40,8 +40,9 @@ OPERATORS = ["+", "-", "*", "/", "^", "&", "=", "<>", "<", ">="]
 def _call(name: str, children: st.SearchStrategy) -> st.SearchStrategy:
     spec = FUNCTIONS[name]
     most = spec.max_args if spec.max_args is not None else spec.min_args + 3
+    even = 2 if spec.pairs else 1  # IFS takes pairs
     return st.lists(children, min_size=spec.min_args, max_size=most).map(
-        lambda args: f"{name}({', '.join(args)})"
+        lambda args: f"{name}({', '.join(args[: len(args) - len(args) % even])})"
     )
 
 
