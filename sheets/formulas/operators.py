@@ -71,7 +71,10 @@ def div(a, b):
     dividend = to_number(a)
     if divisor == 0:
         raise Fail(DIV0, ("is blank" if b is None else "is zero") + ": division by zero", b)
-    return check_number(dividend / divisor)
+    try:
+        return check_number(dividend / divisor)
+    except OverflowError:  # a whole number too large for a float
+        raise Fail(NUM, "The result of / is too large to be a number") from None
 
 
 def power(a, b):
@@ -192,7 +195,7 @@ def negate(a):
 
 
 def percent(a):
-    return to_number(a) / 100
+    return div(a, 100)
 
 
 def check_text(text, limit: int):

@@ -64,7 +64,7 @@ def parse_number(text: str) -> int | float | None:
     if not _NUMBER_RE.match(text):
         return None
     text = text.strip()
-    if any(c in text for c in ".eE"):
+    if len(text) > 16 or any(c in text for c in ".eE"):  # long whole numbers as floats too
         number = float(text)
         return number if math.isfinite(number) else None
     return int(text)

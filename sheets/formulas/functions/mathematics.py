@@ -119,7 +119,9 @@ def counta(values, from_ref):
 
 
 def _back(number: Decimal):
-    return int(number) if number == number.to_integral_value() else float(number)
+    if number == number.to_integral_value() and abs(number) < 2**53:
+        return int(number)
+    return check_number(float(number))
 
 
 def _round(number, digits, mode):
