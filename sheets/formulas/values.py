@@ -199,7 +199,7 @@ def round_half_up(value: float, places: int) -> float | None:
     is 2.34499.. as a float: the caller decides with Decimal)."""
     scale = 10.0**places
     scaled = abs(value) * scale
-    if scaled >= 1e15:
+    if scaled >= 1e8:  # too few digits left after the point to tell a half from 15 digits
         return None
     whole = math.floor(scaled)
     if abs(scaled - whole - 0.5) < 1e-6:

@@ -9,7 +9,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sheets.formulas.functions.mathematics import round_
@@ -172,6 +172,7 @@ def test_math_functions(text, expected):
     check(text, expected)
 
 
+@example(10000000000000.469, 0)  # 10000000000000.5 to 15 digits: rounds up
 @given(st.floats(-1e14, 1e14, allow_nan=False), st.integers(-6, 10))
 def test_rounding_in_floats_agrees_with_decimal_rounding(value, places):
     step = Decimal(1).scaleb(-places)
