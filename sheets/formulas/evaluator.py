@@ -174,7 +174,10 @@ def _counting(closure: Closure) -> Closure:
 
 
 def _reference(column_id: str, label: str) -> Closure:
-    deleted = ErrorValue(REF, f"The column {label} was deleted")
+    if label.startswith("["):
+        deleted = ErrorValue(REF, f"The column {label} was deleted")
+    else:
+        deleted = ErrorValue(REF, "A column this formula uses was deleted")
 
     def reference(ctx):
         if column_id in ctx.missing:

@@ -102,7 +102,8 @@ class Formula:
         missing: frozenset[str] = frozenset(),
     ) -> Callable[[Mapping[str, object]], object]:
         """`evaluate` for many rows with the same columns and clock: the
-        returned function takes a row and gives what `evaluate` gives."""
+        returned function takes a row and gives what `evaluate` gives (one
+        thread at a time: it reuses one context)."""
         limits = limits or self.limits
         ctx = Context(None, types, today, now, limits, missing)
         run, max_text = self.run, limits.max_text
@@ -118,6 +119,8 @@ class Formula:
         return evaluate_row
 
     def run(self, ctx: Context) -> object:
+        """The raw result for one context, steps counted when the formula is
+        big enough to pass the limit (evaluate and bind finish the result)."""
         if self.size > ctx.limits.max_steps:
             if self._counted is None:
                 self._counted = Compiler(self._resolve, counted=True).build(self._root)
