@@ -48,7 +48,7 @@ def constant(value) -> Closure:
 
 
 def _ordinal(index: int) -> str:
-    return {0: "first", 1: "second", 2: "third"}.get(index, f"{index + 1}th") + " argument"
+    return "the " + {0: "first", 1: "second", 2: "third"}.get(index, f"{index + 1}th") + " argument"
 
 
 def describe(error: Fail, subjects: list[tuple[object, str]], where: str = "") -> ErrorValue:
@@ -56,7 +56,10 @@ def describe(error: Fail, subjects: list[tuple[object, str]], where: str = "") -
     value came from when it came from one."""
     prefix = f"{where}: " if where else ""
     if error.value is NOTHING:
-        return ErrorValue(error.code, prefix + error.reason)
+        reason = error.reason
+        if prefix and reason.startswith("The "):  # "ROUND: the result is ..."
+            reason = "the " + reason[4:]
+        return ErrorValue(error.code, prefix + reason)
     for value, label in subjects:
         if value is error.value:
             return ErrorValue(error.code, f"{prefix}{label} {error.reason}")
@@ -81,6 +84,7 @@ class Compiler:
         return _counting(closure)
 
     def label(self, node: Node) -> str | None:
+        """How messages name the node's value: its column, if it is a reference."""
         while node.kind == "group":
             node = node.children[0]
         if node.kind == "ref":
@@ -148,13 +152,15 @@ class Compiler:
         if spec is None:
             return constant(ErrorValue(NAME, f"There is no function {node.value}"))
         count = len(node.children)
-        if count < spec.min_args or (spec.max_args is not None and count > spec.max_args):
+        too_many = spec.max_args is not None and count > spec.max_args
+        if count < spec.min_args or too_many or (spec.pairs and count % 2):
             raise FormulaSyntaxError(
                 f"{name} takes {arity_text(spec)}, not {count}", node.pos + self.offset, []
             )
         args = [self.build(child) for child in node.children]
         labels = [self.label(child) or _ordinal(i) for i, child in enumerate(node.children)]
-        return _call(spec, args, labels, [child.kind == "ref" for child in node.children])
+        refs = [self.label(child) is not None for child in node.children]
+        return _call(spec, args, labels, refs)
 
 
 def _counting(closure: Closure) -> Closure:
@@ -168,7 +174,10 @@ def _counting(closure: Closure) -> Closure:
 
 
 def _reference(column_id: str, label: str) -> Closure:
-    deleted = ErrorValue(REF, f"The column {label} was deleted")
+    if label.startswith("["):
+        deleted = ErrorValue(REF, f"The column {label} was deleted")
+    else:
+        deleted = ErrorValue(REF, "A column this formula uses was deleted")
 
     def reference(ctx):
         if column_id in ctx.missing:

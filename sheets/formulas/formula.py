@@ -6,6 +6,7 @@ the column's id, `[@<id>]`, so renaming a column changes nothing stored; a
 name that matched no column is kept as `[?<name>]` (it evaluates to #NAME?)."""
 
 import datetime
+import logging
 from collections.abc import Callable, Mapping
 
 from sheets.formulas.errors import VALUE, ErrorValue, FormulaSyntaxError, TooMuchWork
@@ -14,6 +15,8 @@ from sheets.formulas.functions import FUNCTIONS
 from sheets.formulas.limits import DEFAULT, Limits
 from sheets.formulas.parser import Node, RefToken, escape, parse, unescape, walk
 from sheets.formulas.values import finish
+
+logger = logging.getLogger(__name__)
 
 # A reference in the stored text: (start, end, "id" or "name", id or name).
 Span = tuple[int, int, str, str]
@@ -99,7 +102,8 @@ class Formula:
         missing: frozenset[str] = frozenset(),
     ) -> Callable[[Mapping[str, object]], object]:
         """`evaluate` for many rows with the same columns and clock: the
-        returned function takes a row and gives what `evaluate` gives."""
+        returned function takes a row and gives what `evaluate` gives (one
+        thread at a time: it reuses one context)."""
         limits = limits or self.limits
         ctx = Context(None, types, today, now, limits, missing)
         run, max_text = self.run, limits.max_text
@@ -107,7 +111,7 @@ class Formula:
         def evaluate_row(row: Mapping[str, object]) -> object:
             ctx.row = row
             ctx.steps = 0
-            value = run(ctx)
+            value = _guarded(run, ctx, self.stored)
             if value.__class__ is str and len(value) > max_text:
                 return _too_long(max_text)
             return finish(value)
@@ -115,6 +119,8 @@ class Formula:
         return evaluate_row
 
     def run(self, ctx: Context) -> object:
+        """The raw result for one context, steps counted when the formula is
+        big enough to pass the limit (evaluate and bind finish the result)."""
         if self.size > ctx.limits.max_steps:
             if self._counted is None:
                 self._counted = Compiler(self._resolve, counted=True).build(self._root)
@@ -196,10 +202,22 @@ def evaluate(
     """The formula's value for one row (column id -> stored value; `types`:
     column id -> column type, so date columns' "YYYY-MM-DD" read as dates)."""
     limits = limits or formula.limits
-    value = formula.run(Context(row, types, today, now, limits, missing))
+    ctx = Context(row, types, today, now, limits, missing)
+    value = _guarded(formula.run, ctx, formula.stored)
     if value.__class__ is str and len(value) > limits.max_text:
         return _too_long(limits.max_text)
     return finish(value)
+
+
+def _guarded(run: Callable[[Context], object], ctx: Context, stored: str) -> object:
+    """A last resort: a cell the evaluator cannot compute is an error value,
+    never an exception that would fail the whole write (the fuzz test keeps
+    this path unused)."""
+    try:
+        return run(ctx)
+    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError, MemoryError):
+        logger.exception("The formula %r could not be computed", stored)
+        return ErrorValue(VALUE, "This cell could not be computed")
 
 
 def _too_long(limit: int) -> ErrorValue:

@@ -5,7 +5,7 @@ import datetime
 import math
 
 from sheets.formulas.errors import DIV0, NUM, VALUE, Fail
-from sheets.formulas.values import serial, to_number, to_text
+from sheets.formulas.values import check_number, serial, to_number, to_text
 
 _date = datetime.date
 _datetime = datetime.datetime
@@ -33,37 +33,37 @@ def _days_between(a: datetime.date, b: datetime.date) -> int | float:
 
 def _moment(day: datetime.date) -> datetime.datetime:
     if day.__class__ is _datetime:
-        return day
+        return day.replace(tzinfo=None)
     return _datetime(day.year, day.month, day.day)
 
 
 def add(a, b):
     ca, cb = a.__class__, b.__class__
     if (ca is int or ca is float) and (cb is int or cb is float):
-        return a + b
+        return check_number(a + b)
     if _is_date(a) and not _is_date(b):
         return _shift(a, to_number(b))
     if _is_date(b) and not _is_date(a):
         return _shift(b, to_number(a))
-    return to_number(a) + to_number(b)
+    return check_number(to_number(a) + to_number(b))
 
 
 def sub(a, b):
     ca, cb = a.__class__, b.__class__
     if (ca is int or ca is float) and (cb is int or cb is float):
-        return a - b
+        return check_number(a - b)
     if _is_date(a):
         if _is_date(b):
             return _days_between(a, b)
         return _shift(a, -to_number(b))
-    return to_number(a) - to_number(b)
+    return check_number(to_number(a) - to_number(b))
 
 
 def mul(a, b):
     ca, cb = a.__class__, b.__class__
     if (ca is int or ca is float) and (cb is int or cb is float):
-        return a * b
-    return to_number(a) * to_number(b)
+        return check_number(a * b)
+    return check_number(to_number(a) * to_number(b))
 
 
 def div(a, b):
@@ -71,7 +71,10 @@ def div(a, b):
     dividend = to_number(a)
     if divisor == 0:
         raise Fail(DIV0, ("is blank" if b is None else "is zero") + ": division by zero", b)
-    return dividend / divisor
+    try:
+        return check_number(dividend / divisor)
+    except OverflowError:  # a whole number too large for a float
+        raise Fail(NUM, "The result of / is too large to be a number") from None
 
 
 def power(a, b):
@@ -192,7 +195,7 @@ def negate(a):
 
 
 def percent(a):
-    return to_number(a) / 100
+    return div(a, 100)
 
 
 def check_text(text, limit: int):

@@ -5,11 +5,12 @@ import datetime
 import functools
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from sheets.formulas.errors import VALUE, Fail
 from sheets.formulas.values import (
     EPOCH_TIME,
+    WIDE,
     parse_number,
     round_half_up,
     serial,
@@ -138,8 +139,9 @@ def _format_number(number, plan: _NumberPlan) -> str:
     if not plan.has_number:
         return plan.before + plan.after
     if plan.science:
-        scaled = to_decimal(number).scaleb(plan.scale)
-        body = _scientific(scaled, plan.fraction, plan.places, plan.science)
+        with localcontext(WIDE):
+            scaled = to_decimal(number).scaleb(plan.scale)
+            body = _scientific(scaled, plan.fraction, plan.places, plan.science)
     else:
         scaled = number * 10.0**plan.scale if plan.scale else number
         body = _fixed(scaled, plan.whole, plan.fraction, plan.places)
@@ -156,7 +158,8 @@ def _digits(number, places: int) -> tuple[str, str]:
             whole, _, fraction = f"{abs(fast):.{places}f}".partition(".")
             return whole, fraction
     exact = number if isinstance(number, Decimal) else to_decimal(number)
-    rounded = abs(exact).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext(WIDE):
+        rounded = abs(exact).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     whole, _, fraction = f"{rounded:f}".partition(".")
     return whole, fraction
 

@@ -7,6 +7,8 @@ value of the wrong kind; the caller turns that into an error value."""
 import datetime
 import math
 import re
+import sys
+from decimal import Context as DecimalContext
 from decimal import Decimal
 
 from sheets.formulas.errors import NUM, VALUE, ErrorValue, Fail
@@ -15,6 +17,7 @@ EPOCH = datetime.date(1899, 12, 30)  # day 0 of spreadsheet date serials
 EPOCH_TIME = datetime.datetime(1899, 12, 30)
 _NUMBER_RE = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _BIG = 2**53
+_LARGEST = sys.float_info.max  # beyond it (and NaN) is not a number
 
 
 def show(value: object) -> str:
@@ -42,9 +45,10 @@ def kind(value: object) -> str:
 
 
 def serial(value: datetime.date) -> int | float:
-    """A date (or date and time) as a spreadsheet serial number of days."""
+    """A date (or date and time) as a spreadsheet serial number of days; a
+    time with a time zone counts by its wall clock."""
     if isinstance(value, datetime.datetime):
-        delta = value - EPOCH_TIME
+        delta = value.replace(tzinfo=None) - EPOCH_TIME
         return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
     return (value - EPOCH).days
 
@@ -60,7 +64,7 @@ def parse_number(text: str) -> int | float | None:
     if not _NUMBER_RE.match(text):
         return None
     text = text.strip()
-    if any(c in text for c in ".eE"):
+    if len(text) > 16 or any(c in text for c in ".eE"):  # long whole numbers as floats too
         number = float(text)
         return number if math.isfinite(number) else None
     return int(text)
@@ -69,8 +73,10 @@ def parse_number(text: str) -> int | float | None:
 def to_number(value: object) -> int | float:
     """A value in arithmetic: blank is 0, TRUE is 1, text must read as a number."""
     cls = value.__class__
-    if cls is int or cls is float:
+    if cls is int:
         return value
+    if cls is float:
+        return check_number(value)
     if value is None:
         return 0
     if cls is bool:
@@ -182,7 +188,7 @@ def finish(value: object) -> object:
 
 
 def check_number(number: float) -> float:
-    if number.__class__ is float and not math.isfinite(number):
+    if number.__class__ is float and not -_LARGEST <= number <= _LARGEST:
         raise Fail(NUM, "The result is too large to be a number")
     return number
 
@@ -193,7 +199,7 @@ def round_half_up(value: float, places: int) -> float | None:
     is 2.34499.. as a float: the caller decides with Decimal)."""
     scale = 10.0**places
     scaled = abs(value) * scale
-    if scaled >= 1e15:
+    if scaled >= 1e8:  # too few digits left after the point to tell a half from 15 digits
         return None
     whole = math.floor(scaled)
     if abs(scaled - whole - 0.5) < 1e-6:
@@ -201,6 +207,10 @@ def round_half_up(value: float, places: int) -> float | None:
     rounded = whole + 1 if scaled - whole > 0.5 else whole
     result = rounded / scale if places >= 0 else rounded * 10.0 ** (-places)
     return -result if value < 0 else result
+
+
+# Decimal arithmetic wide enough for any float at any rounding place (1e308 to 1e-300).
+WIDE = DecimalContext(prec=700)
 
 
 def to_decimal(number: int | float) -> Decimal:

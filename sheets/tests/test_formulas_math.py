@@ -9,7 +9,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sheets.formulas.functions.mathematics import round_
@@ -22,6 +22,7 @@ CASES = [
     ("=SUM([Price], [Qty])", 6.5),
     ("=SUM([Empty], 1)", 1),
     ("=SUM([Note], 1)", 1),
+    ("=SUM(([Note]), 1)", 1),  # still a cell inside parentheses
     ("=SUM([Digits], 1)", 1),
     ("=SUM([Done], 1)", 1),
     ('=SUM("3", 1)', 4),
@@ -29,6 +30,8 @@ CASES = [
     ('=SUM("abc", 1)', "#VALUE!"),
     ("=SUM([Oops], 1)", "#DIV/0!"),
     ("=SUM(0.1, 0.2)", 0.3),
+    ("=SUM(1e308, 1e308)", "#NUM!"),
+    ("=AVERAGE(1e308, 1e308)", "#NUM!"),
     # AVERAGE
     ("=AVERAGE(1, 2, 3, 4)", 2.5),
     ("=AVERAGE([Qty], [Empty])", 4),
@@ -44,6 +47,8 @@ CASES = [
     ('=MIN("x")', "#VALUE!"),
     ("=MIN([Oops], 1)", "#DIV/0!"),
     ("=MIN([Due], [Start])", datetime.date(2024, 1, 31)),
+    ("=MIN([Due], [Note], [Empty])", datetime.date(2024, 3, 15)),
+    ('=MIN([Due], "3")', 3),
     ("=MAX(3, 1, 2)", 3),
     ("=MAX(-1, [Empty])", -1),
     ("=MAX([Empty])", 0),
@@ -167,6 +172,7 @@ def test_math_functions(text, expected):
     check(text, expected)
 
 
+@example(10000000000000.469, 0)  # 10000000000000.5 to 15 digits: rounds up
 @given(st.floats(-1e14, 1e14, allow_nan=False), st.integers(-6, 10))
 def test_rounding_in_floats_agrees_with_decimal_rounding(value, places):
     step = Decimal(1).scaleb(-places)

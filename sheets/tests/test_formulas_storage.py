@@ -131,7 +131,7 @@ def test_date_columns_are_read_as_dates():
 
 def test_result_text_length_is_limited():
     error = calc('=REPT("ab", 20000)')
-    assert error == ErrorValue("#VALUE!", "REPT: The text would be longer than 32767 characters")
+    assert error == ErrorValue("#VALUE!", "REPT: the text would be longer than 32767 characters")
     small = Limits(max_text=10)
     check('=REPT("ab", 5)', "ababababab", limits=small)
     check('=REPT("ab", 6)', "#VALUE!", limits=small)

@@ -57,6 +57,7 @@ def test_an_operator_where_a_value_belongs_is_not_an_expected_closer():
         ("=MID(1, 2)", "MID takes 3 arguments, not 2", 1),
         ("=DATE(1, 2, 3, 4)", "DATE takes 3 arguments, not 4", 1),
         ("=TEXTJOIN(1, 2)", "TEXTJOIN takes at least 3 arguments, not 2", 1),
+        ("=IFS(TRUE, 1, FALSE)", "IFS takes pairs of a condition and a value, not 3", 1),
     ],
 )
 def test_wrong_argument_counts_are_refused(text, message, position):

@@ -24,8 +24,8 @@ class Spec:
     ctx: bool = False
     # The result type: a type name, or a callable of the argument types.
     returns: str | Callable[[list[str]], str] = "mixed"
-    # Arguments of a lazy function that count for its result type.
-    result_args: Callable[[int], list[int]] | None = None
+    # Arguments come in pairs (IFS): an odd count is refused like a wrong count.
+    pairs: bool = False
 
 
 FUNCTIONS: dict[str, Spec] = {}
@@ -50,6 +50,8 @@ def join_types(types: list[str]) -> str:
 
 
 def arity_text(spec: Spec) -> str:
+    if spec.pairs:
+        return "pairs of a condition and a value"
     if spec.max_args == spec.min_args:
         count = spec.min_args
         return f"{count} argument" + ("" if count == 1 else "s")

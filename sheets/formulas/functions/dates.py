@@ -7,7 +7,7 @@ import datetime
 
 from sheets.formulas.errors import NUM, Fail
 from sheets.formulas.functions import function
-from sheets.formulas.values import to_date, to_int, to_text
+from sheets.formulas.values import show, to_date, to_int, to_text
 
 
 @function("TODAY", 0, ctx=True, returns="date")
@@ -103,7 +103,7 @@ def _months_between(start: datetime.date, end: datetime.date) -> int:
 def datedif(start, end, unit):
     first, last, code = to_date(start), to_date(end), to_text(unit).upper()
     if first > last:
-        raise Fail(NUM, "DATEDIF: the start date is after the end date")
+        raise Fail(NUM, "the start date is after the end date")
     if code == "D":
         return (last - first).days
     if code == "M":
@@ -128,7 +128,7 @@ def datedif(start, end, unit):
             except ValueError:
                 shifted = datetime.date(last.year - 1, 3, 1)
         return (last - shifted).days
-    raise Fail(NUM, f"DATEDIF: {to_text(unit)!r} is not a unit (Y, M, D, MD, YM or YD)")
+    raise Fail(NUM, f"{show(to_text(unit))} is not a unit (Y, M, D, MD, YM or YD)")
 
 
 def _weekdays_through(day: datetime.date) -> int:

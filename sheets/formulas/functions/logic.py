@@ -22,10 +22,8 @@ def if_(ctx, args):
     return args[2](ctx) if len(args) == 3 else False
 
 
-@function("IFS", 2, None, lazy=True, returns=lambda types: join_types(types[1::2]))
+@function("IFS", 2, None, lazy=True, pairs=True, returns=lambda types: join_types(types[1::2]))
 def ifs(ctx, args):
-    if len(args) % 2:
-        raise Fail(VALUE, "takes pairs of a condition and a value")
     for index in range(0, len(args), 2):
         condition = args[index](ctx)
         if condition.__class__ is ErrorValue:
@@ -41,7 +39,7 @@ def iferror(ctx, args):
     return args[1](ctx) if value.__class__ is ErrorValue else value
 
 
-def logicals(values, from_ref, name):
+def logicals(values, from_ref):
     """The TRUE/FALSE values among the arguments: in a cell, text and blanks
     are skipped; typed as an argument, text must read TRUE or FALSE."""
     found = []
@@ -52,23 +50,23 @@ def logicals(values, from_ref, name):
             continue
         found.append(to_bool(value))
     if not found:
-        raise Fail(VALUE, f"{name} has no TRUE or FALSE value to work on")
+        raise Fail(VALUE, "no TRUE or FALSE value to work on")
     return found
 
 
 @function("AND", 1, None, refs=True, returns="checkbox")
 def and_(values, from_ref):
-    return all(logicals(values, from_ref, "AND"))
+    return all(logicals(values, from_ref))
 
 
 @function("OR", 1, None, refs=True, returns="checkbox")
 def or_(values, from_ref):
-    return any(logicals(values, from_ref, "OR"))
+    return any(logicals(values, from_ref))
 
 
 @function("XOR", 1, None, refs=True, returns="checkbox")
 def xor(values, from_ref):
-    return sum(logicals(values, from_ref, "XOR")) % 2 == 1
+    return sum(logicals(values, from_ref)) % 2 == 1
 
 
 @function("NOT", 1, returns="checkbox")

@@ -2,13 +2,23 @@
 
 import datetime
 import math
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+    localcontext,
+)
 
 from sheets.formulas.errors import DIV0, NUM, Fail
 from sheets.formulas.functions import function
 from sheets.formulas.operators import power
 from sheets.formulas.values import (
+    WIDE,
     check_number,
+    from_serial,
     round_half_up,
     serial,
     to_decimal,
@@ -33,17 +43,18 @@ def numbers(values, from_ref):
     return found
 
 
-def _all_dates(values) -> bool:
-    dated = [v for v in values if v is not None and v.__class__ is not str]
-    return bool(dated) and all(isinstance(v, datetime.date) for v in dated)
-
-
 @function("SUM", 1, None, refs=True, returns="number")
 def sum_(values, from_ref):
-    found = numbers(values, from_ref)
-    if any(n.__class__ is float for n in found):
-        return check_number(math.fsum(found))
-    return sum(found)
+    return _total(numbers(values, from_ref))
+
+
+def _total(found: list) -> int | float:
+    if not any(n.__class__ is float for n in found):
+        return sum(found)
+    try:
+        return check_number(math.fsum(found))  # exact: 0.1 + 0.2 + 0.3 is 0.6
+    except OverflowError:
+        raise Fail(NUM, "The sum is too large to be a number") from None
 
 
 @function("AVERAGE", 1, None, refs=True, returns="number")
@@ -51,7 +62,7 @@ def average(values, from_ref):
     found = numbers(values, from_ref)
     if not found:
         raise Fail(DIV0, "no numbers to average")
-    return check_number(math.fsum(found) / len(found))
+    return check_number(_total(found) / len(found))
 
 
 def _extreme(values, from_ref, pick):
@@ -59,8 +70,13 @@ def _extreme(values, from_ref, pick):
     if not found:
         return 0
     result = pick(found)
-    if _all_dates(values):
-        return next(v for v in values if isinstance(v, datetime.date) and serial(v) == result)
+    counted = [
+        v
+        for v, is_ref in zip(values, from_ref, strict=True)
+        if v is not None and not (is_ref and v.__class__ in (str, bool))
+    ]
+    if all(isinstance(v, datetime.date) for v in counted):
+        return from_serial(result)  # the extreme of dates is a date
     return result
 
 
@@ -103,7 +119,9 @@ def counta(values, from_ref):
 
 
 def _back(number: Decimal):
-    return int(number) if number == number.to_integral_value() else float(number)
+    if number == number.to_integral_value() and abs(number) < 2**53:
+        return int(number)
+    return check_number(float(number))
 
 
 def _round(number, digits, mode):
@@ -114,9 +132,10 @@ def _round(number, digits, mode):
         fast = round_half_up(value, places)
         if fast is not None:
             return fast
-    step = Decimal(1).scaleb(-places)
-    quotient = (to_decimal(value) / step).quantize(Decimal(1), rounding=mode)
-    return _back(quotient * step)
+    with localcontext(WIDE):
+        step = Decimal(1).scaleb(-places)
+        quotient = (to_decimal(value) / step).quantize(Decimal(1), rounding=mode)
+        return _back(quotient * step)
 
 
 @function("ROUND", 1, 2, returns="number")
@@ -146,7 +165,10 @@ def mod(number, divisor):
         raise Fail(DIV0, "is zero: division by zero", divisor)
     if isinstance(a, int) and isinstance(b, int):
         return a % b
-    return _back(to_decimal(a) - to_decimal(b) * Decimal(math.floor(a / b)))
+    with localcontext(WIDE):
+        exact_a, exact_b = to_decimal(a), to_decimal(b)
+        quotient = (exact_a / exact_b).to_integral_value(rounding=ROUND_FLOOR)
+        return check_number(_back(exact_a - exact_b * quotient))
 
 
 @function("ABS", 1, returns="number")
@@ -203,7 +225,7 @@ def _to_multiple(number, significance, up: bool):
     if step == 0:
         if up:
             return 0
-        raise Fail(DIV0, "FLOOR to a multiple of 0: division by zero")
+        raise Fail(DIV0, "a multiple of 0: division by zero")
     if value > 0 and step < 0:
         raise Fail(NUM, "a positive number cannot go to a negative multiple")
     # A negative multiple rounds a negative number away from zero (CEILING) or toward it (FLOOR).
@@ -211,8 +233,9 @@ def _to_multiple(number, significance, up: bool):
         mode = ROUND_UP if up else ROUND_DOWN
     else:
         mode = ROUND_CEILING if up else ROUND_FLOOR
-    exact = to_decimal(step)
-    return _back((to_decimal(value) / exact).quantize(Decimal(1), rounding=mode) * exact)
+    with localcontext(WIDE):
+        exact = to_decimal(step)
+        return _back((to_decimal(value) / exact).quantize(Decimal(1), rounding=mode) * exact)
 
 
 @function("CEILING", 1, 2, returns="number")

@@ -130,7 +130,7 @@ def find(needle, haystack, start=1):
     within, what = to_text(haystack), to_text(needle)
     at = within.find(what, _start(start, within))
     if at < 0:
-        raise Fail(VALUE, f"FIND: {what!r} is not in {within[:40]!r}")
+        raise Fail(VALUE, f"{show(what)} is not in {show(within)}")
     return at + 1
 
 
@@ -159,13 +159,15 @@ def search(needle, haystack, start=1):
     within, what = to_text(haystack), to_text(needle)
     found = _wildcards(what).search(within, _start(start, within))
     if found is None:
-        raise Fail(VALUE, f"SEARCH: {what!r} is not in {within[:40]!r}")
+        raise Fail(VALUE, f"{show(what)} is not in {show(within)}")
     return found.start() + 1
 
 
 @function("REPT", 2, ctx=True, returns="text")
 def rept(ctx, text, times):
     source, count = to_text(text), _count(times, "a number of times")
+    if not source:
+        return ""
     _fits(len(source) * count, ctx)
     return source * count
 
