@@ -338,3 +338,12 @@ if PRODUCTION and BENCH_RELAY and not env_bool("GRIDROOM_BENCH_ALLOW"):
 TEST_ENDPOINTS = env_bool("GRIDROOM_TEST_ENDPOINTS")
 if PRODUCTION and TEST_ENDPOINTS:
     raise ImproperlyConfigured("GRIDROOM_TEST_ENDPOINTS is for tests, not production")
+
+# --- Formulas (docs/formulas.md): the limits every formula is held to, each
+# refused with a clear error (sheets.formulas.Limits).
+FORMULA_MAX_LENGTH = env_int("GRIDROOM_FORMULA_MAX_LENGTH", 4000)
+FORMULA_MAX_DEPTH = env_int("GRIDROOM_FORMULA_MAX_DEPTH", 50)
+FORMULA_MAX_TEXT = env_int("GRIDROOM_FORMULA_MAX_TEXT", 32767)
+FORMULA_MAX_STEPS = env_int("GRIDROOM_FORMULA_MAX_STEPS", 10_000)
+if min(FORMULA_MAX_LENGTH, FORMULA_MAX_DEPTH, FORMULA_MAX_TEXT, FORMULA_MAX_STEPS) < 1:
+    raise ImproperlyConfigured("The GRIDROOM_FORMULA_* limits must be at least 1")

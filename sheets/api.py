@@ -104,6 +104,24 @@ def sheet_changes(request: HttpRequest, sheet_id: int) -> JsonResponse:
     return JsonResponse(selectors.changes_since(sheet=sheet, since=int(raw)))
 
 
+@_only("GET")
+@api_login_required
+def column_values(request: HttpRequest, sheet_id: int) -> JsonResponse:
+    """The values of some columns (`?columns=<id>,<id>`): what a tab fetches
+    for an event's `recomputed` columns instead of the whole snapshot."""
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    wanted = [c for c in request.GET.get("columns", "").split(",") if c]
+    try:
+        ids = [str(services.parse_uuid(c, "column")) for c in wanted[:1000]]
+    except services.OpError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    if not ids:
+        return _error(400, "invalid_columns", "Name the columns: ?columns=<id>,<id>.")
+    return JsonResponse(selectors.column_values(sheet=sheet, column_ids=ids))
+
+
 # Each op endpoint: the service to call and the body fields it takes besides
 # client_id and op_id.
 OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
@@ -112,7 +130,10 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "rows/delete": (services.rows_delete, ("rows",)),
     "columns/insert": (services.columns_insert, ("columns",)),
     "columns/delete": (services.columns_delete, ("columns",)),
-    "columns/update": (services.column_update, ("column", "name", "type")),
+    "columns/update": (
+        services.column_update,
+        ("column", "name", "type", "formula", "summary"),
+    ),
     "rename": (services.sheet_rename, ("title",)),
     "undo": (services.sheet_undo, ()),
     "redo": (services.sheet_redo, ()),

@@ -39,13 +39,29 @@ class ColumnType(models.TextChoices):
     CHECKBOX = "checkbox", "Checkbox"
 
 
+# A formula column (docs/formulas.md) computes its cells; it is no value type:
+# a file's column, a conversion target or a cell value is never "formula".
+FORMULA = "formula"
+COLUMN_TYPES = [*ColumnType.values, FORMULA]
+
+
 class Column(models.Model):
     # Made by the tab that creates the column, so it can be used before the server answers.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="columns")
     position = models.FloatField()
     name = models.CharField(max_length=100)
-    type = models.CharField(max_length=10, choices=ColumnType.choices, default=ColumnType.TEXT)
+    type = models.CharField(
+        max_length=10, choices=[*ColumnType.choices, (FORMULA, "Formula")], default=ColumnType.TEXT
+    )
+    # A formula column's formula in its stored form (references by column id,
+    # sheets.formulas.Formula.stored) and the type its results have.
+    formula = models.TextField(blank=True, default="")
+    result_type = models.CharField(max_length=10, blank=True, default="")
+    # The footer total chosen for everyone ("" none; sheets/services/totals.py),
+    # and the running aggregates that keep it without reading every row.
+    summary = models.CharField(max_length=20, blank=True, default="")
+    aggregates = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

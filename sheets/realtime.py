@@ -64,6 +64,8 @@ COLUMN_UPDATED = "column.updated"
 SHEET_RENAMED = "sheet.renamed"
 # An import replaced or appended rows wholesale: tabs fetch the snapshot.
 SHEET_RESET = "sheet.reset"
+# Whole formula columns were computed again (TODAY/NOW refreshed): tabs fetch their values.
+COLUMNS_RECOMPUTED = "columns.recomputed"
 
 SHEET_EVENT_TYPES = (
     CELLS_CHANGED,
@@ -74,6 +76,7 @@ SHEET_EVENT_TYPES = (
     COLUMN_UPDATED,
     SHEET_RENAMED,
     SHEET_RESET,
+    COLUMNS_RECOMPUTED,
 )
 
 
@@ -90,6 +93,11 @@ class SheetEvent(TypedDict):
     user: UserInfo | None
     kind: NotRequired[Literal["undo", "redo", "revert"]]
     reverts: NotRequired[int]
+    # Any event may also carry what the op changed besides its own writes
+    # (`with_computed`): the totals, the formulas shown, whole columns to fetch.
+    totals: NotRequired[dict[str, Any]]
+    formulas: NotRequired[dict[str, "FormulaShown"]]
+    recomputed: NotRequired[list[str]]
 
 
 class CellValue(TypedDict):
@@ -131,11 +139,38 @@ def rows_deleted(rows: list[str]) -> RowsDeleted:
     return {"type": ROWS_DELETED, "rows": rows}
 
 
-class PlacedColumn(TypedDict):
+class ColumnInfo(TypedDict):
+    """A column as the snapshot and the column events show it."""
+
     id: str
-    after: str | None  # the column it goes after; None: first
     name: str
-    type: str
+    type: str  # text, number, date, checkbox or formula
+    formula: str | None  # a formula column's formula, with current names
+    result_type: str | None  # a formula column's: number, text, date, checkbox or mixed
+    summary: str | None  # the footer total's kind (sheets/services/totals.py)
+
+
+def column_info(
+    *,
+    id: str,
+    name: str,
+    type: str,
+    formula: str | None,
+    result_type: str | None,
+    summary: str | None,
+) -> ColumnInfo:
+    return {
+        "id": id,
+        "name": name,
+        "type": type,
+        "formula": formula,
+        "result_type": result_type,
+        "summary": summary,
+    }
+
+
+class PlacedColumn(ColumnInfo):
+    after: str | None  # the column it goes after; None: first
 
 
 class ColumnsInserted(TypedDict):
@@ -160,12 +195,6 @@ class ColumnsDeleted(TypedDict):
 
 def columns_deleted(columns: list[str]) -> ColumnsDeleted:
     return {"type": COLUMNS_DELETED, "columns": columns}
-
-
-class ColumnInfo(TypedDict):
-    id: str
-    name: str
-    type: str
 
 
 class ColumnUpdated(TypedDict):
@@ -207,6 +236,42 @@ def sheet_reset(
     }
 
 
+class ColumnsRecomputed(TypedDict):
+    type: str
+    columns: list[str]  # formula columns whose every cell may have changed: fetch them
+    reason: Literal["today"]
+
+
+def columns_recomputed(columns: list[str]) -> ColumnsRecomputed:
+    return {"type": COLUMNS_RECOMPUTED, "columns": columns, "reason": "today"}
+
+
+class FormulaShown(TypedDict):
+    formula: str | None
+    result_type: str | None
+
+
+def with_computed(
+    body: Any,
+    *,
+    totals: dict[str, Any] | None = None,
+    formulas: dict[str, FormulaShown] | None = None,
+    recomputed: list[str] | None = None,
+) -> Any:
+    """An event body with what the op computed besides its own writes:
+    `totals` {column id: footer total} that changed, `formulas` {column id:
+    formula and result type} shown differently now (a referenced column
+    renamed, deleted or back), `recomputed` formula columns computed whole
+    (tabs fetch their values). Empty ones are left out."""
+    if totals:
+        body["totals"] = totals
+    if formulas:
+        body["formulas"] = formulas
+    if recomputed:
+        body["recomputed"] = recomputed
+    return body
+
+
 SheetEventBody = (
     CellsChanged
     | RowsInserted
@@ -216,6 +281,7 @@ SheetEventBody = (
     | ColumnUpdated
     | SheetRenamed
     | SheetReset
+    | ColumnsRecomputed
 )
 
 

@@ -133,12 +133,15 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     Rows are {"id", "values": {column id: value}}, or with `row_arrays`
     [id, value per column in order (null = empty)]: a third of the size for a
     big sheet, since column ids are not repeated in every row."""
+    # How a column is shown (formula text, totals) is the services' one rule; read-only here.
+    from sheets.services import computed, totals
+
     with _consistent_read():
         sheet.refresh_from_db(fields=["title", "version"])
-        columns = [
-            {"id": str(c["id"]), "name": c["name"], "type": c["type"]}
-            for c in sheet.columns.values("id", "name", "type")
-        ]
+        found = list(sheet.columns.all())
+        names = {str(c.id): c.name for c in found}
+        shown = totals.totals_of(sheet, found)
+        columns = [{**computed.column_info(c, names), "total": shown.get(str(c.id))} for c in found]
         ids = [c["id"] for c in columns]
         known = set(ids)
         rows: list[Any] = []
@@ -157,6 +160,20 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
         "columns": columns,
         "rows": rows,
     }
+
+
+def column_values(*, sheet: Sheet, column_ids: list[str]) -> dict[str, Any]:
+    """Some columns' values at one version: {"version", "columns": the ids
+    asked that exist, in the order asked, "rows": [[row id, value per column]]}."""
+    with _consistent_read():
+        sheet.refresh_from_db(fields=["version"])
+        known = {str(i) for i in sheet.columns.values_list("id", flat=True)}
+        ids = [c for c in column_ids if c in known]
+        rows = [
+            [str(row_id), *map(values.get, ids)]
+            for row_id, values in sheet.rows.values_list("id", "values").iterator(chunk_size=5000)
+        ]
+    return {"version": sheet.version, "columns": ids, "rows": rows}
 
 
 def changes_since(*, sheet: Sheet, since: int) -> dict[str, Any]:

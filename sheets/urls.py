@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/initial_state", api.initial_state, name="api_initial_state"),
     path("api/sheets/<int:sheet_id>/", api.sheet_snapshot, name="api_sheet_snapshot"),
     path("api/sheets/<int:sheet_id>/changes", api.sheet_changes, name="api_sheet_changes"),
+    path("api/sheets/<int:sheet_id>/values", api.column_values, name="api_column_values"),
 ]
 # Import and export (docs/import-export.md).
 urlpatterns += [

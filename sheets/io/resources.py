@@ -157,6 +157,56 @@ class CheckboxWidget(CellWidget):
 _CHECKBOX_TEXT = {True: "true", False: "false"}
 
 
+class FormulaWidget(CellWidget):
+    """A formula column's computed values: numbers as numbers, checkboxes and
+    dates as their columns write them, text escaped like text, an error as
+    its code (#DIV/0!). Never imported into: a file's values are not formulas."""
+
+    column_type = "formula"
+
+    def __init__(self, result_type: str = "") -> None:
+        widgets.Widget.__init__(self, coerce_to_string=True)
+        self.result_type = result_type
+        self.cleaner = _refuse_computed
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return ""
+        native = bool(kwargs.get("force_native_type"))
+        return self.render_column([value], force_native_type=native)[0]
+
+    def render_column(self, column: list, *, force_native_type: bool = False) -> list:
+        out: list[Any] = []
+        for v in column:
+            kind = v.__class__
+            if kind is dict:
+                out.append(v.get("error", "#VALUE!"))
+            elif kind is bool:
+                out.append(v if force_native_type else _CHECKBOX_TEXT[v])
+            elif kind is int and not -_SAFE < v < _SAFE:
+                out.append(float(v))
+            elif kind is str and force_native_type and self.result_type == "date":
+                out.append(_native_date(v))
+            elif kind is str and not force_native_type:
+                out.append(escape_formula(v))
+            else:
+                out.append(v)
+        return out
+
+
+def _native_date(text: str) -> Any:
+    try:
+        if len(text) == 10:
+            return datetime.date.fromisoformat(text)
+        return datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def _refuse_computed(value: Any) -> Any:
+    raise values.InvalidValue("formula_column", "A formula column's values are computed.")
+
+
 WIDGETS: dict[str, type[CellWidget]] = {
     w.column_type: w for w in (TextWidget, NumberWidget, DateWidget, CheckboxWidget)
 }
@@ -181,6 +231,8 @@ class SheetResource(resources.Resource):
             column_type = column.type if hasattr(column, "type") else column["type"]
             if column_type == "number":
                 widget = NumberWidget(decimal_mark)
+            elif column_type == "formula":
+                widget = FormulaWidget(column.result_type if hasattr(column, "result_type") else "")
             else:
                 widget = WIDGETS[column_type]()
             self.fields[key] = Field(attribute=key, column_name=name, widget=widget)
@@ -203,7 +255,10 @@ class SheetResource(resources.Resource):
             by_name.setdefault(header_key(field.column_name), field)
         matched: list[Field | None] = []
         for header in headers:
-            matched.append(by_name.pop(header_key(header), None))
+            field = by_name.pop(header_key(header), None)
+            # A formula column computes its values: a file's column never goes into it.
+            computed = field is not None and field.widget.column_type == "formula"
+            matched.append(None if computed else field)
         return matched
 
     def export_keys(self) -> list[str]:

@@ -30,7 +30,8 @@ from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.preview_cache import CachedRows, fingerprint
 from sheets.io.resources import SheetResource
 from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
-from sheets.models import Column, ImportJob, Sheet
+from sheets.models import FORMULA, Column, ImportJob, Sheet
+from sheets.services import computed
 from sheets.services.columns import clean_column_name, clean_column_type
 from sheets.services.core import ORDER_GAP, OpError, parse_uuid, run_op
 from sheets.services.sheets import clean_title
@@ -55,7 +56,7 @@ def _column_specs(columns: Any) -> list[dict | None]:
             specs.append(
                 {
                     "name": clean_column_name(spec.get("name")),
-                    "type": clean_column_type(spec.get("type", "text")),
+                    "type": _file_column_type(spec.get("type", "text")),
                     "new_id": parse_uuid(spec["id"], "column id") if "id" in spec else uuid.uuid4(),
                 }
             )
@@ -68,12 +69,26 @@ def _column_specs(columns: Any) -> list[dict | None]:
     return specs
 
 
+def _file_column_type(raw: Any) -> str:
+    """An imported column holds the file's values: never a formula."""
+    column_type = clean_column_type(raw)
+    if column_type == FORMULA:
+        raise OpError("invalid_type", "An imported column holds values, not a formula.")
+    return column_type
+
+
 def _resolve_columns(locked: Sheet, specs: list[dict | None]) -> list[Column | None]:
     """The column of each position; new columns created after the last one."""
     existing = {str(c.id): c for c in locked.columns.all()}
     wanted = [s["id"] for s in specs if s is not None and "id" in s]
     if len(set(wanted)) != len(wanted):
         raise OpError("invalid_columns", "Two values of a row go into one column.")
+    if any(existing[i].type == FORMULA for i in wanted if i in existing):
+        raise OpError(
+            "formula_column",
+            "A formula column computes its values: a file's column cannot go into it.",
+            status=409,
+        )
     missing = [i for i in wanted if i not in existing]
     if missing:
         raise OpError(
@@ -157,6 +172,8 @@ def sheet_import(
             start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
             present = locked.rows.count()
         count = _write_rows(locked, batches, start, present, progress)
+        # The new rows' formula cells, and every total (the event sends tabs to the snapshot).
+        computed.settle_import(locked, None if mode == "replace" else start)
         if cached is not None and cached.used:
             outcome["skipped"] = cached.skipped
         added = [c.name for c, s in zip(targets, specs, strict=True) if s and "id" not in s]

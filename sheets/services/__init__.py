@@ -5,8 +5,10 @@ package's op runner (it imports this package, so this package does not
 re-export it)."""
 
 from sheets.services.cells import cells_update
-from sheets.services.columns import column_update, columns_delete, columns_insert
+from sheets.services.column_update import column_update
+from sheets.services.columns import columns_delete, columns_insert
 from sheets.services.core import OpError, parse_uuid
+from sheets.services.refresh import refresh_volatile_formulas, sheet_refresh_formulas
 from sheets.services.retention import change_log_prune
 from sheets.services.rows import rows_delete, rows_insert
 from sheets.services.sharing import share_remove, sheet_share, sheet_transfer
@@ -30,11 +32,13 @@ __all__ = [
     "columns_delete",
     "columns_insert",
     "parse_uuid",
+    "refresh_volatile_formulas",
     "rows_delete",
     "rows_insert",
     "sheet_create",
     "sheet_delete",
     "sheet_redo",
+    "sheet_refresh_formulas",
     "sheet_rename",
     "sheet_share",
     "sheet_transfer",

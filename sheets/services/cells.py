@@ -10,6 +10,7 @@ from django.conf import settings
 from sheets import op_registry, realtime
 from sheets.models import Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.services.computed import Recalc
 from sheets.services.core import (
     OpError,
     apply_values,
@@ -59,6 +60,7 @@ def cells_update(
         applied: list[dict] = []
         reverts: list[dict] = []
         touched: list[Row] = []
+        rows_before: dict[str, dict] = {}
         for row_id, raw in by_row.items():
             row = rows.get(row_id)
             if row is None:
@@ -69,6 +71,7 @@ def cells_update(
                 continue
             cleaned = clean_cells(columns, raw, row_id, errors)
             before = {col: row.values.get(col) for col in cleaned}
+            rows_before[row_id] = dict(row.values)
             committed = apply_values(row, cleaned)
             if committed:
                 touched.append(row)
@@ -82,9 +85,12 @@ def cells_update(
                 )
         if not applied:
             return {"event": None, "errors": errors}
+        recalc = Recalc(locked, columns)
+        computed = recalc.rows(touched, rows_before)
         Row.objects.bulk_update(touched, ["values"])
+        event = realtime.cells_changed(applied + computed)
         return {
-            "event": realtime.cells_changed(applied),
+            "event": realtime.with_computed(event, totals=recalc.finish()),
             "errors": errors,
             "undo": {"kind": "cells", "cells": reverts} if reverts else None,
         }
@@ -107,6 +113,7 @@ def revert_cells(locked: Sheet, spec: dict) -> tuple[realtime.CellsChanged, dict
         ):
             raise Conflict("a cell it changed was", cells=[(cell["row"], cell["col"])])
     changes, inverse = [], []
+    rows_before = {row_id: dict(row.values) for row_id, row in rows.items()}
     for cell in cells:
         row, before = rows[cell["row"]], cell["before"]
         if before is None:
@@ -115,8 +122,11 @@ def revert_cells(locked: Sheet, spec: dict) -> tuple[realtime.CellsChanged, dict
             row.values[cell["col"]] = before
         changes.append({"row": cell["row"], "col": cell["col"], "value": before})
         inverse.append({**cell, "before": cell["after"], "after": before})
+    recalc = Recalc(locked, columns)
+    changes += recalc.rows(rows.values(), rows_before)
     Row.objects.bulk_update(list(rows.values()), ["values"])
-    return realtime.cells_changed(changes), {"kind": "cells", "cells": inverse}
+    event = realtime.with_computed(realtime.cells_changed(changes), totals=recalc.finish())
+    return event, {"kind": "cells", "cells": inverse}
 
 
 def _touches(event: dict, conflict: Conflict) -> bool:

@@ -1,7 +1,10 @@
-"""Columns: insert, delete, rename and type change (converting every value).
+"""Columns: insert and delete (a column's update is services/column_update.py).
 
-Undo kinds "columns_insert", "columns_delete" and "column_update"; events
-`columns.inserted`, `columns.deleted` and `column.updated`.
+Undo kinds "columns_insert" and "columns_delete"; events `columns.inserted`
+and `columns.deleted`. A formula column is inserted with its formula and
+computed whole; deleting a column that formulas read turns those uses into
+#REF! (computed again in the same op), and undoing the delete brings the
+values back.
 """
 
 from typing import Any
@@ -9,18 +12,19 @@ from typing import Any
 from django.conf import settings
 
 from proj.text import refusal
-from sheets import op_registry, realtime, values
-from sheets.models import Column, ColumnType, Row, Sheet
+from sheets import op_registry, realtime
+from sheets.models import COLUMN_TYPES, FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.services import computed
 from sheets.services.core import (
     ORDER_GAP,
     OpError,
     clean_id_list,
-    fits,
+    columns_by_id,
     parse_uuid,
     run_op,
-    same_value,
 )
+from sheets.services.totals import rebuild
 
 MAX_NAME_CHARS = 100
 
@@ -36,9 +40,20 @@ def clean_column_name(name: Any) -> str:
 
 
 def clean_column_type(column_type: Any) -> str:
-    if column_type not in ColumnType.values:
-        raise OpError("invalid_type", f"A column type is one of: {', '.join(ColumnType.values)}.")
+    if column_type not in COLUMN_TYPES:
+        raise OpError("invalid_type", f"A column type is one of: {', '.join(COLUMN_TYPES)}.")
     return column_type
+
+
+def clean_formula_spec(column_type: str, formula: Any) -> str | None:
+    """The formula text a formula column is given (None for other types)."""
+    if column_type != FORMULA:
+        if formula is not None:
+            raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
+        return None
+    if formula is None:
+        raise OpError("invalid_formula", 'A formula column needs a "formula", e.g. "=[A] * 2".')
+    return computed.clean_formula_text(formula)
 
 
 def columns_insert(
@@ -51,12 +66,14 @@ def columns_insert(
         if not isinstance(spec, dict) or "id" not in spec:
             raise OpError("invalid_column", 'Each column is {"id", "name", "type", "after"}.')
         after = spec.get("after")
+        column_type = clean_column_type(spec.get("type", "text"))
         specs.append(
             {
                 "id": str(parse_uuid(spec["id"], "column id")),
                 "after": str(parse_uuid(after, "after")) if after is not None else None,
                 "name": clean_column_name(spec.get("name")),
-                "type": clean_column_type(spec.get("type", "text")),
+                "type": column_type,
+                "text": clean_formula_spec(column_type, spec.get("formula")),
             }
         )
     new_ids = [s["id"] for s in specs]
@@ -65,16 +82,24 @@ def columns_insert(
 
     def apply(locked: Sheet) -> dict:
         placed = place_columns(locked, specs)
+        recomputed, totals = computed.recompute_columns(locked, new_ids)
         undo = {"kind": "columns_insert", "columns": new_ids}
-        return {"event": realtime.columns_inserted(placed), "undo": undo}
+        event = realtime.columns_inserted(placed)
+        return {
+            "event": realtime.with_computed(event, recomputed=recomputed, totals=totals),
+            "undo": undo,
+        }
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
 def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool = False) -> list:
-    """Create columns {"id", "name", "type", "after"} in order. A column to go
-    after that is gone refuses the op, or with `lost_after_at_end` puts it last.
-    Returns the specs with the `after` each column really got."""
+    """Create columns {"id", "name", "type", "after"} in order, a formula
+    column with its formula as typed ("text") or as stored ("formula"), and
+    optionally its "summary". A column to go after that is gone refuses the
+    op, or with `lost_after_at_end` puts it last. Formulas are compiled
+    against every column, the new ones included. Returns the columns as
+    shown, with the `after` each really got."""
     new_ids = [s["id"] for s in specs]
     if Column.objects.filter(id__in=new_ids).exists():
         raise OpError("id_taken", "A column with that id exists already.", status=409)
@@ -100,15 +125,31 @@ def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool =
                     status=409,
                     column=spec["after"],
                 )
-        column = Column(id=spec["id"], sheet=locked, name=spec["name"], type=spec["type"])
+        column = Column(
+            id=spec["id"],
+            sheet=locked,
+            name=spec["name"],
+            type=spec["type"],
+            formula=spec.get("formula") or "",
+            summary=spec.get("summary") or "",
+        )
         existing.insert(index, column)
-        placed.append({**spec, "after": str(existing[index - 1].id) if index else None})
+        placed.append((column, str(existing[index - 1].id) if index else None))
+    everything = {str(c.id): c for c in existing}
+    for spec in specs:
+        if spec.get("text"):
+            formula = computed.compile_for(everything, spec["id"], spec["text"])
+            everything[spec["id"]].formula = formula.stored
+    computed.result_types(everything)
     # Columns are few: renumbering them all keeps positions simple.
     for i, column in enumerate(existing):
         column.position = (i + 1) * ORDER_GAP
     Column.objects.bulk_create([c for c in existing if str(c.id) in new_ids])
-    Column.objects.bulk_update([c for c in existing if str(c.id) not in new_ids], ["position"])
-    return placed
+    Column.objects.bulk_update(
+        [c for c in existing if str(c.id) not in new_ids], ["position", "result_type"]
+    )
+    names = computed.names_of(everything)
+    return [{**computed.column_info(c, names), "after": after} for c, after in placed]
 
 
 def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
@@ -124,11 +165,36 @@ def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
         index = order.index(column)
         after = str(order[index - 1].id) if index else None
         restore.append(
-            {"id": str(column.id), "name": column.name, "type": column.type, "after": after}
+            {
+                "id": str(column.id),
+                "name": column.name,
+                "type": column.type,
+                "after": after,
+                "formula": column.formula,
+                "summary": column.summary,
+            }
         )
     locked.columns.filter(id__in=deleted).delete()
+    # A formula column's cells are computed again when it comes back.
+    plain = [str(c.id) for c in gone if c.type != FORMULA]
     stripped = _strip_values(locked, deleted)
-    return deleted, {"kind": "columns_delete", "columns": restore, "values": stripped}
+    kept = [cell for cell in stripped if cell["col"] in plain]
+    return deleted, {"kind": "columns_delete", "columns": restore, "values": kept}
+
+
+def _after_columns_changed(locked: Sheet, body: Any, ids: list[str]) -> Any:
+    """The event of columns deleted or back: the formulas reading them
+    (#REF! or their names again) computed whole, with their new text."""
+    columns = columns_by_id(locked)
+    readers = computed.dependents(columns, ids)
+    recomputed, totals = computed.recompute_columns(locked, [*readers, *ids])
+    names = computed.names_of(columns)
+    formulas = {
+        k: {"formula": computed.formula_text(c, names), "result_type": c.result_type}
+        for k, c in columns_by_id(locked).items()
+        if k in readers
+    }
+    return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
 
 
 def columns_delete(
@@ -138,7 +204,8 @@ def columns_delete(
 
     def apply(locked: Sheet) -> dict:
         existing, undo = delete_columns(locked, ids)
-        return {"event": realtime.columns_deleted(existing), "undo": undo}
+        event = _after_columns_changed(locked, realtime.columns_deleted(existing), existing)
+        return {"event": event, "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
@@ -146,96 +213,16 @@ def columns_delete(
 def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
     """Remove the columns' values from every row; the removed cells."""
     touched, removed = [], []
-    for row in locked.rows.only("id", "values").iterator(chunk_size=2000):
+    for row in (
+        Row.objects.filter(sheet_id=locked.id).only("id", "values").iterator(chunk_size=2000)
+    ):
         if any(c in row.values for c in column_ids):
             for c in column_ids:
                 if c in row.values:
                     removed.append({"row": str(row.id), "col": c, "value": row.values.pop(c)})
             touched.append(row)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
+    computed.save_values([(r.pk, r.values) for r in touched])
     return removed
-
-
-def column_update(
-    *,
-    sheet: Sheet,
-    user,
-    client_id: str,
-    op_id: Any,
-    column: Any,
-    name: Any = None,
-    type: Any = None,
-    base_version: Any = None,
-) -> dict:
-    """Rename a column and/or change its type. A type change converts every
-    value or, if any value does not convert, refuses with the list of them."""
-    column_id = str(parse_uuid(column, "column"))
-    new_name = clean_column_name(name) if name is not None else None
-    new_type = clean_column_type(type) if type is not None else None
-    if new_name is None and new_type is None:
-        raise OpError("invalid_update", "Give a new name, a new type, or both.")
-
-    def apply(locked: Sheet) -> dict:
-        col = locked.columns.filter(id=column_id).first()
-        if col is None:
-            raise OpError("column_not_found", "That column no longer exists.", status=409)
-        before = {"name": col.name, "type": col.type}
-        converted: dict[str, Any] = {}
-        old_values: dict[str, Any] = {}
-        if new_type is not None and new_type != col.type:
-            converted, old_values = _convert_column(locked, col, new_type)
-            col.type = new_type
-        if new_name is not None:
-            col.name = new_name
-        col.save(update_fields=["name", "type"])
-        event = realtime.column_updated(
-            {"id": column_id, "name": col.name, "type": col.type}, converted
-        )
-        undo = {
-            "kind": "column_update",
-            "column": column_id,
-            "before": {**before, "values": old_values},
-            "after": {"name": col.name, "type": col.type, "values": converted},
-        }
-        return {"event": event, "undo": undo}
-
-    return run_op(sheet, user, client_id, op_id, apply, base_version)
-
-
-def _convert_column(
-    locked: Sheet, col: Column, new_type: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Convert the column's values to `new_type`: ({row: new}, {row: old}) of
-    the cells that changed, or OpError listing the values that cannot convert."""
-    key = str(col.id)
-    failures, converted, originals, touched = [], {}, {}, []
-    for row in locked.rows.filter(values__has_key=key).only("id", "values").iterator(2000):
-        old = row.values[key]
-        try:
-            new = values.convert(old, col.type, new_type)
-        except values.InvalidValue as exc:
-            failures.append({"row": str(row.id), "value": old, "message": exc.message})
-            continue
-        if new is values.EMPTY:
-            new = None
-        if not same_value(new, old):
-            if new is None:
-                row.values.pop(key)
-            else:
-                row.values[key] = new
-            converted[str(row.id)] = new
-            originals[str(row.id)] = old
-            touched.append(row)
-    if failures:
-        raise OpError(
-            "not_convertible",
-            f"{len(failures)} value(s) cannot become {new_type}; fix them first.",
-            status=422,
-            values=failures[:100],
-            count=len(failures),
-        )
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
-    return converted, originals
 
 
 def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsDeleted, dict]:
@@ -244,11 +231,12 @@ def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsDe
     present = [str(i) for i in locked.columns.filter(id__in=ids).values_list("id", flat=True)]
     if not present:
         raise Conflict("the columns it inserted were", columns=ids)
-    for column_id in present:
+    typed = locked.columns.filter(id__in=present).exclude(type=FORMULA)
+    for column_id in (str(i) for i in typed.values_list("id", flat=True)):
         if locked.rows.filter(values__has_key=column_id).exists():
             raise Conflict("a column it inserted was", columns=[column_id])
     deleted, inverse = delete_columns(locked, present)
-    return realtime.columns_deleted(deleted), inverse
+    return _after_columns_changed(locked, realtime.columns_deleted(deleted), deleted), inverse
 
 
 def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsInserted, dict]:
@@ -263,48 +251,9 @@ def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsIn
             row.values[cell["col"]] = cell["value"]
             restored.append(cell)
     Row.objects.bulk_update(list(rows.values()), ["values"], batch_size=2000)
-    event = realtime.columns_inserted(placed, restored)
+    rebuild(locked, [c for c in locked.columns.filter(id__in=ids) if c.summary])
+    event = _after_columns_changed(locked, realtime.columns_inserted(placed, restored), ids)
     return event, {"kind": "columns_insert", "columns": ids}
-
-
-def revert_column_update(locked: Sheet, spec: dict) -> tuple[realtime.ColumnUpdated, dict]:
-    """Give the column its name, type and values back, unless it changed since."""
-    column_id, before, after = spec["column"], spec["before"], spec["after"]
-    column = locked.columns.filter(id=column_id).first()
-    if column is None or (column.name, column.type) != (after["name"], after["type"]):
-        raise Conflict("the column was", columns=[column_id])
-    for row in locked.rows.filter(values__has_key=column_id).only("id", "values").iterator(2000):
-        now, row_id = row.values[column_id], str(row.id)
-        if row_id in after["values"]:
-            if not same_value(now, after["values"][row_id]):
-                raise Conflict("a cell it changed was", cells=[(row_id, column_id)])
-        elif not fits(before["type"], now):
-            raise Conflict("a cell in the column was", cells=[(row_id, column_id)])
-    rows = {str(r.id): r for r in locked.rows.filter(id__in=list(before["values"]))}
-    touched = []
-    for row_id, old in before["values"].items():
-        row = rows.get(row_id)
-        if row is None:
-            continue
-        if old is None:
-            row.values.pop(column_id, None)
-        else:
-            row.values[column_id] = old
-        touched.append(row)
-    Row.objects.bulk_update(touched, ["values"], batch_size=2000)
-    column.name, column.type = before["name"], before["type"]
-    column.save(update_fields=["name", "type"])
-    event = realtime.column_updated(
-        {"id": column_id, "name": column.name, "type": column.type},
-        {str(row.id): before["values"][str(row.id)] for row in touched},
-    )
-    inverse = {"kind": "column_update", "column": column_id, "before": after, "after": before}
-    return event, inverse
-
-
-def _summary_updated(event: dict) -> str:
-    column = event.get("column", {})
-    return f"changed column {column.get('name', '')} ({column.get('type', '')})"
 
 
 op_registry.register_event(
@@ -317,11 +266,5 @@ op_registry.register_event(
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('columns', [])), 'column')}",
     touches=lambda e, conflict: not conflict.column_ids().isdisjoint(e.get("columns", [])),
 )
-op_registry.register_event(
-    realtime.COLUMN_UPDATED,
-    summary=_summary_updated,
-    touches=lambda e, conflict: (e.get("column") or {}).get("id") in conflict.column_ids(),
-)
 op_registry.register_reverter("columns_insert", revert_columns_insert)
 op_registry.register_reverter("columns_delete", revert_columns_delete)
-op_registry.register_reverter("column_update", revert_column_update)

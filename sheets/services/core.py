@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.selectors import user_info
 from proj.text import refusal
 from sheets import realtime, values
-from sheets.models import Change, Column, Row, Sheet, SheetShare, can_edit, can_manage
+from sheets.models import FORMULA, Change, Column, Row, Sheet, SheetShare, can_edit, can_manage
 from sheets.selectors import sheet_role
 
 ORDER_GAP = 1024.0
@@ -55,8 +55,11 @@ def parse_uuid(raw: Any, what: str) -> uuid.UUID:
 
 def lock_sheet(*, sheet: Sheet, user, manage: bool = False) -> Sheet:
     """The sheet row, locked until commit: ops on one sheet run one at a time.
-    Checks that `user` may write it (or, with `manage`, is its owner)."""
+    Checks that `user` may write it (or, with `manage`, is its owner); user
+    None is the server's own op (the clock's refresh of TODAY and NOW)."""
     locked = Sheet.objects.select_for_update().filter(pk=sheet.pk).first()
+    if user is None and locked is not None and not manage:
+        return locked
     role = sheet_role(sheet=locked, user=user) if locked is not None else None
     if role is None:
         raise _not_found()
@@ -163,7 +166,10 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def fits(column_type: str, value: Any) -> bool:
-    """`value` is what that column type stores as it is."""
+    """`value` is what that column type stores as it is (a formula column's
+    cells are computed, never kept)."""
+    if column_type == FORMULA:
+        return False
     try:
         return same_value(values.clean(column_type, value), value)
     except values.InvalidValue:
@@ -189,6 +195,16 @@ def clean_cells(
         if column is None:
             errors.append(
                 cell_error(row_id, col_id, "column_not_found", "That column no longer exists.")
+            )
+            continue
+        if column.type == FORMULA:
+            errors.append(
+                cell_error(
+                    row_id,
+                    col_id,
+                    "formula_cell",
+                    "This column is computed by its formula; change the formula instead.",
+                )
             )
             continue
         try:

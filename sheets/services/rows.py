@@ -8,8 +8,9 @@ from typing import Any
 from django.conf import settings
 
 from sheets import op_registry, realtime
-from sheets.models import Row, Sheet
+from sheets.models import FORMULA, Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.services.computed import Recalc
 from sheets.services.core import (
     ORDER_GAP,
     OpError,
@@ -117,28 +118,26 @@ def rows_insert(
                 "too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows."
             )
         columns = columns_by_id(locked)
+        recalc = Recalc(locked, columns)
         errors: list[dict] = []
         inserted = []
+        written = []  # (id, the values written), for the undo's check that they are unchanged
         for chain in _chains(specs):
             keys = order_keys(locked, chain[0][1], len(chain))
             new_rows = []
             for (row_id, after, raw), key in zip(chain, keys, strict=True):
                 row = Row(id=row_id, sheet=locked, order=key)
                 committed = apply_values(row, clean_cells(columns, raw, row_id, errors))
-                new_rows.append(row)
-                inserted.append(
-                    {
-                        "id": row_id,
-                        "after": after,
-                        "values": {k: v for k, v in committed.items() if v is not None},
-                    }
+                written.append(
+                    {"id": row_id, "values": {k: v for k, v in committed.items() if v is not None}}
                 )
+                new_rows.append(row)
+                inserted.append({"id": row_id, "after": after, "values": row.values})
+            recalc.rows(new_rows, {})
             Row.objects.bulk_create(new_rows, batch_size=1000)
-        undo = {
-            "kind": "rows_insert",
-            "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
-        }
-        return {"event": realtime.rows_inserted(inserted), "errors": errors, "undo": undo}
+        undo = {"kind": "rows_insert", "rows": written}
+        event = realtime.with_computed(realtime.rows_inserted(inserted), totals=recalc.finish())
+        return {"event": event, "errors": errors, "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
@@ -150,7 +149,7 @@ def rows_delete(
 
     def apply(locked: Sheet) -> dict:
         existing, undo = delete_rows(locked, ids)
-        return {"event": realtime.rows_deleted(existing), "undo": undo}
+        return {"event": _deleted_event(locked, existing, undo), "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
@@ -166,6 +165,13 @@ def delete_rows(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
     return deleted, {"kind": "rows_delete", "rows": restore}
 
 
+def _deleted_event(locked: Sheet, deleted: list[str], undo: dict) -> realtime.RowsDeleted:
+    """The event of rows deleted, with the totals they leave."""
+    recalc = Recalc(locked)
+    recalc.removed(r["values"] for r in undo["rows"])
+    return realtime.with_computed(realtime.rows_deleted(deleted), totals=recalc.finish())
+
+
 def _same_row_values(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
 
@@ -176,11 +182,14 @@ def revert_rows_insert(locked: Sheet, spec: dict) -> tuple[realtime.RowsDeleted,
     current = dict(locked.rows.filter(id__in=list(wanted)).values_list("id", "values"))
     if not current:
         raise Conflict("the rows it inserted were", rows=wanted)
+    columns = columns_by_id(locked)
     for row_id, now in current.items():
-        if not _same_row_values(now, wanted[str(row_id)]):
+        # Formula cells are computed, not written: only the written cells count.
+        written = {k: v for k, v in now.items() if k not in columns or columns[k].type != FORMULA}
+        if not _same_row_values(written, wanted[str(row_id)]):
             raise Conflict("a row it inserted was", rows=[str(row_id)])
     deleted, inverse = delete_rows(locked, [str(i) for i in current])
-    return realtime.rows_deleted(deleted), inverse
+    return _deleted_event(locked, deleted, inverse), inverse
 
 
 def _restore_before_holder(locked: Sheet, row: Row) -> None:
@@ -217,6 +226,9 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
         )
         for r in restore
     ]
+    kept = {str(r.id): dict(r.values) for r in new_rows}
+    recalc = Recalc(locked, columns)
+    recalc.rows(new_rows, {})
     orders = [r.order for r in new_rows]
     taken = set(locked.rows.filter(order__in=orders).values_list("order", flat=True))
     Row.objects.bulk_create([r for r in new_rows if r.order not in taken], batch_size=1000)
@@ -236,9 +248,10 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
 
     inverse = {
         "kind": "rows_insert",
-        "rows": [{"id": r["id"], "values": r["values"]} for r in inserted],
+        "rows": [{"id": r["id"], "values": kept[r["id"]]} for r in inserted],
     }
-    return realtime.rows_inserted(inserted), inverse
+    event = realtime.with_computed(realtime.rows_inserted(inserted), totals=recalc.finish())
+    return event, inverse
 
 
 op_registry.register_event(

@@ -50,7 +50,15 @@ def test_snapshot_shape(auth_client, sheet, user):
     body = response.json()
     assert set(body) == {"id", "title", "version", "columns", "rows"}
     assert (body["id"], body["title"], body["version"]) == (sheet.id, "Budget", 1)
-    assert body["columns"][0] == {"id": cols[0], "name": "A", "type": "text"}
+    assert body["columns"][0] == {
+        "id": cols[0],
+        "name": "A",
+        "type": "text",
+        "formula": None,
+        "result_type": None,
+        "summary": None,
+        "total": None,
+    }
     assert [c["id"] for c in body["columns"]] == cols
     assert [r["id"] for r in body["rows"]] == rows
     assert body["rows"][0] == {"id": rows[0], "values": {cols[0]: "Rent"}}
@@ -236,7 +244,15 @@ def test_every_op_endpoint_applies_its_op(auth_client, sheet):
     snapshot = auth_client.get(f"{url}/").json()
     assert snapshot["title"] == "Plan"
     assert [c["id"] for c in snapshot["columns"]] == [cols[0], new_col, *cols[1:4]]
-    assert snapshot["columns"][1] == {"id": new_col, "name": "Quantity", "type": "number"}
+    assert snapshot["columns"][1] == {
+        "id": new_col,
+        "name": "Quantity",
+        "type": "number",
+        "formula": None,
+        "result_type": None,
+        "summary": None,
+        "total": None,
+    }
     assert [r["id"] for r in snapshot["rows"]] == [rows[0], new_row, *rows[2:]]
     assert snapshot["rows"][1]["values"] == {cols[0]: "v"}
 

@@ -47,10 +47,18 @@ def good_bodies(sheet) -> dict[str, dict]:
         "rows/insert": {"rows": [{"id": new_id(), "after": rows[0], "values": {cols[0]: "x"}}]},
         "rows/delete": {"rows": [rows[1]]},
         "columns/insert": {
-            "columns": [{"id": new_id(), "name": "New", "type": "text", "after": cols[0]}]
+            "columns": [
+                {"id": new_id(), "name": "New", "type": "text", "after": cols[0], "formula": None}
+            ]
         },
         "columns/delete": {"columns": [cols[1]]},
-        "columns/update": {"column": cols[0], "name": "Renamed", "type": "text"},
+        "columns/update": {
+            "column": cols[0],
+            "name": "Renamed",
+            "type": "text",
+            "formula": None,
+            "summary": "filled",
+        },
         "rename": {"title": "Renamed"},
         "undo": {},
         "redo": {},
@@ -83,12 +91,15 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("columns", 0, "after"): {"null"},
         ("columns", 0, "name"): {"text"},
         ("columns", 0, "type"): {"text"},
+        ("columns", 0, "formula"): {"null"},
     },
     "columns/delete": {("columns",): set(), ("columns", 0): set()},
     "columns/update": {
         ("column",): set(),
         ("name",): {"text", "null"},
         ("type",): {"text", "null"},
+        ("formula",): {"null"},
+        ("summary",): {"null"},
     },
     "rename": {("title",): {"text"}},
     "undo": {},

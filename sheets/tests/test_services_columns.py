@@ -39,8 +39,24 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
     assert col_ids(sheet) == [left, before[0], before[1], middle, *before[2:]]
     assert answer["event"]["type"] == "columns.inserted"
     assert answer["event"]["columns"] == [
-        {"id": left, "after": None, "name": "First", "type": "number"},
-        {"id": middle, "after": before[1], "name": "Mid", "type": "date"},
+        {
+            "id": left,
+            "after": None,
+            "name": "First",
+            "type": "number",
+            "formula": None,
+            "result_type": None,
+            "summary": None,
+        },
+        {
+            "id": middle,
+            "after": before[1],
+            "name": "Mid",
+            "type": "date",
+            "formula": None,
+            "result_type": None,
+            "summary": None,
+        },
     ]
     assert Column.objects.get(pk=middle).type == "date"
 
@@ -51,7 +67,8 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
         ({"id": "bad", "name": "N"}, "invalid_id"),
         ({"id": str(uuid.uuid4()), "name": ""}, "invalid_name"),
         ({"id": str(uuid.uuid4()), "name": "x" * 101}, "invalid_name"),
-        ({"id": str(uuid.uuid4()), "name": "N", "type": "formula"}, "invalid_type"),
+        ({"id": str(uuid.uuid4()), "name": "N", "type": "sum"}, "invalid_type"),
+        ({"id": str(uuid.uuid4()), "name": "N", "type": "formula"}, "invalid_formula"),
     ],
 )
 def test_malformed_column_insert_is_400(sheet, user, spec, error):
@@ -115,7 +132,14 @@ def test_column_is_renamed(sheet, user):
     )
     assert Column.objects.get(pk=col).name == "Item"
     assert answer["event"]["type"] == "column.updated"
-    assert answer["event"]["column"] == {"id": col, "name": "Item", "type": "text"}
+    assert answer["event"]["column"] == {
+        "id": col,
+        "name": "Item",
+        "type": "text",
+        "formula": None,
+        "result_type": None,
+        "summary": None,
+    }
     assert answer["event"]["values"] == {}
 
 

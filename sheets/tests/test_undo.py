@@ -263,7 +263,15 @@ def test_undo_of_a_column_insert_and_its_redo(sheet, user):
     answer = redo(sheet, user)
     assert answer["event"]["type"] == "columns.inserted"
     assert answer["event"]["columns"] == [
-        {"id": new, "after": cols[0], "name": "Extra", "type": "number"}
+        {
+            "id": new,
+            "after": cols[0],
+            "name": "Extra",
+            "type": "number",
+            "formula": None,
+            "result_type": None,
+            "summary": None,
+        }
     ]
     assert col_ids(sheet) == [cols[0], new, *cols[1:]]
 

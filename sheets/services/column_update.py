@@ -1,0 +1,311 @@
+"""A column's update: its name, its type (converting every value), its
+formula, its footer summary. Undo kind "column_update"; event `column.updated`.
+
+A formula change, and a type change to or from formula, compute the whole
+column in the op and say so in the event (`recomputed`: tabs fetch the
+values) instead of listing every cell. A rename rewrites, as shown, every
+formula that reads the column (they are stored by column id); a type change
+computes the formulas reading the column again.
+"""
+
+from typing import Any
+
+from sheets import op_registry, realtime, values
+from sheets.models import FORMULA, Column, Row, Sheet
+from sheets.op_registry import Conflict
+from sheets.services import computed
+from sheets.services.columns import clean_column_name, clean_column_type
+from sheets.services.core import (
+    OpError,
+    columns_by_id,
+    fits,
+    parse_uuid,
+    run_op,
+    same_value,
+)
+from sheets.services.totals import clean_summary, rebuild, totals_of
+
+# `summary` not given, as opposed to null (no summary).
+UNSET: Any = object()
+_STATE = ("name", "type", "formula", "summary")
+
+
+def _state(column: Column) -> dict[str, str]:
+    return {field: getattr(column, field) for field in _STATE}
+
+
+def _same_state(column: Column, spec: dict) -> bool:
+    return _state(column) == {field: spec.get(field, "") for field in _STATE}
+
+
+def column_update(
+    *,
+    sheet: Sheet,
+    user,
+    client_id: str,
+    op_id: Any,
+    column: Any,
+    name: Any = None,
+    type: Any = None,
+    formula: Any = None,
+    summary: Any = UNSET,
+    base_version: Any = None,
+) -> dict:
+    """Rename a column, change its type or formula, choose its footer
+    summary (null: none). A type change converts every value or, if any
+    value does not convert, refuses with the list of them."""
+    column_id = str(parse_uuid(column, "column"))
+    new_name = clean_column_name(name) if name is not None else None
+    new_type = clean_column_type(type) if type is not None else None
+    text = computed.clean_formula_text(formula) if formula is not None else None
+    new_summary = clean_summary(summary) if summary is not UNSET else None
+    if (new_name, new_type, text, new_summary) == (None, None, None, None):
+        raise OpError("invalid_update", "Give a new name, type, formula or summary.")
+    if text is not None and new_type not in (None, FORMULA):
+        raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
+
+    def apply(locked: Sheet) -> dict:
+        columns = columns_by_id(locked)
+        col = columns.get(column_id)
+        if col is None:
+            raise OpError("column_not_found", "That column no longer exists.", status=409)
+        before = {**_state(col), "values": {}}
+        target = _state(col)
+        if new_name is not None:
+            target["name"] = new_name
+        if new_summary is not None:
+            target["summary"] = new_summary
+        target_type = new_type or col.type
+        if text is not None and target_type != FORMULA:
+            raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
+        if target_type == FORMULA:
+            if text is None and col.type != FORMULA:
+                raise OpError("invalid_formula", 'A formula column needs a "formula".')
+            if text is not None:
+                # The formula may name the column as renamed (and make a cycle so).
+                columns[column_id] = Column(id=col.id, name=target["name"], type=FORMULA)
+                target["formula"] = computed.compile_for(columns, column_id, text).stored
+        else:
+            target["formula"] = ""
+        target["type"] = target_type
+        old_values, converted = _become(locked, col, target)
+        before["values"] = old_values
+        event = _event(locked, col, before, converted)
+        undo = {
+            "kind": "column_update",
+            "column": column_id,
+            "before": before,
+            "after": {**_state(col), "values": converted},
+        }
+        return {"event": event, "undo": undo}
+
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Give the column the `target` state ({name, type, formula, summary}),
+    converting or dropping its values: ({row: old value} of the plain values
+    it replaced, {row: new value} of those it converted)."""
+    old_values: dict[str, Any] = {}
+    converted: dict[str, Any] = {}
+    key = str(col.id)
+    if target["type"] == FORMULA:
+        if col.type != FORMULA:
+            old_values = _strip(locked, key)
+    elif col.type == FORMULA:
+        converted = _from_formula(locked, col, target["type"])
+    elif target["type"] != col.type:
+        converted, old_values = _convert_column(locked, col, target["type"])
+    col.name, col.type, col.formula, col.summary = (target[f] for f in _STATE)
+    if col.type != FORMULA:
+        col.result_type = ""
+    col.save(update_fields=["name", "type", "formula", "result_type", "summary"])
+    return old_values, converted
+
+
+def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> realtime.ColumnUpdated:
+    """column.updated, with what the update made computed again."""
+    key = str(col.id)
+    whole = col.type == FORMULA and (before["type"] != FORMULA or before["formula"] != col.formula)
+    from_formula = before["type"] == FORMULA and col.type != FORMULA
+    retyped = whole or before["type"] != col.type
+    recomputed, totals = computed.recompute_columns(locked, [key] if retyped else [])
+    if from_formula:
+        recomputed = [key, *recomputed]
+    if key not in totals and (col.summary != before["summary"] or (retyped and col.summary)):
+        # The aggregates are read again (none kept without a summary).
+        rebuild(locked, [col])
+        totals = {**totals, key: totals_of(locked, [col]).get(key)}
+    columns = columns_by_id(locked)
+    names = computed.names_of(columns)
+    formulas = {}
+    if before["name"] != col.name or retyped:
+        formulas = {
+            k: {"formula": computed.formula_text(c, names), "result_type": c.result_type}
+            for k, c in columns.items()
+            if k in computed.dependents(columns, [key])
+        }
+    shown = computed.column_info(columns[key], names)
+    body = realtime.column_updated(shown, {} if from_formula else converted)
+    return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
+
+
+def _strip(locked: Sheet, key: str) -> dict[str, Any]:
+    """Remove the column's cells from every row: {row: value} of those removed."""
+    removed, touched = {}, []
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
+        removed[str(row.id)] = row.values.pop(key)
+        touched.append(row)
+    computed.save_values([(r.pk, r.values) for r in touched])
+    return removed
+
+
+def _put(locked: Sheet, key: str, cells: dict[str, Any]) -> None:
+    rows = list(Row.objects.filter(sheet_id=locked.id, id__in=list(cells)).only("id", "values"))
+    for row in rows:
+        value = cells[str(row.id)]
+        if value is None:
+            row.values.pop(key, None)
+        else:
+            row.values[key] = value
+    computed.save_values([(r.pk, r.values) for r in rows])
+
+
+def _kind_of(col: Column, value: Any) -> str:
+    """The value type a computed value is, to convert it."""
+    if value.__class__ is bool:
+        return "checkbox"
+    if value.__class__ in (int, float):
+        return "number"
+    if col.result_type == "date" and len(value) == 10:
+        return "date"
+    return "text"
+
+
+def _from_formula(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
+    """A formula column's computed values kept as plain `new_type` values
+    (an error cell becomes empty): {row: value}, or OpError listing those
+    that cannot be."""
+    key = str(col.id)
+    failures, kept, touched = [], {}, []
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
+        value = row.values[key]
+        new: Any = None
+        if value.__class__ is not dict:
+            try:
+                new = values.convert(value, _kind_of(col, value), new_type)
+            except values.InvalidValue as exc:
+                failures.append({"row": str(row.id), "value": value, "message": exc.message})
+                continue
+            if new is values.EMPTY:
+                new = None
+        if new is None:
+            row.values.pop(key)
+        else:
+            row.values[key] = new
+            kept[str(row.id)] = new
+        touched.append(row)
+    _refuse(failures, new_type)
+    computed.save_values([(r.pk, r.values) for r in touched])
+    return kept
+
+
+def _refuse(failures: list[dict], new_type: str) -> None:
+    if failures:
+        raise OpError(
+            "not_convertible",
+            f"{len(failures)} value(s) cannot become {new_type}; fix them first.",
+            status=422,
+            values=failures[:100],
+            count=len(failures),
+        )
+
+
+def _convert_column(
+    locked: Sheet, col: Column, new_type: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Convert the column's values to `new_type`: ({row: new}, {row: old}) of
+    the cells that changed, or OpError listing the values that cannot convert."""
+    key = str(col.id)
+    failures, converted, originals, touched = [], {}, {}, []
+    for row in (
+        Row.objects.filter(sheet_id=locked.id, values__has_key=key)
+        .only("id", "values")
+        .iterator(2000)
+    ):
+        old = row.values[key]
+        try:
+            new = values.convert(old, col.type, new_type)
+        except values.InvalidValue as exc:
+            failures.append({"row": str(row.id), "value": old, "message": exc.message})
+            continue
+        if new is values.EMPTY:
+            new = None
+        if not same_value(new, old):
+            if new is None:
+                row.values.pop(key)
+            else:
+                row.values[key] = new
+            converted[str(row.id)] = new
+            originals[str(row.id)] = old
+            touched.append(row)
+    _refuse(failures, new_type)
+    computed.save_values([(r.pk, r.values) for r in touched])
+    return converted, originals
+
+
+def revert_column_update(locked: Sheet, spec: dict) -> tuple[realtime.ColumnUpdated, dict]:
+    """Give the column its name, type, formula, summary and values back,
+    unless it changed since."""
+    column_id, before, after = spec["column"], spec["before"], spec["after"]
+    column = locked.columns.filter(id=column_id).first()
+    if column is None or not _same_state(column, after):
+        raise Conflict("the column was", columns=[column_id])
+    if column.type != FORMULA:
+        # Values typed since into the column would be lost: refuse.
+        for row in (
+            Row.objects.filter(sheet_id=locked.id, values__has_key=column_id)
+            .only("id", "values")
+            .iterator(2000)
+        ):
+            now, row_id = row.values[column_id], str(row.id)
+            if row_id in after["values"]:
+                if not same_value(now, after["values"][row_id]):
+                    raise Conflict("a cell it changed was", cells=[(row_id, column_id)])
+            elif not fits(before["type"], now):
+                raise Conflict("a cell in the column was", cells=[(row_id, column_id)])
+    state = {field: before.get(field, "") for field in _STATE}
+    shown_before = _state(column)
+    both_plain = column.type != FORMULA and state["type"] != FORMULA
+    if (column.type == FORMULA) != (state["type"] == FORMULA):
+        _strip(locked, column_id)
+    if state["type"] != FORMULA:
+        _put(locked, column_id, before["values"])
+    column.name, column.type, column.formula, column.summary = (state[f] for f in _STATE)
+    if column.type != FORMULA:
+        column.result_type = ""
+    column.save(update_fields=["name", "type", "formula", "result_type", "summary"])
+    event = _event(locked, column, shown_before, before["values"] if both_plain else {})
+    inverse = {"kind": "column_update", "column": column_id, "before": after, "after": before}
+    return event, inverse
+
+
+def _summary_updated(event: dict) -> str:
+    column = event.get("column", {})
+    return f"changed column {column.get('name', '')} ({column.get('type', '')})"
+
+
+op_registry.register_event(
+    realtime.COLUMN_UPDATED,
+    summary=_summary_updated,
+    touches=lambda e, conflict: (e.get("column") or {}).get("id") in conflict.column_ids(),
+)
+op_registry.register_reverter("column_update", revert_column_update)

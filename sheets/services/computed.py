@@ -1,0 +1,420 @@
+"""What an op keeps up to date besides the cells it writes: the cells of
+formula columns (docs/formulas.md) and the column totals (services/totals.py).
+
+A formula column computes each row from that row's other cells; the
+evaluator is sheets.formulas. Here: compiling a formula against the sheet's
+columns (refusing syntax errors and cycles), the order formula columns are
+computed in (a formula may read another formula column), computing the
+formula cells of the rows an op touched (`Recalc`), and computing whole
+columns again (`recompute_columns`) after a formula change, a type change,
+a delete or its undo.
+
+A computed value is stored in `Row.values` like any value: None (empty) is
+absent, numbers, text, booleans, dates as "YYYY-MM-DD" (a date and time as
+"YYYY-MM-DDTHH:MM:SS"), and an error as {"error": "#DIV/0!", "message": "..."}.
+"""
+
+import datetime
+import functools
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from sheets import realtime
+from sheets.formulas import (
+    ErrorValue,
+    Formula,
+    FormulaSyntaxError,
+    Limits,
+    compile_formula,
+)
+from sheets.models import FORMULA, Column, Row, Sheet
+from sheets.services.core import OpError, columns_by_id
+from sheets.services.totals import Tally, add_value, empty_aggregates, rebuild, totals_of
+
+_VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
+
+
+def limits() -> Limits:
+    return Limits(
+        max_length=settings.FORMULA_MAX_LENGTH,
+        max_depth=settings.FORMULA_MAX_DEPTH,
+        max_text=settings.FORMULA_MAX_TEXT,
+        max_steps=settings.FORMULA_MAX_STEPS,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _load(stored: str, bounds: Limits) -> Formula:
+    return Formula.load(stored, bounds)
+
+
+def load(stored: str) -> Formula:
+    """The compiled formula of a column (compiled once per process)."""
+    return _load(stored, limits())
+
+
+def names_of(columns: dict[str, Column]) -> dict[str, str]:
+    return {k: c.name for k, c in columns.items()}
+
+
+def formula_text(column: Column, names: dict[str, str]) -> str | None:
+    """The formula as the user sees it: current column names, #REF! for a deleted one."""
+    if column.type != FORMULA:
+        return None
+    return load(column.formula).to_text(names)
+
+
+def column_info(column: Column, names: dict[str, str]) -> realtime.ColumnInfo:
+    """A column as the snapshot and the column events show it."""
+    return realtime.column_info(
+        id=str(column.id),
+        name=column.name,
+        type=column.type,
+        formula=formula_text(column, names),
+        result_type=column.result_type or None if column.type == FORMULA else None,
+        summary=column.summary or None,
+    )
+
+
+def clean_formula_text(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip().startswith("="):
+        raise OpError("invalid_formula", 'A formula is text that starts with "=".')
+    if len(raw) > settings.FORMULA_MAX_LENGTH:
+        raise OpError(
+            "formula_too_long",
+            f"A formula is at most {settings.FORMULA_MAX_LENGTH:,} characters.",
+        )
+    return raw.strip()
+
+
+def compile_for(columns: dict[str, Column], column_id: str, text: str) -> Formula:
+    """The formula of column `column_id` in a sheet with `columns` (the
+    column itself may be new): refused with the syntax error, or with the
+    cycle it would make, naming its columns."""
+    by_name: dict[str, str] = {}
+    for col_id, column in columns.items():
+        by_name.setdefault(column.name, col_id)
+    try:
+        formula = compile_formula(text, by_name, limits())
+    except FormulaSyntaxError as exc:
+        raise OpError(
+            "formula_syntax",
+            exc.message,
+            position=exc.position,
+            expected=list(exc.expected),
+        ) from None
+    except ValueError as exc:  # a limit of sheets.formulas.Limits
+        raise OpError("formula_too_complex", str(exc)) from None
+    cycle = _cycle(columns, column_id, formula.references)
+    if cycle:
+        names = [columns[c].name if c in columns else "?" for c in cycle]
+        raise OpError(
+            "formula_cycle",
+            "The formula would use its own result: " + " → ".join(f"[{n}]" for n in names) + ".",
+            columns=cycle,
+        )
+    return formula
+
+
+def _references(columns: dict[str, Column]) -> dict[str, frozenset[str]]:
+    return {
+        k: load(c.formula).references for k, c in columns.items() if c.type == FORMULA and c.formula
+    }
+
+
+def _cycle(columns: dict[str, Column], start: str, refs: Iterable[str]) -> list[str]:
+    """The columns of the cycle `start` would be in, reading `refs` ([] if none)."""
+    graph = _references(columns)
+    graph[start] = frozenset(refs)
+    path: list[str] = [start]
+    seen: set[str] = set()
+
+    def walk(node: str) -> bool:
+        for ref in sorted(graph.get(node, ())):
+            if ref == start:
+                return True
+            if ref in graph and ref not in seen:
+                seen.add(ref)
+                path.append(ref)
+                if walk(ref):
+                    return True
+                path.pop()
+        return False
+
+    return [*path, start] if walk(start) else []
+
+
+def order(columns: dict[str, Column]) -> list[str]:
+    """Formula columns, each after the formula columns it reads."""
+    graph = _references(columns)
+    done: list[str] = []
+    placed: set[str] = set()
+
+    def place(node: str, trail: frozenset[str]) -> None:
+        if node in placed or node in trail:
+            return
+        for ref in sorted(graph[node]):
+            if ref in graph:
+                place(ref, trail | {node})
+        placed.add(node)
+        done.append(node)
+
+    for node in graph:
+        place(node, frozenset())
+    return done
+
+
+def dependents(columns: dict[str, Column], ids: Iterable[str]) -> set[str]:
+    """Formula columns that read any of `ids`, directly or through another formula."""
+    graph = _references(columns)
+    found: set[str] = set()
+    frontier = set(ids)
+    while frontier:
+        frontier = {k for k, refs in graph.items() if refs & frontier and k not in found}
+        found |= frontier
+    return found
+
+
+def result_types(columns: dict[str, Column]) -> list[Column]:
+    """Infer every formula column's result type, in dependency order; the
+    columns whose type changed (not saved)."""
+    changed = []
+    for col_id in order(columns):
+        column = columns[col_id]
+        inferred = load(column.formula).result_type(_types(columns))
+        if inferred != column.result_type:
+            column.result_type = inferred
+            changed.append(column)
+    return changed
+
+
+def _types(columns: dict[str, Column]) -> dict[str, str]:
+    return {k: c.result_type if c.type == FORMULA else c.type for k, c in columns.items()}
+
+
+def stored_result(value: Any) -> Any:
+    """The stored form of an evaluator result (None: empty)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, ErrorValue):
+        return {"error": value.code, "message": value.message}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"error": "#NUM!", "message": "The result is not a finite number."}
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _input(value: Any) -> Any:
+    """A stored value as the evaluator reads it (an error cell is an error)."""
+    if value.__class__ is dict:
+        return ErrorValue(value.get("error", "#VALUE!"), value.get("message", ""))
+    return value
+
+
+class Recalc:
+    """The formula cells and totals of one op. `rows` after the op changed
+    rows in memory (before saving them), `removed` for deleted rows, then
+    `finish` for the totals to send."""
+
+    def __init__(self, locked: Sheet, columns: dict[str, Column] | None = None):
+        self.locked = locked
+        self.columns = columns if columns is not None else columns_by_id(locked)
+        self.limits = limits()
+        self.types = _types(self.columns)
+        now = timezone.localtime().replace(tzinfo=None, microsecond=0)
+        self.today, self.now = now.date(), now
+        # (column id, its formula bound to this op's columns and clock) in dependency order.
+        self.plan = []
+        for col_id in order(self.columns):
+            formula = load(self.columns[col_id].formula)
+            gone = frozenset(r for r in formula.references if r not in self.columns)
+            run = formula.bind(
+                types=self.types, today=self.today, now=self.now, limits=self.limits, missing=gone
+            )
+            self.plan.append((col_id, run))
+        self.tally = Tally(locked, self.columns)
+
+    def compute(self, cells: dict[str, Any], only: set[str] | None = None) -> dict[str, Any]:
+        """Compute a row's formula cells (those in `only`, or all) into its
+        `cells` (Row.values); {column id: value} of those that changed."""
+        changed: dict[str, Any] = {}
+        if not self.plan:
+            return changed
+        inputs = {k: _input(v) for k, v in cells.items()}
+        for col_id, run in self.plan:
+            if only is not None and col_id not in only:
+                continue
+            value = stored_result(run(inputs))
+            old = cells.get(col_id)
+            if value is None:
+                cells.pop(col_id, None)
+                inputs.pop(col_id, None)
+            else:
+                cells[col_id] = value
+                inputs[col_id] = _input(value)
+            if not (old == value and type(old) is type(value)):
+                changed[col_id] = value
+        return changed
+
+    def rows(self, rows: Iterable[Row], before: dict[str, dict]) -> list[realtime.CellValue]:
+        """Compute the formula cells of rows an op wrote (`before`: each
+        row's values before the op, {} for a new row); the formula cells that
+        changed, for the event."""
+        out: list[realtime.CellValue] = []
+        for row in rows:
+            row_id = str(row.id)
+            for col_id, value in self.compute(row.values).items():
+                out.append({"row": row_id, "col": col_id, "value": value})
+            self.tally.row(before.get(row_id, {}), row.values)
+        return out
+
+    def removed(self, values: Iterable[dict]) -> None:
+        for gone in values:
+            self.tally.row(gone, {})
+
+    def finish(self) -> dict[str, Any]:
+        return self.tally.finish()
+
+
+def recompute_columns(
+    locked: Sheet, ids: Iterable[str], *, after_order: float | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """Compute every cell of the formula columns `ids` and of those reading
+    them (with `after_order`, only in the rows placed after it), reading each
+    row once; (their ids, {column id: total} of those with a summary).
+    Result types are inferred again first."""
+    columns = columns_by_id(locked)
+    wanted = {i for i in ids if i in columns and columns[i].type == FORMULA}
+    wanted |= dependents(columns, wanted | set(ids))
+    for column in result_types(columns):
+        column.save(update_fields=["result_type"])
+    if not wanted:
+        return [], {}
+    recalc = Recalc(locked, columns)
+    touched: list[tuple[Any, dict]] = []  # (row id, {column id: new value or None})
+    rows = Row.objects.filter(sheet_id=locked.id)
+    if after_order is not None:
+        rows = rows.filter(order__gt=after_order)
+    # The totals of whole columns are counted in the same pass (an import's
+    # rows alone are not the whole column: those are read again after).
+    summed = [columns[c] for c in wanted if columns[c].summary]
+    counted = {str(c.id): (c, empty_aggregates()) for c in summed}
+    for row_id, cells in _rows_values(rows):
+        if changed := recalc.compute(cells, wanted):
+            touched.append((row_id, changed))
+        for col_id, (column, agg) in counted.items():
+            add_value(column, agg, cells.get(col_id))
+        if len(touched) >= _SAVE_BATCH:
+            save_cells(touched)
+            touched = []
+    save_cells(touched)
+    if after_order is None:
+        for column, agg in counted.values():
+            column.aggregates = agg
+        Column.objects.bulk_update(summed, ["aggregates"])
+    else:
+        rebuild(locked, summed)
+    return [c for c, _ in recalc.plan if c in wanted], totals_of(locked, summed)
+
+
+_SAVE_BATCH = 5000
+
+
+def _rows_values(rows) -> Iterator[tuple[Any, dict]]:
+    """(id, values) of each row, the JSON decoded a batch at a time (one
+    decode per row costs more than the decoding)."""
+    texts = rows.annotate(text=Cast("values", TextField())).values_list("id", "text")
+    found = texts.iterator(chunk_size=_SAVE_BATCH)
+    while batch := list(itertools.islice(found, _SAVE_BATCH)):
+        decoded = json.loads("[" + ",".join(text for _, text in batch) + "]")
+        yield from zip((row_id for row_id, _ in batch), decoded, strict=True)
+
+
+def save_values(rows: list[tuple[Any, dict]]) -> None:
+    """Write rows' `values` ((id, values) each), many at once: the ORM's
+    bulk_update builds a CASE of every row, which costs more than computing them."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(Row._meta.db_table)
+    values, id_column = (connection.ops.quote_name(n) for n in ("values", "id"))
+    id_field = Row._meta.pk
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One JSON document for the batch: the driver's escaping of a
+            # text array, element by element, cost more than the UPDATE.
+            batch = json.dumps([{"id": str(pk), "cells": cells} for pk, cells in rows])
+            cursor.execute(
+                f"UPDATE {table} SET {values} = v.cells FROM jsonb_to_recordset(%s::jsonb) "
+                f"AS v(id uuid, cells jsonb) WHERE {table}.{id_column} = v.id",
+                [batch],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {values} = %s WHERE {id_column} = %s",
+                [
+                    (json.dumps(cells), id_field.get_db_prep_value(pk, connection))
+                    for pk, cells in rows
+                ],
+            )
+
+
+def save_cells(rows: list[tuple[Any, dict]]) -> None:
+    """Write some cells of many rows ((id, {column id: value, None to
+    clear}) each); on PostgreSQL only those keys travel and are merged."""
+    if connection.vendor != "postgresql":
+        found = Row.objects.filter(id__in=[pk for pk, _ in rows]).values_list("id", "values")
+        cells = dict(found)
+        for pk, changed in rows:
+            for key, value in changed.items():
+                if value is None:
+                    cells[pk].pop(key, None)
+                else:
+                    cells[pk][key] = value
+        save_values(list(cells.items()))
+        return
+    table = connection.ops.quote_name(Row._meta.db_table)
+    values, id_column = (connection.ops.quote_name(n) for n in ("values", "id"))
+    batch = json.dumps(
+        [
+            {
+                "id": str(pk),
+                "patch": {k: v for k, v in changed.items() if v is not None},
+                "gone": [k for k, v in changed.items() if v is None],
+            }
+            for pk, changed in rows
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {values} = ({table}.{values} - v.gone) || v.patch "
+            f"FROM jsonb_to_recordset(%s::jsonb) AS v(id uuid, patch jsonb, gone text[]) "
+            f"WHERE {table}.{id_column} = v.id",
+            [batch],
+        )
+
+
+def settle_import(locked: Sheet, after_order: float | None) -> None:
+    """After an import wrote rows (those after `after_order`, or all):
+    compute their formula cells, and read every total again."""
+    columns = columns_by_id(locked)
+    formulas = [k for k, c in columns.items() if c.type == FORMULA]
+    recompute_columns(locked, formulas, after_order=after_order)
+    rebuild(locked, [c for c in columns_by_id(locked).values() if c.summary])
+
+
+def is_volatile(column: Column) -> bool:
+    """A formula reading TODAY() or NOW(): its values change with the date."""
+    return column.type == FORMULA and bool(_VOLATILE.search(column.formula))

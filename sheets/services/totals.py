@@ -1,0 +1,200 @@
+"""Column totals: the footer summary an editor picks for a column, kept up to
+date by every op without reading every row.
+
+A column with a summary keeps running aggregates (`Column.aggregates`): how
+many cells are filled, how many hold a number (or a date, in a date column),
+their exact sum (a decimal string: float sums drift), how many are checked,
+and the smallest and largest value. An op tells a `Tally` each cell it
+changed (old and new value); the tally adjusts the aggregates, and only when
+the smallest or largest value leaves does it read the column again to find
+the next one. "empty" and "percent_checked" also need the number of rows,
+counted (an index count) only when such a total is shown and rows came or went.
+"""
+
+import operator
+from decimal import Decimal
+from typing import Any
+
+from sheets.models import Column, Sheet
+from sheets.services.core import OpError
+
+SUMMARY_KINDS = (
+    "sum",
+    "average",
+    "min",
+    "max",
+    "count",
+    "filled",
+    "empty",
+    "checked",
+    "percent_checked",
+)
+_NEEDS_ROW_COUNT = {"empty", "percent_checked"}
+_SAFE = 2**53
+
+
+def clean_summary(raw: Any) -> str:
+    """The stored summary kind: "" for none (null)."""
+    if raw is None:
+        return ""
+    if raw not in SUMMARY_KINDS:
+        raise OpError(
+            "invalid_summary",
+            f"A summary is null or one of: {', '.join(SUMMARY_KINDS)}.",
+        )
+    return raw
+
+
+def _is_date_column(column: Column) -> bool:
+    return column.type == "date" or (column.type == "formula" and column.result_type == "date")
+
+
+def _measure(column: Column, value: Any) -> Any:
+    """What a value adds to count/min/max: a number, a date in a date column, or None."""
+    if value.__class__ in (int, float):
+        return value
+    if value.__class__ is str and _is_date_column(column):
+        return value[:10] if len(value) >= 10 and value[4:5] == "-" else None
+    return None
+
+
+def empty_aggregates() -> dict[str, Any]:
+    return {
+        "filled": 0,
+        "count": 0,
+        "sum": "0",
+        "checked": 0,
+        # The extremes, and how many cells hold each: one leaving of several is no news.
+        "min": None,
+        "min_n": 0,
+        "max": None,
+        "max_n": 0,
+    }
+
+
+def add_value(column: Column, agg: dict[str, Any], value: Any, sign: int = 1) -> bool:
+    """Add (sign 1) or take away (sign -1) one cell's value. True when the
+    last cell holding an extreme left, so the column must be read again to
+    find the next one."""
+    if value is None:
+        return False
+    agg["filled"] += sign
+    if value is True:
+        agg["checked"] += sign
+    measure = _measure(column, value)
+    if measure is None:
+        return False
+    agg["count"] += sign
+    if measure.__class__ is not str:
+        agg["sum"] = str(Decimal(agg["sum"]) + sign * Decimal(repr(measure)))
+    stale = False
+    for key, better in (("min", operator.lt), ("max", operator.gt)):
+        if sign > 0:
+            if agg[key] is None or better(measure, agg[key]):
+                agg[key], agg[key + "_n"] = measure, 1
+            elif measure == agg[key]:
+                agg[key + "_n"] += 1
+        elif agg[key] is not None and measure == agg[key]:
+            agg[key + "_n"] -= 1
+            stale = stale or agg[key + "_n"] < 1
+    return stale
+
+
+def aggregate(column: Column, cells: Any) -> dict[str, Any]:
+    """The aggregates of a whole column from its values (None: empty)."""
+    agg = empty_aggregates()
+    for value in cells:
+        add_value(column, agg, value)
+    return agg
+
+
+def total(kind: str, agg: dict[str, Any] | None, rows: int | None) -> Any:
+    """The footer value of a summary kind: a number, a date text, or None (nothing to show)."""
+    if not kind or agg is None:
+        return None
+    if kind == "sum":
+        return _number(Decimal(agg["sum"]))
+    if kind == "average":
+        return _number(Decimal(agg["sum"]) / agg["count"]) if agg["count"] else None
+    if kind in ("min", "max", "count", "filled", "checked"):
+        return agg[kind]
+    if kind == "empty":
+        return max((rows or 0) - agg["filled"], 0)
+    # percent_checked: of every row, as a checkbox column counts an empty cell unchecked.
+    return round(agg["checked"] * 100 / rows, 2) if rows else None
+
+
+def _number(value: Decimal) -> int | float:
+    if value == value.to_integral_value() and abs(value) < _SAFE:
+        return int(value)
+    return float(value)
+
+
+def row_count(locked: Sheet) -> int:
+    return locked.rows.count()
+
+
+class Tally:
+    """The totals one op changes: feed it every changed cell, then `finish`."""
+
+    def __init__(self, locked: Sheet, columns: dict[str, Column]):
+        self.locked = locked
+        self.columns = {k: c for k, c in columns.items() if c.summary and c.aggregates}
+        self.changed: set[str] = set()
+        self.stale: set[str] = set()
+        self.rows_changed = False
+
+    def change(self, col_id: str, old: Any, new: Any) -> None:
+        column = self.columns.get(col_id)
+        if column is None or (old is new) or (old == new and type(old) is type(new)):
+            return
+        if add_value(column, column.aggregates, old, -1):
+            self.stale.add(col_id)
+        add_value(column, column.aggregates, new, 1)
+        self.changed.add(col_id)
+
+    def row(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """A row's values before and after the op ({} for a row inserted or deleted)."""
+        if not before or not after:
+            self.rows_changed = True
+        for col_id in self.columns:
+            self.change(col_id, before.get(col_id), after.get(col_id))
+
+    def finish(self) -> dict[str, Any]:
+        """Save the changed aggregates; {column id: total} of the totals that
+        may have changed."""
+        for col_id in self.stale:
+            column = self.columns[col_id]
+            if column.summary in ("min", "max"):
+                column.aggregates = aggregate(column, _cells(self.locked, col_id))
+            # Otherwise the extremes wait: choosing min or max reads the column anyway.
+        if self.changed:
+            Column.objects.bulk_update([self.columns[k] for k in self.changed], ["aggregates"])
+        shown = set(self.changed)
+        if self.rows_changed:
+            shown |= {k for k, c in self.columns.items() if c.summary in _NEEDS_ROW_COUNT}
+        if not shown:
+            return {}
+        return totals_of(self.locked, [self.columns[k] for k in shown])
+
+
+def _cells(locked: Sheet, col_id: str):
+    found = locked.rows.filter(values__has_key=col_id).values_list("values", flat=True)
+    return (values.get(col_id) for values in found.iterator(chunk_size=5000))
+
+
+def totals_of(locked: Sheet, columns: list[Column]) -> dict[str, Any]:
+    """{column id: total} of columns with a summary (rows counted only if one needs them)."""
+    rows = row_count(locked) if any(c.summary in _NEEDS_ROW_COUNT for c in columns) else None
+    return {str(c.id): total(c.summary, c.aggregates, rows) for c in columns if c.summary}
+
+
+def rebuild(locked: Sheet, columns: list[Column]) -> None:
+    """Read the columns' cells again (a summary just chosen, a whole column
+    recomputed or converted) and save their aggregates."""
+    for column in columns:
+        if not column.summary:
+            column.aggregates = None
+        else:
+            column.aggregates = aggregate(column, _cells(locked, str(column.id)))
+        Column.objects.filter(id=column.id).update(aggregates=column.aggregates)
