@@ -26,6 +26,8 @@ const APPLY = {
   'column.updated': (store, e) => store._applyColumnUpdated(e),
   'sheet.renamed': (store, e) => { store.title = e.title; store.feed.title(e.title); },
   'sheet.reset': (store) => { store.resetSeen = true; }, // the snapshot follows
+  // Whole formula columns were computed again: their values come with a snapshot.
+  'columns.recomputed': (store) => { store.resetSeen = true; },
 };
 
 export const SHEET_EVENTS = new Set(Object.keys(APPLY));
@@ -267,6 +269,7 @@ export class CommittedStore {
   _applyChange(e) {
     const apply = APPLY[e.type];
     if (apply) apply(this, e);
+    if (e.recomputed && e.recomputed.length) this.resetSeen = true; // see columns.recomputed
   }
 
   _commit(row, colId, value) {

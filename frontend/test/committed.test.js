@@ -230,3 +230,15 @@ test('a snapshot with rows as arrays loads like the object form', () => {
   assert.equal(s.pending.display(1, 1), 7);
   assert.equal(s.pending.display(0, 1), null);
 });
+
+test('whole formula columns computed again ask for the snapshot; a plain event does not', () => {
+  const s = loaded(10);
+  s.store.receive({ type: 'column.updated', seq: 11, op_id: null, broadcaster_id: OTHER, column: { id: C1, name: 'A', type: 'text' }, values: {} });
+  assert.equal(s.store.needsSnapshot, false);
+  s.store.receive({ type: 'column.updated', seq: 12, op_id: null, broadcaster_id: OTHER, column: { id: C1, name: 'A', type: 'text' }, values: {}, recomputed: [C2] });
+  assert.equal(s.store.needsSnapshot, true);
+  const t = loaded(10);
+  t.store.receive({ type: 'columns.recomputed', seq: 11, op_id: null, broadcaster_id: OTHER, columns: [C2], reason: 'today', user: null });
+  assert.equal(t.store.lastSeq, 11);
+  assert.equal(t.store.needsSnapshot, true);
+});
