@@ -60,6 +60,21 @@ async def new_sheet(http: httpx.AsyncClient) -> tuple[int, str, list[str]]:
     return sheet_id, snapshot["columns"][0]["id"], [r["id"] for r in snapshot["rows"]]
 
 
+async def post_edit(http: httpx.AsyncClient, sheet_id: int, col: str, row: str, value: str) -> int:
+    """One cell edit through the API; returns the sheet version (the event's seq)."""
+    answer = await http.post(
+        f"/api/sheets/{sheet_id}/cells",
+        json={
+            "client_id": "bench",
+            "op_id": str(uuid.uuid4()),
+            "changes": [{"row": row, "col": col, "value": value}],
+        },
+        headers={"X-CSRFToken": http.cookies["csrftoken"]},
+    )
+    answer.raise_for_status()
+    return answer.json()["version"]
+
+
 class Receiver:
     def __init__(self) -> None:
         self.received: dict[int, float] = {}
@@ -131,20 +146,9 @@ async def run(url: str, clients: int, rate: float, seconds: float) -> list[tuple
         await sign_up(http)
         sheet_id, col, rows = await new_sheet(http)
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        csrf = http.cookies["csrftoken"]
 
         async def send_edit(i: int, _receiver) -> int:
-            answer = await http.post(
-                f"/api/sheets/{sheet_id}/cells",
-                json={
-                    "client_id": "bench",
-                    "op_id": str(uuid.uuid4()),
-                    "changes": [{"row": rows[i % len(rows)], "col": col, "value": f"v{i}"}],
-                },
-                headers={"X-CSRFToken": csrf},
-            )
-            answer.raise_for_status()
-            return answer.json()["version"]
+            return await post_edit(http, sheet_id, col, rows[i % len(rows)], f"v{i}")
 
         async def send_relay(i: int, receiver: Receiver) -> int:
             await receiver.ws.send(json.dumps({"type": "relay", "n": i}))

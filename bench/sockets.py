@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.latency import new_sheet, percentile, sign_up  # noqa: E402
+from bench.latency import new_sheet, percentile, post_edit, sign_up  # noqa: E402
 from bench.servers import EmbeddedServer, StackServer  # noqa: E402
 from bench.socket_clients import worker  # noqa: E402
 
@@ -146,22 +145,12 @@ async def run(server, args) -> list[tuple[str, dict]]:
         await sign_up(http)
         sheet_id, col, rows = await new_sheet(http)
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-        csrf = http.cookies["csrftoken"]
 
         async def send_edit(i: int, sent: dict) -> None:
             t0 = time.time()
             try:
-                answer = await http.post(
-                    f"/api/sheets/{sheet_id}/cells",
-                    json={
-                        "client_id": "bench",
-                        "op_id": str(uuid.uuid4()),
-                        "changes": [{"row": rows[i % len(rows)], "col": col, "value": f"v{i}"}],
-                    },
-                    headers={"X-CSRFToken": csrf},
-                )
-                answer.raise_for_status()
-                sent[answer.json()["version"]] = t0
+                version = await post_edit(http, sheet_id, col, rows[i % len(rows)], f"v{i}")
+                sent[version] = t0
             except httpx.HTTPError:
                 send_edit.errors += 1
 
