@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from sheets import op_registry
+from sheets import column_shown, op_registry
 from sheets.models import Change, Role, Sheet, SheetShare, can_edit
 
 
@@ -133,15 +133,14 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     Rows are {"id", "values": {column id: value}}, or with `row_arrays`
     [id, value per column in order (null = empty)]: a third of the size for a
     big sheet, since column ids are not repeated in every row."""
-    # How a column is shown (formula text, totals) is the services' one rule; read-only here.
-    from sheets.services import computed, totals
-
     with _consistent_read():
         sheet.refresh_from_db(fields=["title", "version"])
         found = list(sheet.columns.all())
         names = {str(c.id): c.name for c in found}
-        shown = totals.totals_of(sheet, found)
-        columns = [{**computed.column_info(c, names), "total": shown.get(str(c.id))} for c in found]
+        shown = column_shown.totals_of(sheet, found)
+        columns = [
+            {**column_shown.column_info(c, names), "total": shown.get(str(c.id))} for c in found
+        ]
         ids = [c["id"] for c in columns]
         known = set(ids)
         rows: list[Any] = []

@@ -38,24 +38,21 @@ function chip(doc, user) {
   return li;
 }
 
+/** A span beside the list with this id (and class), made the first time. */
+function spanBeside(list, id, place) {
+  let span = list.ownerDocument.getElementById(id);
+  if (!span) {
+    span = list.ownerDocument.createElement('span');
+    span.id = id;
+    span.className = id;
+    list[place](span);
+  }
+  return span;
+}
+
 /** The count before the list and "+ N more" after it: made once, next to the list. */
 function countParts(list) {
-  const doc = list.ownerDocument;
-  let count = doc.getElementById('presence-count');
-  if (!count) {
-    count = doc.createElement('span');
-    count.id = 'presence-count';
-    count.className = 'presence-count';
-    list.before(count);
-  }
-  let more = doc.getElementById('presence-more');
-  if (!more) {
-    more = doc.createElement('span');
-    more.id = 'presence-more';
-    more.className = 'presence-more';
-    list.after(more);
-  }
-  return { count, more };
+  return { count: spanBeside(list, 'presence-count', 'before'), more: spanBeside(list, 'presence-more', 'after') };
 }
 
 /** Draw `shown` (presence.js `shown()`): the count, the chips, "+ N more". */

@@ -10,7 +10,7 @@ computes the formulas reading the column again.
 
 from typing import Any
 
-from sheets import op_registry, realtime, values
+from sheets import column_shown, op_registry, realtime, values
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
 from sheets.services import computed
@@ -23,7 +23,7 @@ from sheets.services.core import (
     run_op,
     same_value,
 )
-from sheets.services.totals import clean_summary, rebuild, totals_of
+from sheets.services.totals import clean_summary, rebuild
 
 # `summary` not given, as opposed to null (no summary).
 UNSET: Any = object()
@@ -135,17 +135,12 @@ def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> realtim
     if key not in totals and (col.summary != before["summary"] or (retyped and col.summary)):
         # The aggregates are read again (none kept without a summary).
         rebuild(locked, [col])
-        totals = {**totals, key: totals_of(locked, [col]).get(key)}
+        totals = {**totals, key: column_shown.totals_of(locked, [col]).get(key)}
     columns = columns_by_id(locked)
-    names = computed.names_of(columns)
     formulas = {}
     if before["name"] != col.name or retyped:
-        formulas = {
-            k: {"formula": computed.formula_text(c, names), "result_type": c.result_type}
-            for k, c in columns.items()
-            if k in computed.dependents(columns, [key])
-        }
-    shown = computed.column_info(columns[key], names)
+        formulas = column_shown.formulas_shown(columns, computed.dependents(columns, [key]))
+    shown = column_shown.column_info(columns[key], column_shown.names_of(columns))
     body = realtime.column_updated(shown, {} if from_formula else converted)
     return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
 

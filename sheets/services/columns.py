@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 
 from proj.text import refusal
-from sheets import op_registry, realtime
+from sheets import column_shown, op_registry, realtime
 from sheets.models import COLUMN_TYPES, FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
 from sheets.services import computed
@@ -148,8 +148,8 @@ def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool =
     Column.objects.bulk_update(
         [c for c in existing if str(c.id) not in new_ids], ["position", "result_type"]
     )
-    names = computed.names_of(everything)
-    return [{**computed.column_info(c, names), "after": after} for c, after in placed]
+    names = column_shown.names_of(everything)
+    return [{**column_shown.column_info(c, names), "after": after} for c, after in placed]
 
 
 def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
@@ -188,12 +188,7 @@ def _after_columns_changed(locked: Sheet, body: Any, ids: list[str]) -> Any:
     columns = columns_by_id(locked)
     readers = computed.dependents(columns, ids)
     recomputed, totals = computed.recompute_columns(locked, [*readers, *ids])
-    names = computed.names_of(columns)
-    formulas = {
-        k: {"formula": computed.formula_text(c, names), "result_type": c.result_type}
-        for k, c in columns_by_id(locked).items()
-        if k in readers
-    }
+    formulas = column_shown.formulas_shown(columns, readers)
     return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
 
 

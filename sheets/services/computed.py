@@ -15,7 +15,6 @@ absent, numbers, text, booleans, dates as "YYYY-MM-DD" (a date and time as
 """
 
 import datetime
-import functools
 import itertools
 import json
 import math
@@ -30,60 +29,18 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from sheets import realtime
+from sheets.column_shown import limits, load, totals_of
 from sheets.formulas import (
     ErrorValue,
     Formula,
     FormulaSyntaxError,
-    Limits,
     compile_formula,
 )
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.services.core import OpError, columns_by_id
-from sheets.services.totals import Tally, add_value, empty_aggregates, rebuild, totals_of
+from sheets.services.totals import Tally, add_value, empty_aggregates, rebuild
 
 _VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
-
-
-def limits() -> Limits:
-    return Limits(
-        max_length=settings.FORMULA_MAX_LENGTH,
-        max_depth=settings.FORMULA_MAX_DEPTH,
-        max_text=settings.FORMULA_MAX_TEXT,
-        max_steps=settings.FORMULA_MAX_STEPS,
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def _load(stored: str, bounds: Limits) -> Formula:
-    return Formula.load(stored, bounds)
-
-
-def load(stored: str) -> Formula:
-    """The compiled formula of a column (compiled once per process)."""
-    return _load(stored, limits())
-
-
-def names_of(columns: dict[str, Column]) -> dict[str, str]:
-    return {k: c.name for k, c in columns.items()}
-
-
-def formula_text(column: Column, names: dict[str, str]) -> str | None:
-    """The formula as the user sees it: current column names, #REF! for a deleted one."""
-    if column.type != FORMULA:
-        return None
-    return load(column.formula).to_text(names)
-
-
-def column_info(column: Column, names: dict[str, str]) -> realtime.ColumnInfo:
-    """A column as the snapshot and the column events show it."""
-    return realtime.column_info(
-        id=str(column.id),
-        name=column.name,
-        type=column.type,
-        formula=formula_text(column, names),
-        result_type=column.result_type or None if column.type == FORMULA else None,
-        summary=column.summary or None,
-    )
 
 
 def clean_formula_text(raw: Any) -> str:

@@ -15,6 +15,7 @@ import operator
 from decimal import Decimal
 from typing import Any
 
+from sheets.column_shown import NEEDS_ROW_COUNT, totals_of
 from sheets.models import Column, Sheet
 from sheets.services.core import OpError
 
@@ -29,8 +30,6 @@ SUMMARY_KINDS = (
     "checked",
     "percent_checked",
 )
-_NEEDS_ROW_COUNT = {"empty", "percent_checked"}
-_SAFE = 2**53
 
 
 def clean_summary(raw: Any) -> str:
@@ -108,32 +107,6 @@ def aggregate(column: Column, cells: Any) -> dict[str, Any]:
     return agg
 
 
-def total(kind: str, agg: dict[str, Any] | None, rows: int | None) -> Any:
-    """The footer value of a summary kind: a number, a date text, or None (nothing to show)."""
-    if not kind or agg is None:
-        return None
-    if kind == "sum":
-        return _number(Decimal(agg["sum"]))
-    if kind == "average":
-        return _number(Decimal(agg["sum"]) / agg["count"]) if agg["count"] else None
-    if kind in ("min", "max", "count", "filled", "checked"):
-        return agg[kind]
-    if kind == "empty":
-        return max((rows or 0) - agg["filled"], 0)
-    # percent_checked: of every row, as a checkbox column counts an empty cell unchecked.
-    return round(agg["checked"] * 100 / rows, 2) if rows else None
-
-
-def _number(value: Decimal) -> int | float:
-    if value == value.to_integral_value() and abs(value) < _SAFE:
-        return int(value)
-    return float(value)
-
-
-def row_count(locked: Sheet) -> int:
-    return locked.rows.count()
-
-
 class Tally:
     """The totals one op changes: feed it every changed cell, then `finish`."""
 
@@ -172,7 +145,7 @@ class Tally:
             Column.objects.bulk_update([self.columns[k] for k in self.changed], ["aggregates"])
         shown = set(self.changed)
         if self.rows_changed:
-            shown |= {k for k, c in self.columns.items() if c.summary in _NEEDS_ROW_COUNT}
+            shown |= {k for k, c in self.columns.items() if c.summary in NEEDS_ROW_COUNT}
         if not shown:
             return {}
         return totals_of(self.locked, [self.columns[k] for k in shown])
@@ -181,12 +154,6 @@ class Tally:
 def _cells(locked: Sheet, col_id: str):
     found = locked.rows.filter(values__has_key=col_id).values_list("values", flat=True)
     return (values.get(col_id) for values in found.iterator(chunk_size=5000))
-
-
-def totals_of(locked: Sheet, columns: list[Column]) -> dict[str, Any]:
-    """{column id: total} of columns with a summary (rows counted only if one needs them)."""
-    rows = row_count(locked) if any(c.summary in _NEEDS_ROW_COUNT for c in columns) else None
-    return {str(c.id): total(c.summary, c.aggregates, rows) for c in columns if c.summary}
 
 
 def rebuild(locked: Sheet, columns: list[Column]) -> None:
