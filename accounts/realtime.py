@@ -89,19 +89,22 @@ def group_message(
 
 
 async def agroup_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
-    """Send `event` to every socket in `group`, from async code."""
-    await get_channel_layer().group_send(group, group_message(event, close_code, **extra))
+    """Send `event` to every socket in `group`, from async code.
+
+    A failed push (Redis down) is logged, never raised: what it carried is
+    saved (tabs catch up from their heartbeat) or passing (a selection, a
+    presence change: the next one says it again), and it must neither turn an
+    answer into a 500 nor end the socket whose message caused it."""
+    try:
+        await get_channel_layer().group_send(group, group_message(event, close_code, **extra))
+    except Exception:
+        log.exception("broadcast to %s failed", group)
 
 
 def group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
-    """Send `event` to every socket in `group`. Called after commit only.
-    `text=` passes the event's JSON when the caller already made it."""
-    try:
-        async_to_sync(agroup_send)(group, event, close_code, **extra)
-    except Exception:
-        # Called after commit: the change is saved, and tabs catch up from their
-        # heartbeat. A failed push (Redis down) must not turn the answer into a 500.
-        log.exception("broadcast to %s failed", group)
+    """Send `event` to every socket in `group`, from sync code. Called after
+    commit only. `text=` passes the event's JSON when the caller already made it."""
+    async_to_sync(agroup_send)(group, event, close_code, **extra)
 
 
 def broadcast_profile_updated(*, user, profile) -> None:

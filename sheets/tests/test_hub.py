@@ -143,3 +143,18 @@ async def test_a_socket_whose_messages_were_dropped_is_told_to_catch_up(
     assert await live.receive_close(skip=("clock.tick",)) == realtime.CLOSE_BEHIND
     await live.disconnect()
     await socket.disconnect()
+
+
+async def test_a_push_that_cannot_reach_redis_is_logged_not_raised(settings, caplog):
+    # A real pub/sub layer whose Redis is not there (nothing listens on port 1):
+    # a selection or presence change sent from a socket's message must not end
+    # that socket, and a saved op's answer must not become a 500.
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "proj.channel_layer.PubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    with caplog.at_level(logging.ERROR, logger="accounts.realtime"):
+        await users_wire.agroup_send(realtime.sheet_group(1), realtime.clock_tick())
+    assert "broadcast to sheet_1 failed" in caplog.text
