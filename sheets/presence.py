@@ -14,6 +14,8 @@ first socket, `presence.left` for their last, `presence.updated` when a
 present user's name or colour changes.
 """
 
+import json
+import logging
 from typing import Literal, TypedDict
 
 from django.conf import settings
@@ -21,6 +23,8 @@ from django.conf import settings
 from accounts import realtime as users_wire
 from sheets import realtime
 from sheets.presence_store import PresenceUser, backend
+
+log = logging.getLogger(__name__)
 
 
 def ttl() -> float:
@@ -31,11 +35,18 @@ def ttl() -> float:
 # --- The messages.
 
 
+class ShownSelection(TypedDict):
+    user_id: int
+    client_id: str
+    ranges: list[dict]
+
+
 class PresenceSnapshot(TypedDict):
     type: Literal["presence.snapshot"]
     sheet_id: int
     count: int
     users: list[PresenceUser]
+    selections: list[ShownSelection]
 
 
 class PresenceJoined(TypedDict):
@@ -70,8 +81,20 @@ def presence_user(info: users_wire.UserInfo | PresenceUser) -> PresenceUser:
     return {"id": info["id"], "display_name": info["display_name"], "colour": info["colour"]}
 
 
-def snapshot(*, sheet_id: int, count: int, users: list[PresenceUser]) -> PresenceSnapshot:
-    return {"type": "presence.snapshot", "sheet_id": sheet_id, "count": count, "users": users}
+def snapshot(
+    *,
+    sheet_id: int,
+    count: int,
+    users: list[PresenceUser],
+    selections: list[ShownSelection],
+) -> PresenceSnapshot:
+    return {
+        "type": "presence.snapshot",
+        "sheet_id": sheet_id,
+        "count": count,
+        "users": users,
+        "selections": selections,
+    }
 
 
 def joined(*, sheet_id: int, user: PresenceUser, count: int) -> PresenceJoined:
@@ -125,6 +148,16 @@ async def abroadcast_selection(
     ranges: list[dict] | None,
     sender: str,
 ) -> None:
+    # Kept for whoever opens the sheet later: their snapshot shows it.
+    kept = None
+    if ranges is not None:
+        kept = json.dumps({"user_id": user["id"], "client_id": client_id, "ranges": ranges})
+    try:
+        await backend().select(sheet_id, user["id"], kept, ttl())
+    except Exception:
+        # As for a push (accounts/realtime.agroup_send): a Redis hiccup costs a
+        # newcomer an outline, never the sender's socket.
+        log.exception("keeping a selection failed")
     event: SelectionChanged = {
         "type": "selection.changed",
         "sheet_id": sheet_id,
@@ -144,7 +177,7 @@ async def join(sheet_id: int, user: PresenceUser, channel: str) -> tuple[Presenc
     socket here. Returns the snapshot for the joiner and its seq: presence
     messages up to that seq are in the snapshot, so the socket skips them
     (with pub/sub a message sent before the join can reach it after)."""
-    first, count, users, seq = await backend().join(
+    first, count, users, selections, seq = await backend().join(
         sheet_id, user, channel, ttl(), settings.PRESENCE_SNAPSHOT_USERS
     )
     if user["id"] not in {u["id"] for u in users}:  # a second tab of an early arrival
@@ -155,7 +188,8 @@ async def join(sheet_id: int, user: PresenceUser, channel: str) -> tuple[Presenc
             joined(sheet_id=sheet_id, user=user, count=count),
             presence_seq=seq,
         )
-    return snapshot(sheet_id=sheet_id, count=count, users=users), seq
+    shown = [json.loads(s) for s in selections]
+    return snapshot(sheet_id=sheet_id, count=count, users=users, selections=shown), seq
 
 
 async def leave(sheet_id: int, user_id: int, channel: str) -> None:

@@ -3,7 +3,9 @@ default's memory, with one shape (sheets/presence.py says what it means).
 
 Per sheet: the sockets with their expiry, the number of sockets per user (the
 count of people is the number of users), the users by arrival, and how each
-user is shown (so a snapshot reads no database).
+user is shown (so a snapshot reads no database), and each present user's
+latest selection (so a newcomer sees everyone's outline at once, without
+every tab sending its selection again on each arrival).
 """
 
 import asyncio
@@ -35,6 +37,7 @@ class _Sheet:
         self.sockets: dict[str, float] = {}  # member -> expiry
         self.per_user: dict[int, int] = {}  # user id -> sockets (in order of arrival)
         self.shown: dict[int, PresenceUser] = {}
+        self.selections: dict[int, str] = {}  # user id -> JSON {client_id, ranges}
         self.claims: dict[str, float] = {}
 
 
@@ -68,6 +71,7 @@ class MemoryPresence:
             return None
         del sheet.per_user[user_id]
         sheet.shown.pop(user_id, None)
+        sheet.selections.pop(user_id, None)
         return user_id
 
     async def join(self, sheet_id, user, channel, ttl, limit):
@@ -76,7 +80,8 @@ class MemoryPresence:
         sheet.shown[user["id"]] = user
         seq = self._next() if first else self.seq
         recent = list(sheet.per_user)[-limit:][::-1] if limit > 0 else []
-        return first, len(sheet.per_user), [sheet.shown[i] for i in recent], seq
+        selections = [sheet.selections[i] for i in recent if i in sheet.selections]
+        return first, len(sheet.per_user), [sheet.shown[i] for i in recent], selections, seq
 
     async def leave(self, sheet_id, user_id, channel):
         sheet = self.sheets.get(sheet_id)
@@ -116,9 +121,19 @@ class MemoryPresence:
         sheet.shown[user["id"]] = user
         return self._next()
 
+    async def select(self, sheet_id, user_id, selection, ttl) -> None:
+        sheet = self.sheets.get(sheet_id)
+        if sheet is None or user_id not in sheet.per_user:
+            return
+        if selection is None:
+            sheet.selections.pop(user_id, None)
+        else:
+            sheet.selections[user_id] = selection
+
 
 # KEYS: sockets (zset member -> expiry), per user (hash id -> sockets),
-# arrivals (zset id -> time), shown (hash id -> JSON), seq. The seq numbers each
+# arrivals (zset id -> time), shown (hash id -> JSON), seq, selections (hash
+# id -> JSON). The seq numbers each
 # change: pub/sub may hand a socket a message sent before its snapshot, and the
 # seq tells it so. Never lower than Redis's clock in microseconds, so it keeps
 # growing after a Redis restart loses the key.
@@ -144,11 +159,14 @@ end
 redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
 local seq = tonumber(redis.call('GET', KEYS[5]) or '0')
 if first == 1 or seq == 0 then seq = next_seq(KEYS[5]) end
-for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
-local shown = {}
+for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[7]) end
+local shown, selections = {}, {}
 local ids = redis.call('ZREVRANGE', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-if #ids > 0 then shown = redis.call('HMGET', KEYS[4], unpack(ids)) end
-return {first, redis.call('HLEN', KEYS[2]), shown, seq}
+if #ids > 0 then
+  shown = redis.call('HMGET', KEYS[4], unpack(ids))
+  selections = redis.call('HMGET', KEYS[6], unpack(ids))
+end
+return {first, redis.call('HLEN', KEYS[2]), shown, selections, seq}
 """
 )
 _LEAVE = (
@@ -160,6 +178,7 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
     redis.call('HDEL', KEYS[2], ARGV[2])
     redis.call('ZREM', KEYS[3], ARGV[2])
     redis.call('HDEL', KEYS[4], ARGV[2])
+    redis.call('HDEL', KEYS[6], ARGV[2])
     last = 1
   end
 end
@@ -190,12 +209,13 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) d
     redis.call('HDEL', KEYS[2], id)
     redis.call('ZREM', KEYS[3], id)
     redis.call('HDEL', KEYS[4], id)
+    redis.call('HDEL', KEYS[6], id)
     table.insert(went, id)
   end
 end
 local seq = 0
 if #came > 0 or #went > 0 then seq = next_seq(KEYS[5]) end
-for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
 return {came, went, redis.call('HLEN', KEYS[2]), seq}
 """
 )
@@ -209,6 +229,17 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return next_seq(KEYS[4])
 """
 )
+# KEYS: per user, selections. ARGV: user id, JSON or "" (cleared), keep seconds.
+_SELECT = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return 1
+"""
 
 
 class RedisPresence:
@@ -226,12 +257,14 @@ class RedisPresence:
             client.leave_script = client.register_script(_LEAVE)
             client.refresh_script = client.register_script(_REFRESH)
             client.update_script = client.register_script(_UPDATE)
+            client.select_script = client.register_script(_SELECT)
         return client
 
     @staticmethod
     def _keys(sheet_id: int) -> list[str]:
         base = f"gridroom:presence:{sheet_id}"
-        return [f"{base}:{k}" for k in ("sockets", "users", "arrivals", "shown", "seq")]
+        parts = ("sockets", "users", "arrivals", "shown", "seq", "selections")
+        return [f"{base}:{k}" for k in parts]
 
     @staticmethod
     def _keep(ttl: float) -> int:
@@ -240,13 +273,14 @@ class RedisPresence:
     async def join(self, sheet_id, user, channel, ttl, limit):
         client = self._redis()
         now = time.time()
-        first, count, shown, seq = await client.join_script(
+        first, count, shown, selections, seq = await client.join_script(
             keys=self._keys(sheet_id),
             args=[now, now + ttl, _member(user["id"], channel), user["id"], json.dumps(user)]
             + [max(1, limit), self._keep(ttl)],
         )
         users = [json.loads(s) for s in shown if s][: max(0, limit)]
-        return bool(first), int(count), users, int(seq)
+        selections = [s for s in selections[: max(0, limit)] if s]
+        return bool(first), int(count), users, selections, int(seq)
 
     async def leave(self, sheet_id, user_id, channel):
         last, count, seq = await self._redis().leave_script(
@@ -281,6 +315,12 @@ class RedisPresence:
                 keys=[keys[1], keys[3], claim, keys[4]],
                 args=[user["id"], json.dumps(user), int(ttl) + 1],
             )
+        )
+
+    async def select(self, sheet_id, user_id, selection, ttl) -> None:
+        keys = self._keys(sheet_id)
+        await self._redis().select_script(
+            keys=[keys[1], keys[5]], args=[user_id, selection or "", self._keep(ttl)]
         )
 
 

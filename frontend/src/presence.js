@@ -1,7 +1,7 @@
 // Who else has the sheet open and what they have selected. No DOM here, so
 // Node's test runner covers it as shipped. The messages are docs/protocol.md,
-// "Presence": the server sends one snapshot on joining (the count and the most
-// recent arrivals, capped), then only changes (`presence.joined`, `.left`,
+// "Presence": the server sends one snapshot on joining (the count, the most
+// recent arrivals, capped, and their latest selections), then only changes (`presence.joined`, `.left`,
 // `.updated`), each with the new count; `selection.changed` carries its user.
 // With a thousand people on a sheet this tab knows some of them, counts all of
 // them, and shows a few: `shown()`.
@@ -192,6 +192,13 @@ export class Presence {
     for (const id of [...this.selections.keys()]) {
       const now = this.known.get(id);
       if (!now) { this.selections.delete(id); selections = true; } else if (!sameUser(now, before.get(id) || now)) selections = true;
+    }
+    // The selections the server kept of the people it names (a newcomer sees them at once).
+    for (const kept of Array.isArray(msg.selections) ? msg.selections : []) {
+      const ranges = kept && this.known.has(kept.user_id) && kept.client_id !== this.clientId ? cleanRanges(kept.ranges) : null;
+      if (!ranges || this.selections.has(kept.user_id)) continue;
+      this.selections.set(kept.user_id, { clientId: kept.client_id, ranges });
+      selections = true;
     }
     return { users: true, selections };
   }

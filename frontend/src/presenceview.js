@@ -7,10 +7,6 @@
 // an animation frame, so a burst of arrivals costs one repaint.
 import { Presence, Throttle } from './presence.js';
 
-// Up to this many people, everyone sends their selection again when someone
-// arrives (the newcomer outlines it at once): at most this many squared
-// messages. Past it, a newcomer sees an outline when its owner next moves.
-export const REPEAT_SELECTION_UP_TO = 20;
 const HIDDEN_PAINT_MS = 100; // no animation frame this long (a hidden tab): a timer paints
 
 const formatCount = (n) => n.toLocaleString('en-US');
@@ -94,7 +90,7 @@ export class PresenceView {
     if (changed && this.presence.selections.size) this._paintSoon(); // who is nearest may change
   }
 
-  /** The socket is (back) up: the others dropped this tab's selection if it was gone a while. */
+  /** The socket is (back) up: the server dropped this tab's selection if it was gone a while. */
   hello() { this.selection.repeat(); }
 
   /** A socket message: true if it was about presence. */
@@ -103,10 +99,6 @@ export class PresenceView {
     if (!changed) return false;
     if (changed.users) this._paintSoon();
     if (changed.selections && this.grid) this.grid.setMarks(this.presence.marks());
-    // A newcomer has no copy of this tab's selection yet (on a sheet with few people).
-    if (msg.type === 'presence.joined' && this.presence.total <= REPEAT_SELECTION_UP_TO) {
-      this.selection.repeat();
-    }
     return true;
   }
 

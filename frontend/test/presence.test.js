@@ -119,6 +119,22 @@ test('a snapshot after a reconnect replaces everything known', () => {
   assert.deepEqual(p.marks().map((m) => m.name), ['Cathy'], "the outline of someone still here stays, relabelled");
 });
 
+test("a snapshot brings the selections the server kept: a newcomer outlines them at once", () => {
+  const p = new Presence({ userId: 1, clientId: 'my-tab' });
+  const result = p.receive({
+    ...snapshot([cat, bob, ann], 40),
+    selections: [
+      { user_id: 2, client_id: 'tab-2', ranges: [cell(R1, C1)] },
+      { user_id: 1, client_id: 'my-tab', ranges: [cell(R2, C2)] }, // this tab's own: never shown
+      { user_id: 9, client_id: 'tab-9', ranges: [cell(R2, C2)] }, // not named in the snapshot
+      { user_id: 3, client_id: 'tab-3', ranges: 'A1' }, // malformed
+      null,
+    ],
+  });
+  assert.deepEqual(result, { users: true, selections: true });
+  assert.deepEqual(p.marks().map((m) => [m.userId, m.name]), [[2, 'Bob']]);
+});
+
 test('a user learned from selection.changed: named, outlined, counted as known', () => {
   const p = new Presence({ userId: 1, clientId: 'my-tab' });
   p.receive(snapshot([ann], 300)); // 299 others the snapshot does not name

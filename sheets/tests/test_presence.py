@@ -49,6 +49,7 @@ async def test_snapshot_joined_and_left_count_people_not_tabs(
         "sheet_id": shared_sheet.id,
         "count": 1,
         "users": [ann],
+        "selections": [],
     }
     # Ann's second tab: a snapshot for it, nothing for the others.
     a2, snap = await open_tab(ws_connect, shared_sheet, user)
@@ -131,6 +132,26 @@ async def test_profile_change_is_one_presence_updated_per_sheet(
         "display_name"
     ] == "Beatrix"
     for tab in (a, b1, b2):
+        await tab.disconnect()
+
+
+async def test_a_newcomer_sees_the_selections_of_people_already_here(
+    ws_connect, shared_sheet, user, editor
+):
+    """Nobody sends their selection again when someone arrives (that would be
+    O(N) messages per join per socket): the snapshot carries the ones kept."""
+    a, _ = await open_tab(ws_connect, shared_sheet, user)
+    cell = {"row": "r1", "col": "c1"}
+    ranges = [{"from": cell, "to": cell}]
+    await a.send_json({"type": "presence.select", "client_id": "tab-a", "ranges": ranges})
+    await a.ping()  # the selection is in
+    b, snap = await open_tab(ws_connect, shared_sheet, editor)
+    assert snap["selections"] == [{"user_id": user.id, "client_id": "tab-a", "ranges": ranges}]
+    await a.send_json({"type": "presence.select", "client_id": "tab-a", "ranges": None})
+    await b.receive_type("selection.changed", skip=QUIET)
+    b2, snap = await open_tab(ws_connect, shared_sheet, editor)
+    assert snap["selections"] == []  # cleared ones are not kept
+    for tab in (a, b, b2):
         await tab.disconnect()
 
 
