@@ -16,8 +16,9 @@ import logging
 import uuid
 from typing import Any, Literal, TypedDict
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from proj.channel_layer import run_from_sync
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ async def agroup_send(group: str, event: dict, close_code: int | None = None, **
 def group_send(group: str, event: dict, close_code: int | None = None, **extra: Any) -> None:
     """Send `event` to every socket in `group`, from sync code. Called after
     commit only. `text=` passes the event's JSON when the caller already made it."""
-    async_to_sync(agroup_send)(group, event, close_code, **extra)
+    run_from_sync(lambda: agroup_send(group, event, close_code, **extra))
 
 
 def broadcast_profile_updated(*, user, profile) -> None:
