@@ -119,6 +119,8 @@ async def phase(server, args, *, ws_path: str, kinds, key: str, hello: str, send
     return {
         "sent": len(sent),
         "send_errors": send.errors,
+        # How long the edit's own request took (the app's POST; the relay has none).
+        "answers": getattr(send, "answers", []),
         "hellos": hellos,
         "errors": sum((r["errors"] for r in results), Counter()),
         "closed": sum((r["closed"] for r in results), Counter()),
@@ -151,10 +153,11 @@ async def run(server, args) -> list[tuple[str, dict]]:
             try:
                 version = await post_edit(http, sheet_id, col, rows[i % len(rows)], f"v{i}")
                 sent[version] = t0
+                send_edit.answers.append(1000 * (time.time() - t0))
             except httpx.HTTPError:
                 send_edit.errors += 1
 
-        send_edit.cookie, send_edit.errors = cookie, 0
+        send_edit.cookie, send_edit.errors, send_edit.answers = cookie, 0, []
         app = await phase(
             server,
             args,
@@ -234,6 +237,12 @@ def print_report(results, args, server) -> None:
         if r["redis_full"]:
             notes.append(f'"{REDIS_FULL}" {r["redis_full"]} times in the server log')
         notes.append(f"{r['sent']} edits sent")
+        if r["answers"]:
+            answers = r["answers"]
+            notes.append(
+                f"the edit's POST answered in p50 {percentile(answers, 50):.0f} ms, "
+                f"p99 {percentile(answers, 99):.0f} ms"
+            )
         if r["send_errors"]:
             notes.append(f"{r['send_errors']} sends failed")
         print(f"\n{name}: {'; '.join(notes)}")

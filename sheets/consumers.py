@@ -8,6 +8,7 @@ task of its own, so nothing of it outlives its disconnect.
 import json
 import time
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -51,6 +52,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if getattr(self, "registered", False):
                 self.registered = False
                 hub().forget(self)
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch, without its hop to the sync thread per message.
+
+        Channels closes stale database connections before every handler, on
+        the process's one thread for database work: with 1,000 sockets each
+        event queued 1,000 such hops behind each other (a third of daphne's
+        time). Our handlers reach the database only through
+        `database_sync_to_async`, which closes stale connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.joined: list[str] = []
