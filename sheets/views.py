@@ -117,6 +117,8 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "ws_path": f"/ws/sheet/{sheet.id}/",
         "snapshot_url": api_base,
         "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
+        "formula_check_url": reverse("api_formula_check", args=[sheet.id]),
+        "formula_max_length": settings.FORMULA_MAX_LENGTH,
         "ops_url": api_base,
         "license_key": settings.HANDSONTABLE_LICENSE_KEY,
         # role, can_edit, can_manage, role_label: as `hello` and `access.changed` say them.
