@@ -5,6 +5,7 @@ import pytest
 
 from sheets import services
 from sheets.models import Role
+from sheets.services.totals import SUMMARIES
 from sheets.tests.formula_sheets import add_formula, priced_sheet
 from sheets.tests.helpers import assert_json_error, new_id, post, sheet_state
 
@@ -98,3 +99,12 @@ def test_only_people_who_may_see_the_sheet_may_check(
 def test_get_is_not_allowed(auth_client, sheet):
     response = auth_client.get(f"/api/sheets/{sheet.id}/formula/check")
     assert_json_error(response, 405, "method_not_allowed")
+
+
+def test_the_sheet_page_offers_every_summary_the_server_takes_and_the_check(auth_client, sheet):
+    page = auth_client.get(f"/sheets/{sheet.id}/").content.decode()
+    assert SUMMARIES
+    for kind, label in SUMMARIES:
+        assert f'<option value="{kind}">{label}</option>' in page
+    assert '<option value="formula">Formula</option>' in page
+    assert f"/api/sheets/{sheet.id}/formula/check" in page
