@@ -49,8 +49,27 @@ def test_sheet_page_with_its_column_dialog(new_user):
     tab.select_cell(1, 1)
     assert_no_serious_violations(tab.page, "the sheet page")
     tab.page.get_by_role("button", name="Add column").click()
-    expect(tab.page.get_by_role("dialog", name="Add column")).to_be_visible()
+    dialog = tab.page.get_by_role("dialog", name="Add column")
+    expect(dialog).to_be_visible()
     assert_no_serious_violations(tab.page, "the sheet page's Add column dialog")
+    # Its formula field: the column names to insert and the server's check.
+    dialog.get_by_label("Column type").select_option(label="Formula")
+    dialog.get_by_label("Formula", exact=True).fill("=[A] *")
+    expect(dialog.get_by_role("status")).to_contain_text("position")
+    assert_no_serious_violations(tab.page, "the Add column dialog writing a formula")
+
+
+def test_sheet_page_with_a_formula_column_and_totals(new_user):
+    tab = sheet_with_data(new_user("ann"))
+    dialog = tab.open_column_dialog(2)
+    dialog.get_by_label("Column type").select_option(label="Formula")
+    dialog.get_by_label("Formula", exact=True).fill("=1/[B]")
+    dialog.get_by_label("Footer total").select_option(label="Count")
+    dialog.get_by_role("button", name="Save column").click()
+    expect(dialog).to_be_hidden()
+    expect(tab.cell(1, 2)).to_have_text("#DIV/0!")
+    expect(tab.page.get_by_role("list", name="Column totals")).to_be_visible()
+    assert_no_serious_violations(tab.page, "the sheet page with a formula column and totals")
 
 
 def test_sheet_page_editing_a_cell(new_user):

@@ -122,6 +122,29 @@ def column_values(request: HttpRequest, sheet_id: int) -> JsonResponse:
     return JsonResponse(selectors.column_values(sheet=sheet, column_ids=ids))
 
 
+@_only("POST")
+@api_login_required
+def formula_check(request: HttpRequest, sheet_id: int) -> JsonResponse:
+    """What saving a formula would say, nothing saved: the column dialog
+    checks as the user types (docs/protocol.md, "Checking a formula")."""
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    try:
+        body = _json_body(request)
+        if "formula" not in body:
+            raise services.OpError("missing_field", "Missing field: formula.")
+        answer = services.formula_check(
+            sheet=sheet,
+            formula=body["formula"],
+            column=body.get("column"),
+            name=body.get("name"),
+        )
+    except services.OpError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse(answer)
+
+
 # Each op endpoint: the service to call and the body fields it takes besides
 # client_id and op_id.
 OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {

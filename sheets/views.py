@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from sheets import realtime, selectors, services
+from sheets.services.totals import SUMMARIES
 
 
 def sheet_or_404(request: HttpRequest, sheet_id: int):
@@ -117,6 +118,10 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "ws_path": f"/ws/sheet/{sheet.id}/",
         "snapshot_url": api_base,
         "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
+        "formula_check_url": reverse("api_formula_check", args=[sheet.id]),
+        "formula_max_length": settings.FORMULA_MAX_LENGTH,
+        # The footer totals an editor may choose, with their labels.
+        "summaries": SUMMARIES,
         "ops_url": api_base,
         "license_key": settings.HANDSONTABLE_LICENSE_KEY,
         # role, can_edit, can_manage, role_label: as `hello` and `access.changed` say them.

@@ -8,6 +8,7 @@
 // order to show; the pending edits (pending.js) put them there and take them
 // out. Whatever this tab is deleting, what it has pending and its conflicts are
 // the pending edits' to say: the store asks them through `attach`.
+import { applyComputed, columnFromSpec, setColumnInfo } from './columninfo.js';
 
 export const SEP = '\u0001';
 export const cellKey = (rowId, colId) => rowId + SEP + colId;
@@ -45,8 +46,9 @@ function rowFromSnapshot(r, columns) {
 
 /**
  * What changed for the screen, told once per outermost call (`batch`):
- * {structure, cells: [[rowId, colId]], title, status, sync}. `sync`: the store
- * learned it is behind the server or must load the snapshot again.
+ * {structure, cells: [[rowId, colId]], title, status, sync, totals}. `sync`: the store
+ * learned it is behind the server or must load the snapshot again; `totals`:
+ * a footer total changed (columninfo.js).
  */
 export class ChangeFeed {
   constructor() {
@@ -57,7 +59,7 @@ export class ChangeFeed {
 
   subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
 
-  _reset() { this.dirty = { structure: false, cells: [], title: null, status: false, sync: false }; }
+  _reset() { this.dirty = { structure: false, cells: [], title: null, status: false, sync: false, totals: false }; }
 
   touch(rowId, colId) { this.dirty.cells.push([rowId, colId]); this.dirty.status = true; }
 
@@ -68,6 +70,8 @@ export class ChangeFeed {
   title(title) { this.dirty.title = title; }
 
   sync() { this.dirty.sync = true; }
+
+  totals() { this.dirty.totals = true; }
 
   /** Run `fn` as one change: listeners hear of it once, when the outermost batch ends. */
   batch(fn) {
@@ -83,7 +87,7 @@ export class ChangeFeed {
   _notify() {
     const d = this.dirty;
     this._reset();
-    if (d.structure || d.cells.length || d.title !== null || d.status || d.sync) {
+    if (d.structure || d.cells.length || d.title !== null || d.status || d.sync || d.totals) {
       for (const fn of this.listeners) fn(d);
     }
   }
@@ -101,7 +105,7 @@ const NO_LOCAL = {
 export class CommittedStore {
   constructor() {
     this.title = '';
-    this.columns = []; // [{id, name, type, local?, localAfter?}] in display order
+    this.columns = []; // [{id, name, type, formula, resultType, summary, total, local?, localAfter?}] in display order
     this.rows = []; // [{id, values: {colId: committed}, local?, localAfter?}]
     this.feed = new ChangeFeed();
     this.lastSeq = null; // null until the first snapshot
@@ -195,9 +199,10 @@ export class CommittedStore {
       const oldCols = this.columns;
       this.title = snap.title ?? this.title;
       this.feed.title(this.title);
-      this.columns = snap.columns.map((c) => ({ id: c.id, name: c.name, type: c.type }));
+      this.columns = snap.columns.map(columnFromSpec);
       this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns));
       this._structure();
+      this.feed.totals();
       // Rows and columns this tab made whose insert is not committed yet stay
       // (placed before the ones this tab is deleting go: they may be their anchors).
       for (const c of oldCols) if (c.local && this.colIndexOf(c.id) < 0) this.placeColumn(c, c.localAfter);
@@ -269,6 +274,9 @@ export class CommittedStore {
   _applyChange(e) {
     const apply = APPLY[e.type];
     if (apply) apply(this, e);
+    const computed = applyComputed((id) => this.column(id), e);
+    if (computed.structure) this._structure();
+    if (computed.totals) this.feed.totals();
     if (e.recomputed && e.recomputed.length) this.resetSeen = true; // see columns.recomputed
   }
 
@@ -308,7 +316,7 @@ export class CommittedStore {
       if (this.column(spec.id)) this.columns.splice(this.colIndexOf(spec.id), 1);
       this._colIdx = null;
       if (spec.after != null && this.colIndexOf(spec.after) < 0) this.guessing = true;
-      this.placeColumn({ id: spec.id, name: spec.name, type: spec.type }, spec.after);
+      this.placeColumn(columnFromSpec(spec), spec.after);
     }
     // Cells of the new columns (an undone column delete brings its values back).
     for (const c of e.values || []) if (this.colIndexOf(c.col) >= 0) this._commit(this.row(c.row), c.col, c.value);
@@ -319,7 +327,9 @@ export class CommittedStore {
     if (!col) return;
     col.name = e.column.name;
     col.type = e.column.type;
+    setColumnInfo(col, e.column);
     this._structure();
+    this.feed.totals();
     for (const [rowId, value] of Object.entries(e.values || {})) this._commit(this.row(rowId), col.id, value);
   }
 

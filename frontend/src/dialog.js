@@ -1,17 +1,24 @@
 // The column dialog: a new column's name and type ("Add column", "Insert
-// column left/right"), or rename a column and/or change its type. A type
+// column left/right"), or rename a column and/or change its type; a formula
+// column's formula (formulafield.js) and any column's footer total. A type
 // change the server cannot convert (422 with `values`) is shown here.
+import { FormulaField } from './formulafield.js';
 
 const MAX_LISTED = 5;
 
 export class ColumnDialog {
-  /** `store` (committed.js) has the columns, `local` (localops.js) makes the op, `send(op)` resolves its answer. */
-  constructor({ store, local, send, onAdded = () => {}, doc = globalThis.document }) {
+  /**
+   * `store` (committed.js) has the columns, `local` (localops.js) makes the op, `send(op)` resolves its answer;
+   * `check(body)` asks the server about a formula (formulaedit.js).
+   */
+  constructor({ store, local, send, check, onAdded = () => {}, doc = globalThis.document }) {
     Object.assign(this, { store, local, send, onAdded });
     this.dialog = doc.getElementById('column-dialog');
     this.form = doc.getElementById('column-form');
     this.nameInput = doc.getElementById('column-name');
     this.typeSelect = doc.getElementById('column-type');
+    this.summarySelect = doc.getElementById('column-summary');
+    this.formula = new FormulaField({ store, check, doc });
     this.error = doc.getElementById('column-error');
     this.saveButton = doc.getElementById('column-save');
     this.heading = doc.getElementById('column-dialog-title');
@@ -21,7 +28,10 @@ export class ColumnDialog {
     this.busy = false;
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this._submit(); });
     doc.getElementById('column-cancel').addEventListener('click', () => this.close());
-    this.dialog.addEventListener('close', () => { this.columnId = null; this.adding = null; this._setBusy(false); });
+    this.dialog.addEventListener('close', () => { this.columnId = null; this.adding = null; this._setBusy(false); this.formula.close(); });
+    this.typeSelect.addEventListener('change', () => this.formula.setVisible(this.typeSelect.value === 'formula'));
+    // The formula may name the column itself (a cycle): checked again with the new name.
+    this.nameInput.addEventListener('input', () => this.formula.changed());
   }
 
   _setBusy(flag) {
@@ -43,7 +53,16 @@ export class ColumnDialog {
     this.columnId = null;
     this.adding = null;
     this._setBusy(false);
+    this.formula.close();
     if (this.dialog.open) this.dialog.close();
+  }
+
+  /** The formula field and the footer total as `column` has them (null: a new column). */
+  _fill(column) {
+    const nameOf = () => this.nameInput.value.trim();
+    this.formula.reset({ columnId: column ? column.id : null, formula: (column && column.formula) || '', nameOf });
+    this.formula.setVisible(this.typeSelect.value === 'formula');
+    this.summarySelect.value = (column && column.summary) || '';
   }
 
   _show(heading, save) {
@@ -61,6 +80,7 @@ export class ColumnDialog {
     this.columnId = id;
     this.nameInput.value = column.name;
     this.typeSelect.value = column.type;
+    this._fill(column);
     this._show('Column settings', 'Save column');
     (focus === 'type' ? this.typeSelect : this.nameInput).focus();
     if (focus !== 'type') this.nameInput.select();
@@ -72,19 +92,36 @@ export class ColumnDialog {
     this.adding = { after };
     this.nameInput.value = '';
     this.typeSelect.value = 'text';
+    this._fill(null);
     this._show('Add column', 'Create column');
     this.nameInput.focus();
+  }
+
+  /** A formula column's formula, or error lines (the server's refusal of it, when known). */
+  _formulaWanted() {
+    const formula = this.formula.value();
+    if (!formula) { this.formula.input.focus(); return ['A formula column needs a formula, for example =[Price] * [Qty].']; }
+    const error = this.formula.error();
+    if (error) { this.formula.input.focus(); return [error]; }
+    return formula;
   }
 
   /** The new column is shown at once (pending, like typed cells); a refusal shows in the status line. */
   _submitNew() {
     const name = this.nameInput.value.trim();
     if (!name) { this.nameInput.focus(); this._showError(['A column needs a name.']); return; }
+    const type = this.typeSelect.value;
+    const formula = type === 'formula' ? this._formulaWanted() : undefined;
+    if (Array.isArray(formula)) { this._showError(formula); return; }
     const { after } = this.adding;
     const known = after === null || this.store.column(after);
-    const op = this.local.insertColumn({ after: known ? after : null, name, type: this.typeSelect.value });
-    if (op) this.onAdded(op.body.columns[0].id); // the grid shows it, however far right it lands
+    const op = this.local.insertColumn({ after: known ? after : null, name, type, formula });
+    if (!op) return;
+    const id = op.body.columns[0].id;
+    this.onAdded(id); // the grid shows it, however far right it lands
     this.send(op);
+    // The footer total is the column's setting: an update right after the insert (the queue keeps the order).
+    if (this.summarySelect.value) this.send(this.local.updateColumn(id, { summary: this.summarySelect.value }));
     this.close();
   }
 
@@ -101,7 +138,7 @@ export class ColumnDialog {
     return lines;
   }
 
-  /** What the form asks to change ({name?, type?}), or a list of error lines. */
+  /** What the form asks to change ({name?, type?, formula?, summary?}), or a list of error lines. */
   _wanted(column) {
     const name = this.nameInput.value.trim();
     const type = this.typeSelect.value;
@@ -109,6 +146,13 @@ export class ColumnDialog {
     const change = {};
     if (name !== column.name) change.name = name;
     if (type !== column.type) change.type = type;
+    if (type === 'formula') {
+      const formula = this._formulaWanted();
+      if (Array.isArray(formula)) return formula;
+      if (formula !== column.formula || type !== column.type) change.formula = formula;
+    }
+    const summary = this.summarySelect.value || null;
+    if (summary !== (column.summary || null)) change.summary = summary;
     return change;
   }
 

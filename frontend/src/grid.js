@@ -5,11 +5,14 @@
 import Handsontable from 'handsontable/base';
 import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
 import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, StretchColumns } from 'handsontable/plugins';
-import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
-import { SelectionIndex, selectionToRanges } from './presence.js';
+import { selectionToRanges } from './presence.js';
 import { bindUndoKeys } from './undokeys.js';
 import { menuItems, selectedCells } from './gridmenu.js';
 import { nameGridParts } from './gridaria.js';
+import { makeRenderers, columnSettings } from './cellrender.js';
+import { decorateHeader } from './columnheader.js';
+import { GridFooter } from './footer.js';
+import { isFormula, shownValue } from './columninfo.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -25,6 +28,7 @@ registerPlugin(StretchColumns); // stretchH
 const NOT_EDITS = new Set(['loadData', 'updateData', 'updateSettings']);
 const COL_WIDTH = 160;
 const ROW_HEIGHT = 29;
+const ROW_HEADER_WIDTH = 64;
 const CELLS_PAINTED_ONE_BY_ONE = 50; // more changed cells in one frame: one render of the viewport
 const EDITOR_WAIT_MS = 150; // remote updates held while the editor is open: looked at again after this
 const HIDDEN_FLUSH_MS = 100; // no animation frame this long (a hidden tab): a timer flushes
@@ -39,7 +43,8 @@ function sanitizer(content, context) {
 }
 
 export class GridAdapter {
-  constructor({ container, store, pending, canEdit, licenseKey, on }) {
+  /** `footer`: {wrap, label, list} of the totals row under the grid (footer.js), if the page has one. */
+  constructor({ container, store, pending, canEdit, licenseKey, on, footer = null }) {
     Object.assign(this, { container, store, pending, on });
     this.editable = !!canEdit;
     this.rowIds = []; // what the grid shows, by visual row
@@ -58,7 +63,9 @@ export class GridAdapter {
     this.paintTimer = null;
     this.marksChanged = false; // outlines to redraw: the next paint renders the whole viewport
     this.menu = menuItems(this, on);
-    this.renderers = this._renderers();
+    this.renderers = makeRenderers(this);
+    this.footer = footer ? new GridFooter({ ...footer, grid: this }) : null;
+    this.totalsWanted = false;
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
     // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it,
@@ -91,52 +98,7 @@ export class GridAdapter {
     this.rowPos = new Map();
     this.colPos = new Map();
     this.container.replaceChildren();
-  }
-
-  _renderers() {
-    const wrap = (base) => (hot, TD, row, col, prop, value, props) => {
-      base(hot, TD, row, col, prop, value, props);
-      this._decorate(TD, row, col);
-    };
-    return { text: wrap(textRenderer), number: wrap(numericRenderer), checkbox: wrap(checkboxRenderer) };
-  }
-
-  _decorate(TD, row, col) {
-    const info = this.pending.cellInfo(this.rowIds[row], this.colIds[col]);
-    TD.classList.toggle('cell-pending', !!(info && info.pending));
-    TD.classList.toggle('cell-error', !!(info && info.error));
-    TD.classList.toggle('cell-refused', !!(info && info.refused)); // what was typed, kept in sight
-    TD.classList.toggle('cell-conflict', !!(info && info.conflict)); // another user's value replaced this tab's
-    if (!this.outlines) this.outlines = new SelectionIndex(this.marks, this.rowPos, this.colPos);
-    const seen = this.outlines.at(row, col);
-    TD.classList.toggle('cell-selected-by', !!seen);
-    const names = seen ? seen.names.join(', ') : '';
-    if (seen) {
-      TD.dataset.selectedBy = names;
-      TD.dataset.selectedColour = seen.colour;
-      TD.style.setProperty('--selected-by-shadow', seen.shadow);
-    } else if (TD.dataset.selectedBy !== undefined) {
-      delete TD.dataset.selectedBy;
-      delete TD.dataset.selectedColour;
-      TD.style.removeProperty('--selected-by-shadow');
-    }
-    const conflict = info && info.conflict ? `Changed by ${info.conflict} just after your edit` : '';
-    const refused = info && info.refused ? 'Not saved. Enter to correct it, Escape to discard it.' : '';
-    const title = [info && info.error, refused, conflict, names].filter(Boolean).join('\n');
-    if (title) TD.title = title;
-    else TD.removeAttribute('title');
-  }
-
-  _columnSettings(col, index) {
-    const common = { data: index, readOnly: !this.editable, validator: null };
-    const r = this.renderers;
-    switch (col.type) {
-      // What was typed is sent as typed: the server validates and answers the committed value.
-      case 'number': return { ...common, type: 'numeric', renderer: r.number, valueSetter: null, locale: 'en-US' };
-      case 'checkbox': return { ...common, type: 'checkbox', renderer: r.checkbox };
-      case 'date': return { ...common, type: 'text', renderer: r.text, className: 'cell-date' };
-      default: return { ...common, type: 'text', renderer: r.text };
-    }
+    if (this.footer && this.footer.wrap) this.footer.wrap.hidden = true;
   }
 
   _editSettings() {
@@ -163,7 +125,7 @@ export class GridAdapter {
       autoColumnSize: false,
       colWidths: COL_WIDTH,
       rowHeights: ROW_HEIGHT,
-      rowHeaderWidth: 64,
+      rowHeaderWidth: ROW_HEADER_WIDTH,
       wordWrap: false, // every row keeps the fixed height: virtual scrolling stays cheap
       ariaTags: true, // grid, row and cell roles with their indexes (the default, relied on)
       ...this._editSettings(),
@@ -174,7 +136,10 @@ export class GridAdapter {
       outsideClickDeselects: false,
       sanitizer,
       // Read-only covers typing, paste and autofill; anything that slips past it stops here.
-      beforeChange: (changes, source) => (!this.editable && !NOT_EDITS.has(source) ? false : undefined),
+      beforeChange: (changes, source) => this._beforeChange(changes, source),
+      afterGetColHeader: (col, TH) => decorateHeader(this, col, TH),
+      afterRender: () => { if (this.footer) this.footer.layout(); },
+      afterScrollHorizontally: () => { if (this.footer) this.footer.scroll(); },
       afterSelectionEnd: () => { if (this.on.selected) this.on.selected(this.selection()); },
       afterDeselect: () => { if (this.on.selected) this.on.selected(null); },
       // An edit is sent before Handsontable renders it (afterChange comes after a full
@@ -182,6 +147,14 @@ export class GridAdapter {
       beforeChangeRender: (changes, source) => this._edited(changes, source),
       beforePaste(pasted) { return grid._beforePaste(this, pasted); },
     };
+  }
+
+  _beforeChange(changes, source) {
+    if (NOT_EDITS.has(source)) return undefined;
+    if (!this.editable) return false;
+    // A formula column's cells are computed: a change that slipped past readOnly is dropped.
+    changes.forEach((change, i) => { if (change && isFormula(this.store.column(this.colIds[change[1]]))) changes[i] = null; });
+    return undefined;
   }
 
   _edited(changes, source) {
@@ -209,7 +182,10 @@ export class GridAdapter {
       const extra = pasted.splice(fit);
       this.on.appendRows(extra.map((cells) => {
         const values = {};
-        cells.forEach((v, i) => { if (v !== '' && v !== null && v !== undefined) values[this.colIds[start.col + i]] = v; });
+        cells.forEach((v, i) => {
+          const colId = this.colIds[start.col + i];
+          if (v !== '' && v !== null && v !== undefined && !isFormula(this.store.column(colId))) values[colId] = v;
+        });
         return values;
       }));
     }
@@ -262,12 +238,13 @@ export class GridAdapter {
     this.rowPos = new Map(this.rowIds.map((id, i) => [id, i]));
     this.outlines = null;
     const cols = store.columns;
-    this.data = store.rows.map((row) => cols.map((c) => pending.valueOf(row, c.id)));
+    this.data = store.rows.map((row) => cols.map((c) => shownValue(pending.valueOf(row, c.id))));
     this.hot.updateSettings({
       data: this.data,
-      columns: cols.map((c, i) => this._columnSettings(c, i)),
+      columns: cols.map((c, i) => columnSettings(this, c, i)),
       colHeaders: cols.map((c) => c.name),
     });
+    this.totalsWanted = true;
     if (this.focusRowId && this.rowPos.has(this.focusRowId)) {
       this.hot.selectCell(this.rowPos.get(this.focusRowId), 0);
       this.focusRowId = null;
@@ -302,13 +279,15 @@ export class GridAdapter {
         const c = this.colPos.get(colId);
         const row = this.store.row(rowId);
         if (r !== undefined && c !== undefined && row) {
-          this.data[r][c] = this.pending.valueOf(row, colId);
+          this.data[r][c] = shownValue(this.pending.valueOf(row, colId));
           shown.push([r, c]);
         }
       }
       this.dirtyCells = [];
       this._paintCells(shown);
     }
+    if (this.totalsWanted && this.footer) this.footer.render();
+    this.totalsWanted = false;
     if (this.on.rendered) this.on.rendered();
   }
 
@@ -355,9 +334,10 @@ export class GridAdapter {
   }
 
   _changed(change) {
+    if (change.totals) this.totalsWanted = true;
     if (change.structure) this.rebuildWanted = true;
     else if (change.cells.length) for (const cell of change.cells) this.dirtyCells.push(cell);
-    else return;
+    else if (!change.totals) return;
     if (this.dirtyCells.length > 20000) { this.rebuildWanted = true; this.dirtyCells = []; }
     this._schedule();
   }
@@ -404,6 +384,8 @@ export class GridAdapter {
   }
 
   canEdit() { return this.editable; }
+
+  rowHeaderWidth() { return ROW_HEADER_WIDTH; }
 
   /** Cells of the selection ([rowId, colId]) that show a refused value. */
   refusedIn(hot = this.hot) {

@@ -4,6 +4,7 @@
 // and so do ops an answer asks to rework: split in two (413), re-anchored (409,
 // the row above is gone), sent again or discarded after review. No DOM.
 import { cellKey } from './committed.js';
+import { columnFromSpec } from './columninfo.js';
 import { halveBody } from './opqueue.js';
 import { uuid } from './pending.js';
 
@@ -81,22 +82,29 @@ export class LocalOps {
     });
   }
 
-  insertColumn({ after = null, name, type = 'text' }) {
+  /** A new column (a formula column with its `formula`), shown at once; its values come when committed. */
+  insertColumn({ after = null, name, type = 'text', formula }) {
     return this._batch(() => {
       const id = uuid();
-      const { op, rec } = this._newOp('columns/insert', { columns: [{ id, name, type, after }] });
+      const spec = type === 'formula' ? { id, name, type, formula, after } : { id, name, type, after };
+      const { op, rec } = this._newOp('columns/insert', { columns: [spec] });
       rec.made = [id];
-      this.store.placeColumn({ id, name, type, local: op.opId, localAfter: after }, after);
+      this.store.placeColumn({ ...columnFromSpec(spec), local: op.opId, localAfter: after }, after);
       return op;
     });
   }
 
-  /** Rename and/or retype a column. Shown once committed: a type change may be refused. */
-  updateColumn(id, { name, type } = {}) {
+  /**
+   * Rename, retype, give a formula or a footer summary (null: none) to a
+   * column. Shown once committed: the server may refuse it.
+   */
+  updateColumn(id, { name, type, formula, summary } = {}) {
     if (this.store.colIndexOf(id) < 0) return null;
     const body = { column: id };
     if (name !== undefined) body.name = name;
     if (type !== undefined) body.type = type;
+    if (formula !== undefined) body.formula = formula;
+    if (summary !== undefined) body.summary = summary;
     return this._batch(() => this._newOp('columns/update', body).op);
   }
 
@@ -177,7 +185,7 @@ export class LocalOps {
     rec.made = specs.map((c) => c.id);
     for (const c of specs) {
       if (this.store.colIndexOf(c.id) >= 0 || this.pending.deletingCols.has(c.id)) continue;
-      const col = { id: c.id, name: c.name, type: c.type, local: rec.id, localAfter: c.after ?? null };
+      const col = { ...columnFromSpec(c), local: rec.id, localAfter: c.after ?? null };
       this.store.placeColumn(col, c.after ?? null);
     }
   }

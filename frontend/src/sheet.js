@@ -17,7 +17,8 @@ import { AccessControls } from './access.js';
 import { SheetGone } from './gone.js';
 import { bindToolbar, userActions } from './actions.js';
 import { followHistory } from './history.js';
-import { csrfToken, getJson } from './http.js';
+import { csrfToken, getJson, postJson } from './http.js';
+import { FormulaHint } from './formulahint.js';
 import { inputPrefs } from './typedinput.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
@@ -69,12 +70,20 @@ function makeParts(pageConfig, config, header) {
     list: document.getElementById('presence'),
     send: (msg) => { if (p.socket) p.socket.send(msg); },
   });
-  p.dialog = new ColumnDialog({ store, local, send, onAdded: (colId) => p.grid.focusColumn(colId) });
+  const check = (body) => postJson(config.formula_check_url, body);
+  p.dialog = new ColumnDialog({ store, local, send, check, onAdded: (colId) => p.grid.focusColumn(colId) });
+  const hint = new FormulaHint({ element: document.getElementById('formula-hint') });
   const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
   const grid = () => p.grid;
   const prefs = inputPrefs(config.input_locale, navigator.language);
-  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered, prefs });
-  p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on });
+  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
+  const footer = {
+    wrap: document.getElementById('grid-footer'),
+    label: document.getElementById('grid-footer-label'),
+    list: document.getElementById('grid-footer-cells'),
+    labels: config.summaries || [],
+  };
+  p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on, footer });
   p.presence.attachGrid(p.grid);
   status.follow();
   const title = new TitleEditor({ store, local, send, canEdit: () => p.grid.canEdit() });

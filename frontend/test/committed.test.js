@@ -162,7 +162,8 @@ test('columns: insert by after, delete, rename and type change', () => {
     type: 'column.updated', seq: 13, op_id: upd.opId, broadcaster_id: 'me',
     column: { id: C1, name: 'Amount text', type: 'number' }, values: { [R1]: null, [R2]: 3 },
   });
-  assert.deepEqual(s.store.column(C1), { id: C1, name: 'Amount text', type: 'number' });
+  const { id, name, type, formula } = s.store.column(C1);
+  assert.deepEqual({ id, name, type, formula }, { id: C1, name: 'Amount text', type: 'number', formula: null });
   assert.equal(show(s, R1, C1), null);
   assert.equal(show(s, R2, C1), 3);
   // A type change that does not convert changes nothing and needs no reload.

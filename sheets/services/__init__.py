@@ -8,6 +8,7 @@ from sheets.services.cells import cells_update
 from sheets.services.column_update import column_update
 from sheets.services.columns import columns_delete, columns_insert
 from sheets.services.core import OpError, parse_uuid
+from sheets.services.formula_check import formula_check
 from sheets.services.refresh import refresh_volatile_formulas, sheet_refresh_formulas
 from sheets.services.retention import change_log_prune
 from sheets.services.rows import rows_delete, rows_insert
@@ -31,6 +32,7 @@ __all__ = [
     "column_update",
     "columns_delete",
     "columns_insert",
+    "formula_check",
     "parse_uuid",
     "refresh_volatile_formulas",
     "rows_delete",

@@ -148,14 +148,14 @@ def result_types(columns: dict[str, Column]) -> list[Column]:
     changed = []
     for col_id in order(columns):
         column = columns[col_id]
-        inferred = load(column.formula).result_type(_types(columns))
+        inferred = load(column.formula).result_type(column_types(columns))
         if inferred != column.result_type:
             column.result_type = inferred
             changed.append(column)
     return changed
 
 
-def _types(columns: dict[str, Column]) -> dict[str, str]:
+def column_types(columns: dict[str, Column]) -> dict[str, str]:
     return {k: c.result_type if c.type == FORMULA else c.type for k, c in columns.items()}
 
 
@@ -190,7 +190,7 @@ class Recalc:
         self.locked = locked
         self.columns = columns if columns is not None else columns_by_id(locked)
         self.limits = limits()
-        self.types = _types(self.columns)
+        self.types = column_types(self.columns)
         now = timezone.localtime().replace(tzinfo=None, microsecond=0)
         self.today, self.now = now.date(), now
         # (column id, its formula bound to this op's columns and clock) in dependency order.

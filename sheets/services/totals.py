@@ -19,17 +19,20 @@ from sheets.column_shown import NEEDS_ROW_COUNT, totals_of
 from sheets.models import Column, Sheet
 from sheets.services.core import OpError
 
-SUMMARY_KINDS = (
-    "sum",
-    "average",
-    "min",
-    "max",
-    "count",
-    "filled",
-    "empty",
-    "checked",
-    "percent_checked",
+# Each footer summary an editor may pick, with its label (the column dialog's
+# choices and the footer's wording: "Sum 1,234").
+SUMMARIES = (
+    ("sum", "Sum"),
+    ("average", "Average"),
+    ("min", "Min"),
+    ("max", "Max"),
+    ("count", "Count"),
+    ("filled", "Filled"),
+    ("empty", "Empty"),
+    ("checked", "Checked"),
+    ("percent_checked", "Checked %"),
 )
+SUMMARY_KINDS = tuple(kind for kind, _ in SUMMARIES)
 
 
 def clean_summary(raw: Any) -> str:
