@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/sheets/<int:sheet_id>/", api.sheet_snapshot, name="api_sheet_snapshot"),
     path("api/sheets/<int:sheet_id>/changes", api.sheet_changes, name="api_sheet_changes"),
     path("api/sheets/<int:sheet_id>/values", api.column_values, name="api_column_values"),
+    path("api/sheets/<int:sheet_id>/rows", api.sheet_rows, name="api_sheet_rows"),
 ]
 # Import and export (docs/import-export.md).
 urlpatterns += [

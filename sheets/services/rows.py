@@ -113,7 +113,7 @@ def rows_insert(
     def apply(locked: Sheet) -> dict:
         if Row.objects.filter(id__in=new_ids).exists():
             raise OpError("id_taken", "A row with that id exists already.", status=409)
-        if locked.rows.count() + len(specs) > settings.MAX_ROWS_PER_SHEET:
+        if locked.row_count + len(specs) > settings.MAX_ROWS_PER_SHEET:
             raise OpError(
                 "too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows."
             )
@@ -211,7 +211,7 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
     ids = [r["id"] for r in restore]
     if Row.objects.filter(id__in=ids).exists():
         raise Conflict("a row it deleted was", rows=ids)
-    if locked.rows.count() + len(restore) > settings.MAX_ROWS_PER_SHEET:
+    if locked.row_count + len(restore) > settings.MAX_ROWS_PER_SHEET:
         raise OpError("too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows.")
     columns = columns_by_id(locked)
     new_rows = [
@@ -258,11 +258,13 @@ op_registry.register_event(
     realtime.ROWS_INSERTED,
     summary=lambda e: f"inserted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: False,
+    rows=lambda e, count: count + len(e["rows"]),
 )
 op_registry.register_event(
     realtime.ROWS_DELETED,
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: not conflict.row_ids().isdisjoint(e.get("rows", [])),
+    rows=lambda e, count: count - len(e["rows"]),
 )
 op_registry.register_reverter("rows_insert", revert_rows_insert)
 op_registry.register_reverter("rows_delete", revert_rows_delete)
