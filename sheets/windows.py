@@ -149,7 +149,7 @@ def _key_at(rows: QuerySet, number: int, count: int) -> Key | None:
 
 @dataclass
 class _Range:
-    rows: QuerySet  # in order, limited
+    rows: QuerySet  # in order, from the first row of the block on
     first: int | None  # the row number of its first row, when known without counting
 
 
