@@ -251,6 +251,12 @@ MAX_CHANGES_PER_OP = env_int("GRIDROOM_MAX_CHANGES_PER_OP", 5000)
 MAX_CELL_CHARS = env_int("GRIDROOM_MAX_CELL_CHARS", 10_000)
 MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 500_000)
 MAX_COLUMNS_PER_SHEET = env_int("GRIDROOM_MAX_COLUMNS_PER_SHEET", 200)
+# Rows a window of a sheet (GET /api/sheets/<id>/rows) answers at most.
+ROW_WINDOW_MAX = env_int("GRIDROOM_ROW_WINDOW_MAX", 5000)
+# Streamed row answers are gzipped by the app itself (level 1) for a client
+# that accepts it. Production leaves it to nginx (deploy/nginx, gzip_proxied);
+# the embedded default has no proxy in front, so it does it here.
+ROWS_GZIP = env_bool("GRIDROOM_ROWS_GZIP", not PRODUCTION)
 # Client -> server socket frames larger than this close the socket (4413).
 SOCKET_MAX_MESSAGE_BYTES = env_int("GRIDROOM_SOCKET_MAX_MESSAGE_BYTES", 16_384)
 # Events larger than this are not pushed whole; tabs fetch them (docs/protocol.md).

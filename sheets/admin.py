@@ -49,7 +49,7 @@ class SheetInfoResource(EscapedResource):
         fields = ("id", "title", "owner", "version", "rows", "created_at", "updated_at")
 
     def dehydrate_rows(self, sheet: Sheet) -> int:
-        return sheet.rows.count()
+        return sheet.row_count
 
 
 class RowResource(EscapedResource):

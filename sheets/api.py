@@ -7,10 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
 
 from accounts.selectors import user_info
-from sheets import browser_json, selectors, services
+from sheets import browser_json, selectors, services, windows
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
@@ -87,8 +89,48 @@ def sheet_snapshot(request: HttpRequest, sheet_id: int) -> JsonResponse:
     sheet = _sheet_or_404(request, sheet_id)
     if sheet is None:
         return _error(404, "not_found", "Sheet not found.")
+    if request.GET.get("rows") == "block":
+        # The block encoding of the row windows, all rows or the first `limit`.
+        limit = None
+        if request.GET.get("limit"):
+            try:
+                limit = windows.parse_window({"limit": request.GET["limit"]}).limit
+            except windows.WindowError as exc:
+                return _error(400, exc.error, exc.message)
+        return _streamed(request, windows.snapshot_stream(sheet, limit))
     row_arrays = request.GET.get("rows") == "arrays"
     return JsonResponse(selectors.sheet_snapshot(sheet=sheet, row_arrays=row_arrays))
+
+
+@_only("GET")
+@api_login_required
+def sheet_rows(request: HttpRequest, sheet_id: int) -> JsonResponse | StreamingHttpResponse:
+    """A window of the sheet's rows (docs/protocol.md, "Row windows")."""
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    try:
+        window = windows.parse_window(request.GET)
+    except windows.WindowError as exc:
+        return _error(400, exc.error, exc.message)
+    return _streamed(request, windows.block_stream(sheet, window))
+
+
+def _streamed(request: HttpRequest, chunks) -> StreamingHttpResponse:
+    """A JSON answer written as it is read: gzipped here when the settings
+    say so (ROWS_GZIP) and the client takes it, and under ASGI served a piece
+    at a time from the request's thread (Django would read a sync stream whole)."""
+    chunks = windows.ended_cleanly(chunks)
+    gzip = settings.ROWS_GZIP and "gzip" in request.headers.get("Accept-Encoding", "")
+    if gzip:
+        chunks = windows.gzipped(chunks)
+    if isinstance(request, ASGIRequest):
+        chunks = windows.in_request_thread(chunks)
+    response = StreamingHttpResponse(chunks, content_type="application/json")
+    if gzip:
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response
 
 
 @_only("GET")

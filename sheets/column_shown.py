@@ -98,7 +98,9 @@ def row_count(locked: Sheet) -> int:
     return locked.rows.count()
 
 
-def totals_of(locked: Sheet, columns: list[Column]) -> dict[str, Any]:
-    """{column id: total} of columns with a summary (rows counted only if one needs them)."""
-    rows = row_count(locked) if any(c.summary in NEEDS_ROW_COUNT for c in columns) else None
+def totals_of(locked: Sheet, columns: list[Column], rows: int | None = None) -> dict[str, Any]:
+    """{column id: total} of columns with a summary (rows counted only if one
+    needs them and `rows`, the row count read with the sheet, is not given)."""
+    if rows is None and any(c.summary in NEEDS_ROW_COUNT for c in columns):
+        rows = row_count(locked)
     return {str(c.id): total(c.summary, c.aggregates, rows) for c in columns if c.summary}

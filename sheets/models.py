@@ -14,6 +14,9 @@ class Sheet(models.Model):
     # deleted (an op based on a version before it is refused, not re-applied).
     log_floor = models.BigIntegerField(default=0)
     op_floor = models.BigIntegerField(default=0)
+    # How many rows the sheet has, kept by the op runner from each committed
+    # event (op_registry.row_count_after), so opening a sheet counts nothing.
+    row_count = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The token of the "Create sheet" form that made it: the same form sent twice
@@ -81,7 +84,9 @@ class Row(models.Model):
 
     class Meta:
         ordering = ["order"]
-        indexes = [models.Index(fields=["sheet", "order"])]
+        # Rows in order, the id breaking ties: the keyset the row windows read
+        # (sheets/windows.py) walks this index from any row, in either direction.
+        indexes = [models.Index(fields=["sheet", "order", "id"], name="row_sheet_order_id")]
 
     def __str__(self) -> str:
         return str(self.id)

@@ -40,24 +40,31 @@ Summary = Callable[[dict[str, Any]], str]
 Touches = Callable[[dict[str, Any], Conflict], bool]
 # (locked sheet, undo record) -> (event body, undo record of the revert); raises Conflict.
 Reverter = Callable[[Any, dict[str, Any]], tuple[realtime.SheetEventBody, dict[str, Any]]]
+# (event body, the sheet's row count before it) -> its row count after it.
+RowCount = Callable[[dict[str, Any], int], int]
 
 
 @dataclass(frozen=True)
 class EventEntry:
     summary: Summary
     touches: Touches
+    rows: RowCount | None = None
 
 
 _events: dict[str, EventEntry] = {}
 _reverters: dict[str, Reverter] = {}
 
 
-def register_event(event_type: str, *, summary: Summary, touches: Touches) -> None:
+def register_event(
+    event_type: str, *, summary: Summary, touches: Touches, rows: RowCount | None = None
+) -> None:
+    """`rows`, for an event that inserts or deletes rows: the sheet's row
+    count after it (services/core.py keeps Sheet.row_count with it)."""
     if event_type not in realtime.SHEET_EVENT_TYPES:
         raise ValueError(f"{event_type!r} is not in realtime.SHEET_EVENT_TYPES.")
     if event_type in _events:
         raise ValueError(f"{event_type!r} is registered already.")
-    _events[event_type] = EventEntry(summary=summary, touches=touches)
+    _events[event_type] = EventEntry(summary=summary, touches=touches, rows=rows)
 
 
 def register_reverter(kind: str, reverter: Reverter) -> None:
@@ -84,6 +91,13 @@ def touches(event: dict[str, Any], conflict: Conflict) -> bool:
     """Whether the event changed something the conflict is about."""
     entry = _events.get(event.get("type", ""))
     return entry.touches(event, conflict) if entry else False
+
+
+def row_count_after(event: dict[str, Any], count: int) -> int:
+    """The sheet's row count after a committed event (an op, its undo, a
+    revert, an import): every event that inserts or deletes rows says how."""
+    entry = _events.get(event.get("type", ""))
+    return entry.rows(event, count) if entry and entry.rows else count
 
 
 def reverter(kind: str) -> Reverter:

@@ -119,24 +119,34 @@ class InsertedRow(TypedDict):
     id: str
     after: str | None  # the row it goes after; None: at the top
     values: dict[str, Any]
+    # Its order key: a tab holding only some rows (row windows) tells from it
+    # whether the row is above, inside or below what it holds.
+    position: float
 
 
 class RowsInserted(TypedDict):
     type: str
     rows: list[InsertedRow]
+    # Every row's position changed (float keys ran out at one spot): a tab's
+    # keys of other rows are stale; it reads its windows again.
+    renumbered: NotRequired[bool]
 
 
-def rows_inserted(rows: list[InsertedRow]) -> RowsInserted:
-    return {"type": ROWS_INSERTED, "rows": rows}
+def rows_inserted(rows: list[InsertedRow], *, renumbered: bool = False) -> RowsInserted:
+    event: RowsInserted = {"type": ROWS_INSERTED, "rows": rows}
+    if renumbered:
+        event["renumbered"] = True
+    return event
 
 
 class RowsDeleted(TypedDict):
     type: str
     rows: list[str]
+    positions: list[float]  # each deleted row's order key, as `rows`
 
 
-def rows_deleted(rows: list[str]) -> RowsDeleted:
-    return {"type": ROWS_DELETED, "rows": rows}
+def rows_deleted(rows: list[str], positions: list[float]) -> RowsDeleted:
+    return {"type": ROWS_DELETED, "rows": rows, "positions": positions}
 
 
 class ColumnInfo(TypedDict):

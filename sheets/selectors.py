@@ -88,7 +88,7 @@ def sheet_versions(*, sheet_ids: list[int]) -> dict[int, int]:
 
 
 @contextlib.contextmanager
-def _consistent_read() -> Iterator[None]:
+def consistent_read() -> Iterator[None]:
     """One snapshot of the database for several queries, so a version and the
     rows read with it agree, without holding up any writer.
 
@@ -133,11 +133,11 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     Rows are {"id", "values": {column id: value}}, or with `row_arrays`
     [id, value per column in order (null = empty)]: a third of the size for a
     big sheet, since column ids are not repeated in every row."""
-    with _consistent_read():
-        sheet.refresh_from_db(fields=["title", "version"])
+    with consistent_read():
+        sheet.refresh_from_db(fields=["title", "version", "row_count"])
         found = list(sheet.columns.all())
         names = {str(c.id): c.name for c in found}
-        shown = column_shown.totals_of(sheet, found)
+        shown = column_shown.totals_of(sheet, found, rows=sheet.row_count)
         columns = [
             {**column_shown.column_info(c, names), "total": shown.get(str(c.id))} for c in found
         ]
@@ -156,6 +156,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
         "id": sheet.id,
         "title": sheet.title,
         "version": sheet.version,
+        "row_count": sheet.row_count,
         "columns": columns,
         "rows": rows,
     }
@@ -164,7 +165,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
 def column_values(*, sheet: Sheet, column_ids: list[str]) -> dict[str, Any]:
     """Some columns' values at one version: {"version", "columns": the ids
     asked that exist, in the order asked, "rows": [[row id, value per column]]}."""
-    with _consistent_read():
+    with consistent_read():
         sheet.refresh_from_db(fields=["version"])
         known = {str(i) for i in sheet.columns.values_list("id", flat=True)}
         ids = [c for c in column_ids if c in known]
@@ -178,7 +179,7 @@ def column_values(*, sheet: Sheet, column_ids: list[str]) -> dict[str, Any]:
 def changes_since(*, sheet: Sheet, since: int) -> dict[str, Any]:
     """Events after `since`, in seq order, or a "reload" answer when the log
     no longer reaches back that far or the gap is too large to replay."""
-    with _consistent_read():
+    with consistent_read():
         sheet.refresh_from_db(fields=["version", "log_floor"])
         return _changes_since(sheet, since)
 

@@ -26,6 +26,7 @@ urlpatterns = [
         api.formula_check,
         name="api_formula_check",
     ),
+    path("api/sheets/<int:sheet_id>/rows", api.sheet_rows, name="api_sheet_rows"),
 ]
 # Import and export (docs/import-export.md).
 urlpatterns += [

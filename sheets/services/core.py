@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.selectors import user_info
 from proj.text import refusal
-from sheets import realtime, values
+from sheets import op_registry, realtime, values
 from sheets.models import FORMULA, Change, Column, Row, Sheet, SheetShare, can_edit, can_manage
 from sheets.selectors import sheet_role
 
@@ -132,7 +132,8 @@ def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, resu
     # takes it back); its event says what it is.
     stored_kind = "do" if kind == "revert" else kind
     locked.version += 1
-    locked.save(update_fields=["version", "updated_at"])
+    locked.row_count = op_registry.row_count_after(body, locked.row_count)
+    locked.save(update_fields=["version", "row_count", "updated_at"])
     event = realtime.sheet_event(
         body,
         sheet_id=locked.id,

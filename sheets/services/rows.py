@@ -3,6 +3,7 @@
 Undo kinds "rows_insert" and "rows_delete"; events `rows.inserted` and `rows.deleted`.
 """
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -67,10 +68,12 @@ def _chains(specs: list[tuple]) -> list[list[tuple]]:
 
 
 def _renumber_rows(locked: Sheet) -> None:
-    rows = list(locked.rows.order_by("order").only("id", "order"))
+    rows = list(locked.rows.order_by("order", "id").only("id", "order"))
     for i, row in enumerate(rows):
         row.order = (i + 1) * ORDER_GAP
     Row.objects.bulk_update(rows, ["order"], batch_size=2000)
+    # Every row's position changed: the op's event says so (tabs' keys are stale).
+    locked.rows_renumbered = True
 
 
 def _row_specs(rows: Any) -> list[tuple[str, str | None, dict[str, Any]]]:
@@ -113,7 +116,7 @@ def rows_insert(
     def apply(locked: Sheet) -> dict:
         if Row.objects.filter(id__in=new_ids).exists():
             raise OpError("id_taken", "A row with that id exists already.", status=409)
-        if locked.rows.count() + len(specs) > settings.MAX_ROWS_PER_SHEET:
+        if locked.row_count + len(specs) > settings.MAX_ROWS_PER_SHEET:
             raise OpError(
                 "too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows."
             )
@@ -132,11 +135,19 @@ def rows_insert(
                     {"id": row_id, "values": {k: v for k, v in committed.items() if v is not None}}
                 )
                 new_rows.append(row)
-                inserted.append({"id": row_id, "after": after, "values": row.values})
+                inserted.append(
+                    {"id": row_id, "after": after, "values": row.values, "position": key}
+                )
             recalc.rows(new_rows, {})
             Row.objects.bulk_create(new_rows, batch_size=1000)
+        renumbered = getattr(locked, "rows_renumbered", False)
+        if renumbered:  # a later chain's renumbering moved the earlier chains' rows too
+            now = dict(locked.rows.filter(id__in=new_ids).values_list("id", "order"))
+            for row in inserted:
+                row["position"] = now[uuid.UUID(row["id"])]
         undo = {"kind": "rows_insert", "rows": written}
-        event = realtime.with_computed(realtime.rows_inserted(inserted), totals=recalc.finish())
+        event = realtime.rows_inserted(inserted, renumbered=renumbered)
+        event = realtime.with_computed(event, totals=recalc.finish())
         return {"event": event, "errors": errors, "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
@@ -169,7 +180,8 @@ def _deleted_event(locked: Sheet, deleted: list[str], undo: dict) -> realtime.Ro
     """The event of rows deleted, with the totals they leave."""
     recalc = Recalc(locked)
     recalc.removed(r["values"] for r in undo["rows"])
-    return realtime.with_computed(realtime.rows_deleted(deleted), totals=recalc.finish())
+    positions = [r["order"] for r in undo["rows"]]
+    return realtime.with_computed(realtime.rows_deleted(deleted, positions), totals=recalc.finish())
 
 
 def _same_row_values(a: dict, b: dict) -> bool:
@@ -211,7 +223,7 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
     ids = [r["id"] for r in restore]
     if Row.objects.filter(id__in=ids).exists():
         raise Conflict("a row it deleted was", rows=ids)
-    if locked.rows.count() + len(restore) > settings.MAX_ROWS_PER_SHEET:
+    if locked.row_count + len(restore) > settings.MAX_ROWS_PER_SHEET:
         raise OpError("too_many_rows", f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET} rows.")
     columns = columns_by_id(locked)
     new_rows = [
@@ -240,17 +252,22 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
     restored = {str(r.id): r for r in new_rows}
     inserted = []
     previous = None
-    for row_id in locked.rows.order_by("order", "id").values_list("id", flat=True).iterator(5000):
+    ordered = locked.rows.order_by("order", "id").values_list("id", "order")
+    for row_id, position in ordered.iterator(5000):
         row_id = str(row_id)
         if row_id in restored:
-            inserted.append({"id": row_id, "after": previous, "values": restored[row_id].values})
+            values = restored[row_id].values
+            inserted.append(
+                {"id": row_id, "after": previous, "values": values, "position": position}
+            )
         previous = row_id
 
     inverse = {
         "kind": "rows_insert",
         "rows": [{"id": r["id"], "values": kept[r["id"]]} for r in inserted],
     }
-    event = realtime.with_computed(realtime.rows_inserted(inserted), totals=recalc.finish())
+    event = realtime.rows_inserted(inserted, renumbered=getattr(locked, "rows_renumbered", False))
+    event = realtime.with_computed(event, totals=recalc.finish())
     return event, inverse
 
 
@@ -258,11 +275,13 @@ op_registry.register_event(
     realtime.ROWS_INSERTED,
     summary=lambda e: f"inserted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: False,
+    rows=lambda e, count: count + len(e["rows"]),
 )
 op_registry.register_event(
     realtime.ROWS_DELETED,
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: not conflict.row_ids().isdisjoint(e.get("rows", [])),
+    rows=lambda e, count: count - len(e["rows"]),
 )
 op_registry.register_reverter("rows_insert", revert_rows_insert)
 op_registry.register_reverter("rows_delete", revert_rows_delete)

@@ -39,7 +39,9 @@ def sheet_create(*, owner, title: str, create_token: str | uuid.UUID | None = No
             return made
     try:
         with transaction.atomic():
-            sheet = Sheet.objects.create(owner=owner, title=title, create_token=create_token)
+            sheet = Sheet.objects.create(
+                owner=owner, title=title, create_token=create_token, row_count=DEFAULT_ROWS
+            )
     except IntegrityError:
         # The same form, sent twice at once: the other request made it.
         return Sheet.objects.get(owner=owner, create_token=create_token)
@@ -121,7 +123,17 @@ op_registry.register_event(
     summary=lambda e: f"renamed the sheet to {e.get('title', '')}",
     touches=lambda e, conflict: False,
 )
+
+
 # An import may have changed anything: whatever a revert is about, it touched it.
+def _rows_after_reset(event: dict, count: int) -> int:
+    """An import replaced the rows with its own, or appended them."""
+    return event["rows"] + (0 if event["mode"] == "replace" else count)
+
+
 op_registry.register_event(
-    realtime.SHEET_RESET, summary=_summary_reset, touches=lambda e, conflict: True
+    realtime.SHEET_RESET,
+    summary=_summary_reset,
+    touches=lambda e, conflict: True,
+    rows=_rows_after_reset,
 )

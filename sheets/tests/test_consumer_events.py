@@ -122,7 +122,9 @@ async def test_rows_insert_reaches_sheet_socket(ws_connect, user, sheet):
     )
     event = await socket.receive_type("rows.inserted")
     assert event == answer["event"]
-    assert event["rows"] == [{"id": new_row, "after": None, "values": {}}]
+    position = event["rows"][0]["position"]
+    assert isinstance(position, float)
+    assert event["rows"] == [{"id": new_row, "after": None, "values": {}, "position": position}]
     await socket.disconnect()
 
 

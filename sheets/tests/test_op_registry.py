@@ -22,7 +22,7 @@ def test_an_event_type_cannot_be_registered_twice_nor_unlisted():
     ("event", "summary"),
     [
         (realtime.cells_changed([{"row": "r", "col": "c", "value": 1}]), "edited 1 cell"),
-        (realtime.rows_deleted(["a", "b"]), "deleted 2 rows"),
+        (realtime.rows_deleted(["a", "b"], [1.0, 2.0]), "deleted 2 rows"),
         (realtime.sheet_renamed("Plan"), "renamed the sheet to Plan"),
         (realtime.sheet_reset(mode="append", rows=3), "imported 3 rows (appended)"),
         ({"type": "sheet.unknown"}, "sheet.unknown"),
@@ -41,8 +41,19 @@ def test_the_blame_asks_each_event_whether_it_touched_the_conflict():
     assert not op_registry.touches(
         realtime.cells_changed([{"row": "r2", "col": "c1", "value": 1}]), conflict
     )
-    assert op_registry.touches(realtime.rows_deleted(["r1"]), conflict)
+    assert op_registry.touches(realtime.rows_deleted(["r1"], [1.0]), conflict)
     assert op_registry.touches(realtime.columns_deleted(["c1"]), conflict)
     assert op_registry.touches(realtime.column_updated(column, {}), conflict)
     assert not op_registry.touches(realtime.sheet_renamed("Plan"), conflict)
     assert op_registry.touches(realtime.sheet_reset(mode="replace", rows=0), conflict)
+
+
+def test_the_events_that_insert_or_delete_rows_say_how_the_count_changes():
+    inserted = realtime.rows_inserted(
+        [{"id": "a", "after": None, "values": {}, "position": 1.0}] * 3
+    )
+    assert op_registry.row_count_after(inserted, 10) == 13
+    assert op_registry.row_count_after(realtime.rows_deleted(["a", "b"], [1.0, 2.0]), 10) == 8
+    assert op_registry.row_count_after(realtime.sheet_reset(mode="replace", rows=4), 10) == 4
+    assert op_registry.row_count_after(realtime.sheet_reset(mode="append", rows=4), 10) == 14
+    assert op_registry.row_count_after(realtime.sheet_renamed("x"), 10) == 10

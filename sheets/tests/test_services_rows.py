@@ -21,7 +21,10 @@ def test_row_is_inserted_after_a_row(sheet, user):
     answer = insert_rows(sheet, user, [{"id": new, "after": before[0], "values": {}}])
     assert row_ids(sheet) == [before[0], new, *before[1:]]
     assert answer["event"]["type"] == "rows.inserted"
-    assert answer["event"]["rows"] == [{"id": new, "after": before[0], "values": {}}]
+    position = Row.objects.get(pk=new).order
+    assert answer["event"]["rows"] == [
+        {"id": new, "after": before[0], "values": {}, "position": position}
+    ]
     assert answer["version"] == 1
 
 
@@ -208,3 +211,37 @@ def test_rows_of_another_sheet_are_not_deleted(sheet, make_sheet, user):
     with pytest.raises(OpError):
         services.rows_delete(sheet=sheet, user=user, client_id="t", op_id=new_id(), rows=[foreign])
     assert Row.objects.filter(pk=foreign).exists()
+
+
+# --- Positions in row events (for tabs holding only some rows: row windows)
+
+
+def test_row_events_carry_each_rows_position(sheet, user):
+    ids = row_ids(sheet)
+    a, b = new_id(), new_id()
+    answer = insert_rows(sheet, user, [{"id": a, "after": ids[3]}, {"id": b, "after": a}])
+    stored = dict(Row.objects.filter(pk__in=[a, b]).values_list("id", "order"))
+    assert [r["position"] for r in answer["event"]["rows"]] == [
+        stored[uuid.UUID(a)],
+        stored[uuid.UUID(b)],
+    ]
+    assert "renumbered" not in answer["event"]
+    gone = {str(i): o for i, o in Row.objects.filter(pk__in=ids[:2]).values_list("id", "order")}
+    deleted = services.rows_delete(
+        sheet=sheet, user=user, client_id="", op_id=new_id(), rows=ids[:2]
+    )["event"]
+    assert dict(zip(deleted["rows"], deleted["positions"], strict=True)) == gone
+
+
+def test_an_insert_that_renumbers_the_rows_says_so(sheet, user):
+    first = row_ids(sheet)[0]
+    answer = None
+    for _ in range(80):  # each new row halves the gap after `first`, until floats run out
+        answer = insert_rows(sheet, user, [{"id": new_id(), "after": first}])
+        if answer["event"].get("renumbered"):
+            break
+    assert answer["event"].get("renumbered") is True
+    row = answer["event"]["rows"][0]
+    assert row["position"] == Row.objects.get(pk=row["id"]).order
+    orders = list(sheet.rows.order_by("order").values_list("order", flat=True))
+    assert len(set(orders)) == len(orders)

@@ -192,7 +192,10 @@ def test_undo_of_a_row_insert_removes_it_and_redo_brings_it_back(sheet, user):
 
     answer = redo(sheet, user)
     assert answer["event"]["type"] == "rows.inserted"
-    assert answer["event"]["rows"] == [{"id": new, "after": first, "values": {col: "typed"}}]
+    position = Row.objects.get(pk=new).order
+    assert answer["event"]["rows"] == [
+        {"id": new, "after": first, "values": {col: "typed"}, "position": position}
+    ]
     assert grid(sheet) == after
 
 
@@ -218,8 +221,8 @@ def test_undo_of_a_row_delete_restores_rows_values_and_places(sheet, user):
     answer = undo(sheet, user)
     assert answer["event"]["type"] == "rows.inserted"
     assert answer["event"]["rows"] == [
-        {"id": rows[1], "after": rows[0], "values": {col: "r1"}},
-        {"id": rows[3], "after": rows[2], "values": {col: "r3"}},
+        {"id": rows[1], "after": rows[0], "values": {col: "r1"}, "position": 2048.0},
+        {"id": rows[3], "after": rows[2], "values": {col: "r3"}, "position": 4096.0},
     ]
     assert grid(sheet) == before
     assert row_ids(sheet) == rows
@@ -244,7 +247,10 @@ def test_undone_row_delete_goes_before_a_row_inserted_on_its_old_key(
     assert Row.objects.get(id=newcomer).order == old_key
 
     answer = undo(shared_sheet, user)
-    assert answer["event"]["rows"] == [{"id": rows[1], "after": rows[0], "values": {}}]
+    position = Row.objects.get(pk=rows[1]).order
+    assert answer["event"]["rows"] == [
+        {"id": rows[1], "after": rows[0], "values": {}, "position": position}
+    ]
     assert row_ids(shared_sheet) == [rows[0], rows[1], newcomer, *rows[2:]]
     orders = list(shared_sheet.rows.values_list("order", flat=True))
     assert len(set(orders)) == len(orders)
