@@ -235,5 +235,9 @@ def run_from_sync(make_coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
     layers' queues belong to the server's loop: there, `async_to_sync`
     hands the coroutine to that loop as before."""
     if not settings.REDIS_URL:
-        return async_to_sync(make_coroutine)()
+
+        async def run() -> T:
+            return await make_coroutine()
+
+        return async_to_sync(run)()
     return asyncio.run_coroutine_threadsafe(make_coroutine(), _sender()).result()
