@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
@@ -311,9 +312,14 @@ def import_job_create(
     folder = Path(settings.IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job_id}{Path(name).suffix.lower()[:8]}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    if hasattr(upload, "temporary_file_path"):
+        # Spooled to disk as it arrived (past FILE_UPLOAD_MAX_MEMORY_SIZE):
+        # renamed into place, or copied once if the folder is on another disk.
+        file_move_safe(upload.temporary_file_path(), str(path))
+    else:
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
     return ImportJob.objects.create(
         id=job_id,
         user=user,
