@@ -12,6 +12,7 @@ import pytest
 from sheets import services
 from sheets.io import jobs
 from sheets.io.cleaning import BATCH_ROWS
+from sheets.io.preview_cache import cache_path
 from sheets.models import Change, Sheet
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     confirm,
@@ -142,3 +143,21 @@ def test_a_bad_value_late_in_a_file_read_again_leaves_nothing_written(auth_clien
     assert "1 value(s) do not fit their column" in job.error
     assert state(sheet) == before
     assert not Path(job.file_path).exists()
+
+
+def test_a_cache_found_damaged_after_its_last_row_is_undone_and_the_file_read(auth_client, user):
+    """The cache's CRC is checked as it is read, so the damage shows only once
+    ten batches were written from it: those go, the rows come from the file."""
+    upload(auth_client, big_csv(), name="big.csv")
+    job = last_job(user)
+    path = cache_path(job.file_path)
+    text = path.read_bytes()
+    last = text.rindex(b"item ")
+    path.write_bytes(text[:last] + b"ITEM " + text[last + 5 :])  # same size
+    confirm(auth_client, job)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert job.result["from_cache"] is False
+    rows = grid(Sheet.objects.get(pk=job.sheet_id))
+    assert len(rows) == ROWS
+    assert rows[-1][0] == f"item {ROWS + 1}"
