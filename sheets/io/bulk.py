@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.preview_cache import CacheDamaged, CachedRows
@@ -99,13 +99,18 @@ def write_cached(
     progress: Callable[[int], None] | None,
 ) -> int | None:
     """Insert the preview's rows as they are; None (and nothing written) if
-    the cache turns out damaged once read."""
+    the cache turns out damaged once read, or holds a row the database
+    refuses (its CRC-32 is only known at the end)."""
     batches = ((len(b), b) for b in cached.batches(BATCH_ROWS, skip_bad=skip_bad))
     try:
         with transaction.atomic():  # a savepoint: a damaged cache's rows go
             return write_rows(locked, batches, start, present, progress)
-    except CacheDamaged:
-        log.warning("import row cache %s is not the one previewed: reading the upload", cached.path)
+    except (CacheDamaged, DatabaseError):
+        log.warning(
+            "import row cache %s is not the one previewed: reading the upload",
+            cached.path,
+            exc_info=True,
+        )
         cached.used, cached.skipped = False, 0
         return None
 

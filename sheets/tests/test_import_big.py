@@ -161,3 +161,19 @@ def test_a_cache_found_damaged_after_its_last_row_is_undone_and_the_file_read(au
     rows = grid(Sheet.objects.get(pk=job.sheet_id))
     assert len(rows) == ROWS
     assert rows[-1][0] == f"item {ROWS + 1}"
+
+
+def test_a_cache_row_the_database_refuses_sends_the_import_to_the_file(auth_client, user):
+    """Damage that is not JSON any more fails in the database before the
+    CRC-32 is known: that too is undone and the file read instead."""
+    upload(auth_client, big_csv(), name="big.csv")
+    job = last_job(user)
+    path = cache_path(job.file_path)
+    text = path.read_bytes()
+    middle = text.index(b"\n{", len(text) // 2) + 1
+    path.write_bytes(text[:middle] + b"[" + text[middle + 1 :])  # same size
+    confirm(auth_client, job)
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    assert job.result["from_cache"] is False
+    assert len(grid(Sheet.objects.get(pk=job.sheet_id))) == ROWS
