@@ -86,7 +86,7 @@ def test_upload_one_byte_over_the_limit(fresh: Server):
         ),
     )
     assert answer.status == 413
-    assert "larger than the 50 MiB limit" in answer.text
+    assert f"larger than the {settings.MAX_UPLOAD_BYTES / MIB:,.0f} MiB limit" in answer.text
 
 
 def test_anonymous_50_mib_multipart_to_login(fresh: Server):

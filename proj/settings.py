@@ -249,7 +249,8 @@ HANDSONTABLE_LICENSE_KEY = env_str("HANDSONTABLE_LICENSE_KEY", "non-commercial-a
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GRIDROOM_MAX_BODY_BYTES", 2_621_440)
 MAX_CHANGES_PER_OP = env_int("GRIDROOM_MAX_CHANGES_PER_OP", 5000)
 MAX_CELL_CHARS = env_int("GRIDROOM_MAX_CELL_CHARS", 10_000)
-MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 500_000)
+# An import of a million rows fits (docs/import-export.md, "Big files").
+MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 1_000_000)
 MAX_COLUMNS_PER_SHEET = env_int("GRIDROOM_MAX_COLUMNS_PER_SHEET", 200)
 # Rows a window of a sheet (GET /api/sheets/<id>/rows) answers at most.
 ROW_WINDOW_MAX = env_int("GRIDROOM_ROW_WINDOW_MAX", 5000)
@@ -280,8 +281,10 @@ CLOCK_INTERVAL_MS = env_int("GRIDROOM_CLOCK_INTERVAL_MS", 500)
 CLOCK_IN_PROCESS = env_bool("GRIDROOM_CLOCK_IN_PROCESS", not PRODUCTION)
 
 # --- Import and export (docs/import-export.md).
-# The largest file accepted; deploy/render.py gives nginx the same client_max_body_size.
-MAX_UPLOAD_BYTES = env_int("GRIDROOM_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+# The largest file accepted: a CSV of a million rows × 20 columns is about
+# 200 MiB. deploy/render.py gives nginx the same client_max_body_size, and
+# proj/embedded.py the embedded default; both stream it to disk.
+MAX_UPLOAD_BYTES = env_int("GRIDROOM_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
 # Room for the multipart envelope and the form's other fields around a file of
 # MAX_UPLOAD_BYTES: nginx (deploy/render.py), the embedded default's limits
 # (proj/embedded.py) and the upload handler (sheets/io/views.py) all allow it.

@@ -8,7 +8,10 @@ target columns' ids and types, is kept in the job's preview (`"cache"`),
 with the file's size and CRC-32. The import uses the file only if it is still
 the one the preview wrote and the columns are unchanged (checked under the
 sheet's lock, sheets/io/writer.py); otherwise it reads the upload again, as
-if there were no cache. Jobs remove the file with the upload.
+if there were no cache. The CRC-32 is checked as the import reads the rows
+(a million rows' cache is a GiB: read once, not twice); a mismatch found
+after the last row undoes what was written from it (a savepoint) and the
+upload is read instead. Jobs remove the file with the upload.
 """
 
 import itertools
@@ -125,14 +128,19 @@ class RowCache:
             self.discard()
 
 
+class CacheDamaged(Exception):
+    """The cache's rows, once all read, are not the ones the preview wrote."""
+
+
 class CachedRows:
-    """A cache found intact, for one import: its rows and what they depend on."""
+    """A cache found, for one import: its rows and what they depend on."""
 
     def __init__(self, path: Path, info: dict) -> None:
         self.path = path
         self.columns: Fingerprint = info["columns"]
         self.rows: int = info["rows"]
         self.bad_rows: int = info.get("bad_rows", 0)
+        self._size, self._crc = info.get("bytes"), info.get("crc32")
         self.used = False  # the import took its rows from here
         self.skipped = 0
 
@@ -142,10 +150,20 @@ class CachedRows:
     def batches(self, size: int, *, skip_bad: bool) -> Iterator[list[str]]:
         """The encoded rows, `size` lines at a time: never the whole file in
         memory. Rows with an error are left out (`skip_bad`, counted in
-        `skipped`) or written with their bad cells empty."""
+        `skipped`) or written with their bad cells empty. The file is read
+        once: its CRC-32 is checked as it goes, and CacheDamaged raised after
+        the last batch if it is not the preview's (the caller undoes what it
+        wrote from it)."""
         self.used = True
-        with self.path.open(encoding="utf-8", newline="\n") as lines:
-            while batch := [line[:-1] for line in itertools.islice(lines, size)]:
+        crc, read = 0, 0
+        with self.path.open("rb") as lines:
+            while chunk := b"".join(itertools.islice(lines, size)):
+                crc = zlib.crc32(chunk, crc)
+                read += len(chunk)
+                try:
+                    batch = chunk.decode().split("\n")[:-1]
+                except UnicodeDecodeError:
+                    raise CacheDamaged(self.path) from None
                 if self.bad_rows:
                     kept = [row for row in batch if row[0] != BAD]
                     if skip_bad:
@@ -154,23 +172,22 @@ class CachedRows:
                     elif len(kept) != len(batch):
                         batch = [row.removeprefix(BAD) for row in batch]
                 yield batch
+        if (read, crc) != (self._size, self._crc):
+            raise CacheDamaged(self.path)
 
 
 def open_cached(info: dict | None, upload: str | Path) -> CachedRows | None:
-    """The cache the preview described, if the file is still exactly that one
-    (present, same size and CRC-32, same format); else None."""
+    """The cache the preview described, if it is there with the size and
+    format the preview wrote (its CRC-32 is checked as the import reads it);
+    else None."""
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         return None
     path = cache_path(upload)
-    crc, size = 0, 0
     try:
-        with path.open("rb") as f:
-            while block := f.read(1 << 20):
-                crc = zlib.crc32(block, crc)
-                size += len(block)
+        size = path.stat().st_size
     except OSError:
         return None
-    if (size, crc) != (info.get("bytes"), info.get("crc32")):
+    if size != info.get("bytes"):
         log.warning("import row cache %s is not the one previewed: reading the upload", path)
         return None
     return CachedRows(path, info)

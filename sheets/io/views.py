@@ -157,6 +157,11 @@ def _job_panel(request: HttpRequest, job: ImportJob, *, error: str = "", status:
         "done": done,
         "total": total,
         "percent": min(100, int(100 * done / total)) if total else 0,
+        # Rows while importing, the file's bytes while reading it.
+        "done_text": f"{done:,}" if importing else _mib(done),
+        "total_text": f"{total:,}" if importing else _mib(total),
+        # Every row sent: the transaction commits (seconds on a large file).
+        "saving": importing and total and done >= total,
         "error": error,
         "column_types": ColumnType.choices,
         "new_headers": [m for m in job.preview.get("mapping", []) if m.get("suggested")],
@@ -254,6 +259,10 @@ def sheet_export(request: HttpRequest, sheet_id: int, fmt: str) -> HttpResponse:
         name=export.filename(sheet, fmt),
         sheet_id=sheet.id,
     )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f}"
 
 
 def _sample(preview: dict) -> list[tuple[int, list]]:

@@ -11,22 +11,21 @@ already cleaned and encoded (sheets/io/preview_cache.py) are written as they are
 if the columns they were cleaned for are still those of the sheet.
 """
 
-import itertools
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 
 from proj.text import refusal
 from sheets import realtime, selectors
-from sheets.io.bulk import row_writer
+from sheets.io import bulk
 from sheets.io.choices import confirm_options
-from sheets.io.cleaning import BATCH_ROWS, clean_columns, encode_rows
 from sheets.io.preview_cache import CachedRows, fingerprint
 from sheets.io.resources import SheetResource
 from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
@@ -36,7 +35,6 @@ from sheets.services.columns import clean_column_name, clean_column_type
 from sheets.services.core import ORDER_GAP, OpError, parse_uuid, run_op
 from sheets.services.sheets import clean_title
 
-MAX_ERRORS = 100
 MODES = ("append", "replace")
 # What the import does with a row that has a value its column refuses: refuse
 # the whole file (the default), leave the row out, or write its bad cells empty.
@@ -151,12 +149,18 @@ def sheet_import(
         targets = _resolve_columns(locked, specs)
         now = fingerprint(None if c is None else (c.id, c.type) for c in targets)
         outcome = {"skipped": 0, "emptied": 0}
+        if mode == "replace":
+            locked.rows.all().delete()
+            start, present = 0.0, 0
+        else:
+            start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
+            present = locked.rows.count()
+        count = None
         usable = cached is not None and not (on_error == "refuse" and cached.bad_rows)
         if usable and cached.matches(now):
             # Cleaned for exactly these columns, and the sheet is locked: as they are.
-            skip = on_error == "skip"
-            batches = ((len(b), b) for b in cached.batches(BATCH_ROWS, skip_bad=skip))
-        else:
+            count = bulk.write_cached(locked, cached, on_error == "skip", start, present, progress)
+        if count is None:
             landing = (c for c in targets if c is not None)
             resource = SheetResource(landing, decimal_mark=decimal_mark)
             cleaners = [
@@ -164,14 +168,8 @@ def sheet_import(
                 for index, c in enumerate(targets)
                 if c is not None
             ]
-            batches = _cleaned_batches(rows, cleaners, on_error, outcome)
-        if mode == "replace":
-            locked.rows.all().delete()
-            start, present = 0.0, 0
-        else:
-            start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
-            present = locked.rows.count()
-        count = _write_rows(locked, batches, start, present, progress)
+            batches = bulk.cleaned_batches(rows, cleaners, on_error, outcome)
+            count = bulk.write_rows(locked, batches, start, present, progress)
         # The new rows' formula cells, and every total (the event sends tabs to the snapshot).
         computed.settle_import(locked, None if mode == "replace" else start)
         if cached is not None and cached.used:
@@ -181,76 +179,6 @@ def sheet_import(
         return {"event": event, "rows": count, **outcome}
 
     return run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)
-
-
-Batches = Iterator[tuple[int, list[str] | None]]
-
-
-def _write_rows(
-    locked: Sheet,
-    batches: Batches,
-    start: float,
-    present: int,
-    progress: Callable[[int], None] | None,
-) -> int:
-    """Insert the batches' encoded rows (a batch of None: only counted) and
-    hold the row limit."""
-    limit = settings.MAX_ROWS_PER_SHEET - present
-    count = 0
-    with row_writer(locked.id) as write:
-        for size, encoded in batches:
-            if count + size > limit:
-                raise OpError(
-                    "too_many_rows",
-                    f"A sheet holds at most {settings.MAX_ROWS_PER_SHEET:,} rows.",
-                )
-            if encoded is not None:
-                write(encoded, start + ORDER_GAP * (count + 1))
-            count += size
-            if progress is not None:
-                progress(count)
-    return count
-
-
-def _cleaned_batches(
-    rows: Iterable[tuple[int, list[str]]],
-    cleaners: list[tuple[int, Any]],
-    on_error: str,
-    outcome: dict[str, int],
-) -> Batches:
-    """(size, encoded rows) per `BATCH_ROWS` rows of the file. A row with a
-    bad value is left out (`on_error` "skip") or written with that cell
-    empty ("empty"), counted in `outcome`. Otherwise, after a bad value
-    nothing is kept (size, None) but every row is still checked, so every
-    error is counted: OpError at the end."""
-    errors: list[dict] = []
-    error_count = 0
-    rows = iter(rows)
-    while batch := list(itertools.islice(rows, BATCH_ROWS)):
-        numbers = [number for number, _ in batch]
-        cells = [row for _, row in batch]
-        cleaned, bad = clean_columns(cells, cleaners, numbers)
-        size = len(cells)
-        if bad and on_error == "skip":
-            dropped = {e["row"] for e in bad}
-            kept = [i for i, number in enumerate(numbers) if number not in dropped]
-            cleaned = [(key, kind, [stored[i] for i in kept]) for key, kind, stored in cleaned]
-            outcome["skipped"] += size - len(kept)
-            size = len(kept)
-        elif bad and on_error == "empty":
-            outcome["emptied"] += len(bad)
-        elif bad:
-            error_count += len(bad)
-            errors.extend(bad[: MAX_ERRORS - len(errors)])
-        yield size, None if error_count else encode_rows(size, cleaned)
-    if error_count:
-        raise OpError(
-            "invalid_values",
-            f"{error_count:,} value(s) do not fit their column; nothing was imported.",
-            status=422,
-            errors=errors,
-            count=error_count,
-        )
 
 
 def sheet_import_new(
@@ -311,9 +239,14 @@ def import_job_create(
     folder = Path(settings.IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{job_id}{Path(name).suffix.lower()[:8]}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    if hasattr(upload, "temporary_file_path"):
+        # Spooled to disk as it arrived (past FILE_UPLOAD_MAX_MEMORY_SIZE):
+        # renamed into place, or copied once if the folder is on another disk.
+        file_move_safe(upload.temporary_file_path(), str(path))
+    else:
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
     return ImportJob.objects.create(
         id=job_id,
         user=user,

@@ -332,9 +332,12 @@ def test_a_threaded_import_reports_progress_until_done(
     while not seen or seen[-1] < 30_000:
         reported = progress_gate.next_report()
         page = client.get(f"/imports/{job.id}/", **HX).content.decode()
-        shown = [int(n) for n in re.findall(r"Importing… (\d+) of 30000 rows", page)]
+        found = re.findall(r"Importing… ([\d,]+) of 30,000 rows", page)
+        shown = [int(n.replace(",", "")) for n in found]
         assert shown == [reported], f"the import reported {reported}, the page shows {shown}"
         assert 'hx-trigger="every 1s"' in page, "the page stopped polling before the end"
+        # Every row sent, the commit still to come: the page says so.
+        assert ("saving them…" in page) == (reported == 30_000)
         seen.append(reported)
         progress_gate.go_on()
     assert seen[0] == 0 and len(seen) > 2, f"too few reports: {seen}"
