@@ -154,7 +154,7 @@ def sheet_import(
             start, present = 0.0, 0
         else:
             start = locked.rows.aggregate(last=Max("order"))["last"] or 0.0
-            present = locked.rows.count()
+            present = locked.row_count  # kept by every op (no COUNT(*))
         count = None
         usable = cached is not None and not (on_error == "refuse" and cached.bad_rows)
         if usable and cached.matches(now):
