@@ -1,0 +1,163 @@
+"""The clock refreshes the formulas that read TODAY() once per server date,
+and when it starts, in a thread of its own: the ticks go on meanwhile.
+
+The clock loop is the real one (sheets/clock.py run_forever), ticking every
+20 ms; only its idea of the time is the test's, moved on by whole days."""
+
+import asyncio
+import datetime
+import threading
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sheets import clock, realtime
+from sheets.models import Sheet
+from sheets.services import sheet_refresh_formulas
+from sheets.tests.formula_sheets import add_formula, priced_sheet, values_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Calendar:
+    """The clock's `now`: the server's time, `days` later."""
+
+    def __init__(self) -> None:
+        self.days = 0
+
+    def __call__(self) -> datetime.datetime:
+        return timezone.localtime() + datetime.timedelta(days=self.days)
+
+    def date(self) -> str:
+        return self().date().isoformat()
+
+
+@pytest.fixture
+def quick_clock(settings):
+    settings.CLOCK_INTERVAL_MS = 20
+    # The sockets must not start a clock of their own (the hub's, embedded default).
+    settings.CLOCK_IN_PROCESS = False
+
+
+@pytest.fixture
+async def start_clock(quick_clock):
+    tasks: list[asyncio.Task] = []
+
+    def start(calendar: Calendar) -> None:
+        tasks.append(asyncio.create_task(clock.run_forever(now=calendar)))
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@database_sync_to_async
+def _dated_sheet(sheet, user) -> str:
+    priced_sheet(sheet, user)
+    return add_formula(sheet, user, "Day", "=TODAY()")["id"]
+
+
+@database_sync_to_async
+def _refreshes(sheet) -> list[str]:
+    """The dates the sheet's refreshes were for, oldest first."""
+    changes = sheet.changes.filter(payload__type=realtime.COLUMNS_RECOMPUTED).order_by("seq")
+    return [c.response["day"] for c in changes]
+
+
+async def _ticks(socket, count: int) -> None:
+    for _ in range(count):
+        await socket.receive_type("clock.tick", skip=("sheet.heartbeat", "presence.snapshot"))
+
+
+async def test_a_date_formula_is_refreshed_once_when_the_date_changes(
+    ws_connect, start_clock, user, sheet
+):
+    day = await _dated_sheet(sheet, user)
+    socket = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
+    await socket.receive_type("hello")
+    calendar = Calendar()
+    today = calendar.date()
+    start_clock(calendar)
+    # On start: the sheet was not refreshed for today.
+    first = await socket.receive_type("columns.recomputed")
+    assert first["columns"] == [day]
+    assert first["user"] is None
+
+    calendar.days = 1
+    tomorrow = calendar.date()
+    second = await socket.receive_type("columns.recomputed")
+    assert second["seq"] == first["seq"] + 1
+    assert await database_sync_to_async(values_of)(sheet, day) == [tomorrow] * 3
+
+    # The same date goes on: many checks, no second refresh...
+    await _ticks(socket, 20)
+    assert await _refreshes(sheet) == [today, tomorrow]
+    # ...until the next one.
+    calendar.days = 2
+    third = await socket.receive_type("columns.recomputed")
+    assert third["seq"] == second["seq"] + 1
+    assert await _refreshes(sheet) == [today, tomorrow, calendar.date()]
+    await socket.disconnect()
+
+
+async def test_on_start_only_the_sheets_not_refreshed_today_are_refreshed(
+    ws_connect, start_clock, user, make_sheet
+):
+    done = await database_sync_to_async(make_sheet)(title="Done")
+    pending = await database_sync_to_async(make_sheet)(title="Pending")
+    await _dated_sheet(done, user)
+    await _dated_sheet(pending, user)
+    await database_sync_to_async(sheet_refresh_formulas)(sheet=done)
+    sockets = {}
+    for sheet in (done, pending):
+        sockets[sheet.id] = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
+        await sockets[sheet.id].receive_type("hello")
+    calendar = Calendar()
+    start_clock(calendar)
+    await sockets[pending.id].receive_type("columns.recomputed")
+    # The next date refreshes both: by then the start's refresh is over.
+    calendar.days = 1
+    for socket in sockets.values():
+        await socket.receive_type("columns.recomputed")
+    today, tomorrow = Calendar().date(), calendar.date()
+    assert await _refreshes(done) == [today, tomorrow]
+    assert await _refreshes(pending) == [today, tomorrow]
+    for socket in sockets.values():
+        await socket.disconnect()
+
+
+async def test_ticks_go_on_while_a_refresh_waits_for_its_sheet(
+    ws_connect, start_clock, user, sheet
+):
+    day = await _dated_sheet(sheet, user)
+    socket = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
+    await socket.receive_type("hello")
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_sheet() -> None:
+        # Another op's transaction on the sheet, as long as the test says.
+        try:
+            with transaction.atomic():
+                Sheet.objects.select_for_update().get(pk=sheet.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_sheet)
+    holder.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 5), "the sheet was not locked"
+        start_clock(Calendar())
+        # Were the refresh on the clock's loop, it would stop the ticks until the lock goes.
+        await _ticks(socket, 10)
+        assert await _refreshes(sheet) == []
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 10)
+    event = await socket.receive_type("columns.recomputed")
+    assert event["columns"] == [day]
+    await socket.disconnect()
