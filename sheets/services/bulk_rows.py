@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.db.models import TextField
 from django.db.models.functions import Cast
@@ -22,7 +23,7 @@ from sheets.models import Row, Sheet
 
 BATCH = 5000
 # jsonb_build_array takes at most 100 arguments: past this, whole rows are read.
-_MOST_KEYS = 90
+MOST_KEYS = 90
 _cursor_names = itertools.count()
 
 # (row id, its cells): all its values, or on PostgreSQL only the keys asked
@@ -56,11 +57,11 @@ def rewrite_rows(
             _save_whole([(pk, cells) for pk, cells, _ in change(batch)])
         return
     name = f"gridroom_rows_{next(_cursor_names)}"
-    with (
-        connection.cursor() as reader,
-        connection.cursor() as writer,
-        connection.connection.pipeline(),
-    ):
+    connection.ensure_connection()
+    raw = connection.connection
+    # Server-side binding for the writes: Django's cursor would write each
+    # batch's JSON into the statement's text, for the server to parse as SQL.
+    with connection.cursor() as reader, psycopg.Cursor(raw) as writer, raw.pipeline():
         reader.execute(*_declare(name, locked, keys, after_order))
         fetch = f"FETCH {BATCH} FROM {name}"
         reader.execute(fetch)
@@ -82,7 +83,7 @@ def _declare(
 ) -> tuple[str, list]:
     table = connection.ops.quote_name(Row._meta.db_table)
     values, order = (connection.ops.quote_name(n) for n in ("values", "order"))
-    if len(keys) > _MOST_KEYS:
+    if len(keys) > MOST_KEYS:
         cells, params = f"{values}::text", []
     else:
         cells = "jsonb_build_array(" + ", ".join([f"{values} -> %s"] * len(keys)) + ")::text"
@@ -98,7 +99,7 @@ def _decode(found: list[tuple[str, str]], keys: list[str]) -> list[Cells]:
     """One JSON decode per batch: one per row costs more than the decoding."""
     decoded = json.loads("[" + ",".join(text for _, text in found) + "]")
     ids = (row_id for row_id, _ in found)
-    if len(keys) > _MOST_KEYS:
+    if len(keys) > MOST_KEYS:
         return list(zip(ids, decoded, strict=True))
     return [
         (row_id, dict(zip(keys, cells, strict=True)))

@@ -34,7 +34,7 @@ from sheets.formulas import (
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.services import bulk_rows
 from sheets.services.core import OpError, columns_by_id
-from sheets.services.totals import Tally, aggregate, rebuild
+from sheets.services.totals import Tally, aggregate, rebuild, save_aggregates
 
 _VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
 
@@ -221,15 +221,20 @@ class Recalc:
         for col_id, run in self.plan:
             if only is not None and col_id not in only:
                 continue
-            value = stored_result(run(inputs))
+            value = run(inputs)
+            kind = value.__class__
+            # Numbers are most results, and finite once evaluated: stored as they are.
+            if not (kind is float or kind is int):
+                value = stored_result(value)
+                kind = value.__class__
             old = cells.get(col_id)
             if value is None:
                 cells.pop(col_id, None)
                 inputs.pop(col_id, None)
             else:
                 cells[col_id] = value
-                inputs[col_id] = _input(value)
-            if not (old == value and type(old) is type(value)):
+                inputs[col_id] = _input(value) if kind is dict else value
+            if not (old == value and old.__class__ is kind):
                 changed[col_id] = value
         return changed
 
@@ -295,7 +300,7 @@ def recompute_columns(
     if after_order is None:
         for column in summed:
             column.aggregates = aggregate(column, counted[str(column.id)])
-        Column.objects.bulk_update(summed, ["aggregates"])
+        save_aggregates(summed)
     else:
         rebuild(locked, summed)
     return [c for c, _ in recalc.plan], totals_of(locked, summed)
