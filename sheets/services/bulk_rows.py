@@ -109,14 +109,17 @@ def _decode(found: list[tuple[str, str]], keys: list[str]) -> list[Cells]:
 
 def _patch_statement(rows: list[Changed]) -> tuple[str, list]:
     """One UPDATE merging each row's changed cells into its values: only those
-    keys travel, as {row id: {column id: value, null: cleared}}. Stored values
-    never hold null (an empty cell is absent), so stripping nulls clears
-    exactly the cells cleared."""
+    keys travel, as {row id: {column id: value, or null: cleared}}. Stored
+    values never hold null (an empty cell is absent), so stripping nulls
+    clears exactly the cells cleared; a batch that clears none skips it."""
     table = connection.ops.quote_name(Row._meta.db_table)
     values = connection.ops.quote_name("values")
     batch = _dumps({str(pk): changed for pk, _, changed in rows})
+    merged = f"{table}.{values} || v.patch"
+    if any(None in changed.values() for _, _, changed in rows):
+        merged = f"jsonb_strip_nulls({merged})"
     query = (
-        f"UPDATE {table} SET {values} = jsonb_strip_nulls({table}.{values} || v.patch) "
+        f"UPDATE {table} SET {values} = {merged} "
         f"FROM jsonb_each(%s::jsonb) AS v(id, patch) WHERE {table}.id = v.id::uuid"
     )
     return query, [batch]
