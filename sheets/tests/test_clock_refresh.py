@@ -6,6 +6,7 @@ The clock loop is the real one (sheets/clock.py run_forever), ticking every
 
 import asyncio
 import datetime
+import logging
 import threading
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sheets import clock, realtime
-from sheets.models import Sheet
+from sheets.models import Column, Sheet
 from sheets.services import sheet_refresh_formulas
 from sheets.tests.formula_sheets import add_formula, priced_sheet, values_of
 
@@ -54,10 +55,12 @@ async def start_clock(quick_clock):
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-@database_sync_to_async
-def _dated_sheet(sheet, user) -> str:
+def dated_sheet(sheet, user) -> str:
     priced_sheet(sheet, user)
     return add_formula(sheet, user, "Day", "=TODAY()")["id"]
+
+
+_dated_sheet = database_sync_to_async(dated_sheet)
 
 
 @database_sync_to_async
@@ -160,4 +163,25 @@ async def test_ticks_go_on_while_a_refresh_waits_for_its_sheet(
         await asyncio.to_thread(holder.join, 10)
     event = await socket.receive_type("columns.recomputed")
     assert event["columns"] == [day]
+    await socket.disconnect()
+
+
+async def test_a_sheet_that_cannot_be_refreshed_is_logged_and_the_others_are(
+    ws_connect, start_clock, user, make_sheet, caplog
+):
+    broken = await database_sync_to_async(make_sheet)(title="Broken")
+    fine = await database_sync_to_async(make_sheet)(title="Fine")
+    col = await _dated_sheet(broken, user)
+    await _dated_sheet(fine, user)
+    # A stored formula that no longer parses (say, written by hand in the database).
+    await database_sync_to_async(Column.objects.filter(pk=col).update)(formula="=TODAY() +")
+    socket = await ws_connect(f"/ws/sheet/{fine.id}/", user=user)
+    await socket.receive_type("hello")
+    with caplog.at_level(logging.ERROR):
+        start_clock(Calendar())
+        await socket.receive_type("columns.recomputed")
+        await _ticks(socket, 10)
+    assert f"sheet {broken.id} could not be refreshed" in caplog.text
+    assert await _refreshes(broken) == []
+    assert await _refreshes(fine) == [Calendar().date()]
     await socket.disconnect()
