@@ -14,9 +14,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
 from sheets import realtime
@@ -38,7 +39,9 @@ async def tick() -> int:
 
 class DailyRefresh:
     """Starts the refresh of date formulas once per server date, in a thread
-    of its own: it may take seconds on big sheets, and the ticks go on."""
+    of its own: it may take seconds on big sheets, and the ticks go on.
+    `now` is the server's local time; `task` the refresh running or last
+    run; `done_for` the date of the last one that refreshed every sheet."""
 
     def __init__(self, now: Now) -> None:
         self.now = now
@@ -57,9 +60,9 @@ class DailyRefresh:
 
     async def _run(self, moment: datetime.datetime) -> None:
         # Not thread-sensitive: the sockets' own database calls must not queue behind it.
-        refresh = database_sync_to_async(refresh_volatile_formulas, thread_sensitive=False)
+        refresh = sync_to_async(_refresh_in_thread, thread_sensitive=False)
         try:
-            done = await refresh(now=moment)
+            done = await refresh(moment)
         except Exception:
             log.exception("The daily refresh of date formulas failed; trying again soon")
             self.retry_at = time.monotonic() + REFRESH_RETRY_SECONDS
@@ -79,10 +82,20 @@ class DailyRefresh:
                 await self.task
 
 
-async def run_forever(now: Now = timezone.localtime) -> None:
-    """Tick until cancelled. `now` is the server's local time (a test gives its own)."""
+def _refresh_in_thread(moment: datetime.datetime) -> dict[str, int]:
+    try:
+        return refresh_volatile_formulas(now=moment)
+    finally:
+        # The pool's thread may wait a day for the next refresh: not with a
+        # database connection open.
+        connections.close_all()
+
+
+async def run_forever(daily: DailyRefresh | None = None) -> None:
+    """Tick until cancelled, refreshing date formulas by `daily` (a test
+    gives its own, with its own idea of the time)."""
     interval = settings.CLOCK_INTERVAL_MS / 1000
-    daily = DailyRefresh(now)
+    daily = daily or DailyRefresh(timezone.localtime)
     try:
         while True:
             try:

@@ -44,15 +44,28 @@ def quick_clock(settings):
 
 @pytest.fixture
 async def start_clock(quick_clock):
+    """Start the real clock loop; its daily refresh reads the test's calendar."""
     tasks: list[asyncio.Task] = []
 
-    def start(calendar: Calendar) -> None:
-        tasks.append(asyncio.create_task(clock.run_forever(now=calendar)))
+    def start(calendar: Calendar) -> clock.DailyRefresh:
+        daily = clock.DailyRefresh(calendar)
+        tasks.append(asyncio.create_task(clock.run_forever(daily)))
+        return daily
 
     yield start
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _finish(socket, daily: clock.DailyRefresh) -> None:
+    """Let the clock tick until its refresh is over (its thread done)."""
+    try:
+        async with asyncio.timeout(10):
+            while daily.task is None or not daily.task.done():
+                await _ticks(socket, 1)
+    except TimeoutError:
+        raise AssertionError("waited 10 s for the refresh to finish") from None
 
 
 def dated_sheet(sheet, user) -> str:
@@ -83,17 +96,20 @@ async def test_a_date_formula_is_refreshed_once_when_the_date_changes(
     await socket.receive_type("hello")
     calendar = Calendar()
     today = calendar.date()
-    start_clock(calendar)
+    daily = start_clock(calendar)
     # On start: the sheet was not refreshed for today.
     first = await socket.receive_type("columns.recomputed")
     assert first["columns"] == [day]
     assert first["user"] is None
+    await _finish(socket, daily)
 
     calendar.days = 1
     tomorrow = calendar.date()
     second = await socket.receive_type("columns.recomputed")
     assert second["seq"] == first["seq"] + 1
     assert await database_sync_to_async(values_of)(sheet, day) == [tomorrow] * 3
+    await _finish(socket, daily)
+    assert daily.done_for.isoformat() == tomorrow
 
     # The same date goes on: many checks, no second refresh...
     await _ticks(socket, 20)
@@ -102,6 +118,7 @@ async def test_a_date_formula_is_refreshed_once_when_the_date_changes(
     calendar.days = 2
     third = await socket.receive_type("columns.recomputed")
     assert third["seq"] == second["seq"] + 1
+    await _finish(socket, daily)
     assert await _refreshes(sheet) == [today, tomorrow, calendar.date()]
     await socket.disconnect()
 
@@ -119,12 +136,13 @@ async def test_on_start_only_the_sheets_not_refreshed_today_are_refreshed(
         sockets[sheet.id] = await ws_connect(f"/ws/sheet/{sheet.id}/", user=user)
         await sockets[sheet.id].receive_type("hello")
     calendar = Calendar()
-    start_clock(calendar)
+    daily = start_clock(calendar)
     await sockets[pending.id].receive_type("columns.recomputed")
-    # The next date refreshes both: by then the start's refresh is over.
+    await _finish(sockets[pending.id], daily)
     calendar.days = 1
     for socket in sockets.values():
         await socket.receive_type("columns.recomputed")
+    await _finish(sockets[pending.id], daily)
     today, tomorrow = Calendar().date(), calendar.date()
     assert await _refreshes(done) == [today, tomorrow]
     assert await _refreshes(pending) == [today, tomorrow]
@@ -154,7 +172,7 @@ async def test_ticks_go_on_while_a_refresh_waits_for_its_sheet(
     holder.start()
     try:
         assert await asyncio.to_thread(locked.wait, 5), "the sheet was not locked"
-        start_clock(Calendar())
+        daily = start_clock(Calendar())
         # Were the refresh on the clock's loop, it would stop the ticks until the lock goes.
         await _ticks(socket, 10)
         assert await _refreshes(sheet) == []
@@ -163,11 +181,12 @@ async def test_ticks_go_on_while_a_refresh_waits_for_its_sheet(
         await asyncio.to_thread(holder.join, 10)
     event = await socket.receive_type("columns.recomputed")
     assert event["columns"] == [day]
+    await _finish(socket, daily)
     await socket.disconnect()
 
 
 async def test_a_sheet_that_cannot_be_refreshed_is_logged_and_the_others_are(
-    ws_connect, start_clock, user, make_sheet, caplog
+    ws_connect, start_clock, user, make_sheet
 ):
     broken = await database_sync_to_async(make_sheet)(title="Broken")
     fine = await database_sync_to_async(make_sheet)(title="Fine")
@@ -177,11 +196,34 @@ async def test_a_sheet_that_cannot_be_refreshed_is_logged_and_the_others_are(
     await database_sync_to_async(Column.objects.filter(pk=col).update)(formula="=TODAY() +")
     socket = await ws_connect(f"/ws/sheet/{fine.id}/", user=user)
     await socket.receive_type("hello")
-    with caplog.at_level(logging.ERROR):
-        start_clock(Calendar())
+    with ErrorsOf("sheets.services.refresh") as errors:
+        daily = start_clock(Calendar())
         await socket.receive_type("columns.recomputed")
-        await _ticks(socket, 10)
-    assert f"sheet {broken.id} could not be refreshed" in caplog.text
+        await _finish(socket, daily)
+    assert errors.messages == [f"The date formulas of sheet {broken.id} could not be refreshed"]
+    assert daily.done_for is None  # tried again later
     assert await _refreshes(broken) == []
     assert await _refreshes(fine) == [Calendar().date()]
+    # ...and the clock goes on.
+    await _ticks(socket, 5)
     await socket.disconnect()
+
+
+class ErrorsOf(logging.Handler):
+    """The messages logged at ERROR by one logger while attached (on that
+    logger: the server's start may configure the root logger's handlers again)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+        self.logger = logging.getLogger(name)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> "ErrorsOf":
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
