@@ -26,7 +26,7 @@ from sheets.services import refresh_volatile_formulas
 log = logging.getLogger(__name__)
 LAST_TICK_KEY = "clock:last_tick_ms"
 # A refresh that failed is tried again after this long, not at every tick.
-REFRESH_RETRY_SECONDS = 60
+REFRESH_RETRY_SECONDS = 600
 
 Now = Callable[[], datetime.datetime]
 
