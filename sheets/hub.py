@@ -11,7 +11,8 @@ process has sockets, the hub runs, per period and per process (not per socket):
   (an ended one gets `session.ended`, then 4401), and, on channels-redis's core
   layer, the group re-join after a Redis restart (the pub/sub layer
   re-subscribes by itself);
-- with CLOCK_IN_PROCESS, the clock (sheets/clock.py).
+- with CLOCK_IN_PROCESS, the clock (sheets/clock.py), and with it the daily
+  refresh of the formulas that read TODAY() or NOW().
 
 When the last socket leaves, its tasks are cancelled and awaited; the next
 socket starts them again. One hub per event loop (tests run several loops).

@@ -106,12 +106,17 @@ class Formula:
         thread at a time: it reuses one context)."""
         limits = limits or self.limits
         ctx = Context(None, types, today, now, limits, missing)
-        run, max_text = self.run, limits.max_text
+        max_text, stored = limits.max_text, self.stored
+        # Chosen once, not per row: a formula this small cannot pass the step limit.
+        run = self._plain if self.size <= limits.max_steps else self.run
 
         def evaluate_row(row: Mapping[str, object]) -> object:
             ctx.row = row
             ctx.steps = 0
-            value = _guarded(run, ctx, self.stored)
+            try:
+                value = run(ctx)
+            except _CRASHES:
+                value = _crashed(stored)
             if value.__class__ is str and len(value) > max_text:
                 return _too_long(max_text)
             return finish(value)
@@ -209,15 +214,21 @@ def evaluate(
     return finish(value)
 
 
+# A last resort: a cell the evaluator cannot compute is an error value, never
+# an exception that would fail the whole write (the fuzz test keeps this path unused).
+_CRASHES = (ArithmeticError, ValueError, TypeError, IndexError, RecursionError, MemoryError)
+
+
 def _guarded(run: Callable[[Context], object], ctx: Context, stored: str) -> object:
-    """A last resort: a cell the evaluator cannot compute is an error value,
-    never an exception that would fail the whole write (the fuzz test keeps
-    this path unused)."""
     try:
         return run(ctx)
-    except (ArithmeticError, ValueError, TypeError, IndexError, RecursionError, MemoryError):
-        logger.exception("The formula %r could not be computed", stored)
-        return ErrorValue(VALUE, "This cell could not be computed")
+    except _CRASHES:
+        return _crashed(stored)
+
+
+def _crashed(stored: str) -> ErrorValue:
+    logger.exception("The formula %r could not be computed", stored)
+    return ErrorValue(VALUE, "This cell could not be computed")
 
 
 def _too_long(limit: int) -> ErrorValue:

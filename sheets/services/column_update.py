@@ -13,7 +13,7 @@ from typing import Any
 from sheets import column_shown, op_registry, realtime, values
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
-from sheets.services import computed
+from sheets.services import bulk_rows, computed
 from sheets.services.columns import clean_column_name, clean_column_type
 from sheets.services.core import (
     OpError,
@@ -155,7 +155,7 @@ def _strip(locked: Sheet, key: str) -> dict[str, Any]:
     ):
         removed[str(row.id)] = row.values.pop(key)
         touched.append(row)
-    computed.save_values([(r.pk, r.values) for r in touched])
+    bulk_rows.save_values([(r.pk, r.values) for r in touched])
     return removed
 
 
@@ -167,7 +167,7 @@ def _put(locked: Sheet, key: str, cells: dict[str, Any]) -> None:
             row.values.pop(key, None)
         else:
             row.values[key] = value
-    computed.save_values([(r.pk, r.values) for r in rows])
+    bulk_rows.save_values([(r.pk, r.values) for r in rows])
 
 
 def _kind_of(col: Column, value: Any) -> str:
@@ -209,7 +209,7 @@ def _from_formula(locked: Sheet, col: Column, new_type: str) -> dict[str, Any]:
             kept[str(row.id)] = new
         touched.append(row)
     _refuse(failures, new_type)
-    computed.save_values([(r.pk, r.values) for r in touched])
+    bulk_rows.save_values([(r.pk, r.values) for r in touched])
     return kept
 
 
@@ -253,7 +253,7 @@ def _convert_column(
             originals[str(row.id)] = old
             touched.append(row)
     _refuse(failures, new_type)
-    computed.save_values([(r.pk, r.values) for r in touched])
+    bulk_rows.save_values([(r.pk, r.values) for r in touched])
     return converted, originals
 
 

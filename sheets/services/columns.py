@@ -15,7 +15,7 @@ from proj.text import refusal
 from sheets import column_shown, op_registry, realtime
 from sheets.models import COLUMN_TYPES, FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
-from sheets.services import computed
+from sheets.services import bulk_rows, computed
 from sheets.services.core import (
     ORDER_GAP,
     OpError,
@@ -216,7 +216,7 @@ def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
                 if c in row.values:
                     removed.append({"row": str(row.id), "col": c, "value": row.values.pop(c)})
             touched.append(row)
-    computed.save_values([(r.pk, r.values) for r in touched])
+    bulk_rows.save_values([(r.pk, r.values) for r in touched])
     return removed
 
 

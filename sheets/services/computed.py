@@ -15,17 +15,12 @@ absent, numbers, text, booleans, dates as "YYYY-MM-DD" (a date and time as
 """
 
 import datetime
-import itertools
-import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from sheets import realtime
@@ -37,8 +32,9 @@ from sheets.formulas import (
     compile_formula,
 )
 from sheets.models import FORMULA, Column, Row, Sheet
+from sheets.services import bulk_rows
 from sheets.services.core import OpError, columns_by_id
-from sheets.services.totals import Tally, add_value, empty_aggregates, rebuild
+from sheets.services.totals import Tally, aggregate, rebuild, save_aggregates
 
 _VOLATILE = re.compile(r"\b(TODAY|NOW)\s*\(", re.IGNORECASE)
 
@@ -161,12 +157,17 @@ def column_types(columns: dict[str, Column]) -> dict[str, str]:
 
 def stored_result(value: Any) -> Any:
     """The stored form of an evaluator result (None: empty)."""
+    cls = value.__class__
+    if cls is float:
+        if math.isfinite(value):
+            return value
+        return {"error": "#NUM!", "message": "The result is not a finite number."}
+    if cls is int or cls is bool or (cls is str and value):
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, ErrorValue):
         return {"error": value.code, "message": value.message}
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"error": "#NUM!", "message": "The result is not a finite number."}
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=None).isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
@@ -186,12 +187,18 @@ class Recalc:
     rows in memory (before saving them), `removed` for deleted rows, then
     `finish` for the totals to send."""
 
-    def __init__(self, locked: Sheet, columns: dict[str, Column] | None = None):
+    def __init__(
+        self,
+        locked: Sheet,
+        columns: dict[str, Column] | None = None,
+        now: datetime.datetime | None = None,
+    ):
         self.locked = locked
         self.columns = columns if columns is not None else columns_by_id(locked)
         self.limits = limits()
         self.types = column_types(self.columns)
-        now = timezone.localtime().replace(tzinfo=None, microsecond=0)
+        # TODAY() and NOW(): the server's local time, or the time the daily refresh is for.
+        now = timezone.localtime(now).replace(tzinfo=None, microsecond=0)
         self.today, self.now = now.date(), now
         # (column id, its formula bound to this op's columns and clock) in dependency order.
         self.plan = []
@@ -210,19 +217,24 @@ class Recalc:
         changed: dict[str, Any] = {}
         if not self.plan:
             return changed
-        inputs = {k: _input(v) for k, v in cells.items()}
+        inputs = {k: _input(v) if v.__class__ is dict else v for k, v in cells.items()}
         for col_id, run in self.plan:
             if only is not None and col_id not in only:
                 continue
-            value = stored_result(run(inputs))
+            value = run(inputs)
+            kind = value.__class__
+            # Numbers are most results, and finite once evaluated: stored as they are.
+            if not (kind is float or kind is int):
+                value = stored_result(value)
+                kind = value.__class__
             old = cells.get(col_id)
             if value is None:
                 cells.pop(col_id, None)
                 inputs.pop(col_id, None)
             else:
                 cells[col_id] = value
-                inputs[col_id] = _input(value)
-            if not (old == value and type(old) is type(value)):
+                inputs[col_id] = _input(value) if kind is dict else value
+            if not (old == value and old.__class__ is kind):
                 changed[col_id] = value
         return changed
 
@@ -247,12 +259,17 @@ class Recalc:
 
 
 def recompute_columns(
-    locked: Sheet, ids: Iterable[str], *, after_order: float | None = None
+    locked: Sheet,
+    ids: Iterable[str],
+    *,
+    after_order: float | None = None,
+    now: datetime.datetime | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """Compute every cell of the formula columns `ids` and of those reading
-    them (with `after_order`, only in the rows placed after it), reading each
-    row once; (their ids, {column id: total} of those with a summary).
-    Result types are inferred again first."""
+    them (with `after_order`, only in the rows placed after it), reading of
+    each row only the cells those formulas read; (their ids, {column id:
+    total} of those with a summary). Result types are inferred again first;
+    TODAY() and NOW() read `now` (by default, the server's time)."""
     columns = columns_by_id(locked)
     wanted = {i for i in ids if i in columns and columns[i].type == FORMULA}
     wanted |= dependents(columns, wanted | set(ids))
@@ -260,107 +277,33 @@ def recompute_columns(
         column.save(update_fields=["result_type"])
     if not wanted:
         return [], {}
-    recalc = Recalc(locked, columns)
-    touched: list[tuple[Any, dict]] = []  # (row id, {column id: new value or None})
-    rows = Row.objects.filter(sheet_id=locked.id)
-    if after_order is not None:
-        rows = rows.filter(order__gt=after_order)
-    # The totals of whole columns are counted in the same pass (an import's
-    # rows alone are not the whole column: those are read again after).
+    recalc = Recalc(locked, columns, now)
+    recalc.plan = [(col_id, run) for col_id, run in recalc.plan if col_id in wanted]
+    read = set(wanted)
+    for col_id in wanted:
+        read |= load(columns[col_id].formula).references & columns.keys()
+    # The totals of whole columns are counted from the values computed (an
+    # import's rows alone are not the whole column: those are read again after).
     summed = [columns[c] for c in wanted if columns[c].summary]
-    counted = {str(c.id): (c, empty_aggregates()) for c in summed}
-    for row_id, cells in _rows_values(rows):
-        if changed := recalc.compute(cells, wanted):
-            touched.append((row_id, changed))
-        for col_id, (column, agg) in counted.items():
-            add_value(column, agg, cells.get(col_id))
-        if len(touched) >= _SAVE_BATCH:
-            save_cells(touched)
-            touched = []
-    save_cells(touched)
+    counted: dict[str, list] = {str(c.id): [] for c in summed}
+
+    def compute(batch: list[bulk_rows.Cells]) -> list[bulk_rows.Changed]:
+        out = []
+        for row_id, cells in batch:
+            if changed := recalc.compute(cells):
+                out.append((row_id, cells, changed))
+            for col_id, found in counted.items():
+                found.append(cells.get(col_id))
+        return out
+
+    bulk_rows.rewrite_rows(locked, sorted(read), compute, after_order=after_order)
     if after_order is None:
-        for column, agg in counted.values():
-            column.aggregates = agg
-        Column.objects.bulk_update(summed, ["aggregates"])
+        for column in summed:
+            column.aggregates = aggregate(column, counted[str(column.id)])
+        save_aggregates(summed)
     else:
         rebuild(locked, summed)
-    return [c for c, _ in recalc.plan if c in wanted], totals_of(locked, summed)
-
-
-_SAVE_BATCH = 5000
-
-
-def _rows_values(rows) -> Iterator[tuple[Any, dict]]:
-    """(id, values) of each row, the JSON decoded a batch at a time (one
-    decode per row costs more than the decoding)."""
-    texts = rows.annotate(text=Cast("values", TextField())).values_list("id", "text")
-    found = texts.iterator(chunk_size=_SAVE_BATCH)
-    while batch := list(itertools.islice(found, _SAVE_BATCH)):
-        decoded = json.loads("[" + ",".join(text for _, text in batch) + "]")
-        yield from zip((row_id for row_id, _ in batch), decoded, strict=True)
-
-
-def save_values(rows: list[tuple[Any, dict]]) -> None:
-    """Write rows' `values` ((id, values) each), many at once: the ORM's
-    bulk_update builds a CASE of every row, which costs more than computing them."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(Row._meta.db_table)
-    values, id_column = (connection.ops.quote_name(n) for n in ("values", "id"))
-    id_field = Row._meta.pk
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One JSON document for the batch: the driver's escaping of a
-            # text array, element by element, cost more than the UPDATE.
-            batch = json.dumps([{"id": str(pk), "cells": cells} for pk, cells in rows])
-            cursor.execute(
-                f"UPDATE {table} SET {values} = v.cells FROM jsonb_to_recordset(%s::jsonb) "
-                f"AS v(id uuid, cells jsonb) WHERE {table}.{id_column} = v.id",
-                [batch],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET {values} = %s WHERE {id_column} = %s",
-                [
-                    (json.dumps(cells), id_field.get_db_prep_value(pk, connection))
-                    for pk, cells in rows
-                ],
-            )
-
-
-def save_cells(rows: list[tuple[Any, dict]]) -> None:
-    """Write some cells of many rows ((id, {column id: value, None to
-    clear}) each); on PostgreSQL only those keys travel and are merged."""
-    if connection.vendor != "postgresql":
-        found = Row.objects.filter(id__in=[pk for pk, _ in rows]).values_list("id", "values")
-        cells = dict(found)
-        for pk, changed in rows:
-            for key, value in changed.items():
-                if value is None:
-                    cells[pk].pop(key, None)
-                else:
-                    cells[pk][key] = value
-        save_values(list(cells.items()))
-        return
-    table = connection.ops.quote_name(Row._meta.db_table)
-    values, id_column = (connection.ops.quote_name(n) for n in ("values", "id"))
-    batch = json.dumps(
-        [
-            {
-                "id": str(pk),
-                "patch": {k: v for k, v in changed.items() if v is not None},
-                "gone": [k for k, v in changed.items() if v is None],
-            }
-            for pk, changed in rows
-        ]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {values} = ({table}.{values} - v.gone) || v.patch "
-            f"FROM jsonb_to_recordset(%s::jsonb) AS v(id uuid, patch jsonb, gone text[]) "
-            f"WHERE {table}.{id_column} = v.id",
-            [batch],
-        )
+    return [c for c, _ in recalc.plan], totals_of(locked, summed)
 
 
 def settle_import(locked: Sheet, after_order: float | None) -> None:

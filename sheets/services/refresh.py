@@ -1,12 +1,16 @@
 """The daily refresh of formulas that read TODAY() or NOW(): one op per
 sheet, by the server itself (no user), with event `columns.recomputed`.
 
-The clock process calls `refresh_volatile_formulas()` once a day after
-midnight (or `manage.py refresh_formulas`); a sheet whose formulas were
-computed today already is left alone. The refresh cannot be undone: it
-changes no one's data, only what the date makes of it.
+The clock process (sheets/clock.py) calls `refresh_volatile_formulas()` when
+the server's date changes and when it starts (or run `manage.py
+refresh_formulas`); a sheet already refreshed for that date is left alone,
+checked under the sheet's lock, so two clocks never refresh a sheet twice.
+The refresh cannot be undone: it changes no one's data, only what the date
+makes of it.
 """
 
+import datetime
+import logging
 from typing import Any
 
 from django.utils import timezone
@@ -16,48 +20,70 @@ from sheets.models import FORMULA, Sheet
 from sheets.services import computed
 from sheets.services.core import columns_by_id, run_op
 
+log = logging.getLogger(__name__)
 
-def sheet_refresh_formulas(*, sheet: Sheet, client_id: str = "", op_id: Any = None) -> dict:
+
+def sheet_refresh_formulas(
+    *,
+    sheet: Sheet,
+    client_id: str = "",
+    op_id: Any = None,
+    now: datetime.datetime | None = None,
+) -> dict:
     """Compute again, in one op, the sheet's formula columns that read the
-    date or time and those reading them."""
+    date or time and those reading them, for `now` (the server's time by
+    default); nothing if the sheet was refreshed for that date already. The
+    answer (kept in the change log) says which date it was computed for."""
+    moment = timezone.localtime(now)
+    day = moment.date().isoformat()
 
     def apply(locked: Sheet) -> dict:
+        if refreshed_on(locked, day):
+            return {"event": None}
         columns = columns_by_id(locked)
         volatile = [k for k, c in columns.items() if computed.is_volatile(c)]
         if not volatile:
             return {"event": None}
-        recomputed, totals = computed.recompute_columns(locked, volatile)
+        recomputed, totals = computed.recompute_columns(locked, volatile, now=moment)
         event = realtime.columns_recomputed(recomputed)
-        return {"event": realtime.with_computed(event, totals=totals)}
+        return {"event": realtime.with_computed(event, totals=totals), "day": day}
 
     return run_op(sheet, None, client_id, op_id, apply)
 
 
-def refresh_volatile_formulas() -> dict[str, int]:
-    """Refresh every sheet that has a TODAY()/NOW() formula: {"sheets": how
-    many were looked at, "refreshed": how many changed}. Each sheet is its
-    own op and transaction, so one sheet's refresh never waits for all."""
+def refresh_volatile_formulas(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Refresh every sheet that has a TODAY()/NOW() formula for the date of
+    `now` (the server's time by default): {"sheets": how many were looked
+    at, "refreshed": how many changed, "failed": how many could not be (each
+    logged)}. Each sheet is its own op and transaction, so one sheet's
+    refresh never waits for all, and one that fails stops no other."""
     ids = (
         Sheet.objects.filter(columns__type=FORMULA)
         .filter(columns__formula__iregex=r"(TODAY|NOW)\s*\(")
         .values_list("id", flat=True)
         .distinct()
     )
-    seen = refreshed = 0
+    day = timezone.localtime(now).date().isoformat()
+    seen = refreshed = failed = 0
     for sheet in Sheet.objects.filter(id__in=list(ids)).iterator():
         seen += 1
-        if computed_today(sheet):
+        if refreshed_on(sheet, day):
             continue
-        if sheet_refresh_formulas(sheet=sheet, client_id="clock").get("applied"):
+        try:
+            done = sheet_refresh_formulas(sheet=sheet, client_id="clock", now=now)
+        except Exception:
+            log.exception("The date formulas of sheet %s could not be refreshed", sheet.id)
+            failed += 1
+            continue
+        if done.get("applied"):
             refreshed += 1
-    return {"sheets": seen, "refreshed": refreshed}
+    return {"sheets": seen, "refreshed": refreshed, "failed": failed}
 
 
-def computed_today(sheet: Sheet) -> bool:
-    """Whether the sheet was refreshed since local midnight."""
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+def refreshed_on(sheet: Sheet, day: str) -> bool:
+    """Whether the sheet's date formulas were refreshed for `day` ("YYYY-MM-DD")."""
     return sheet.changes.filter(
-        created_at__gte=midnight, payload__type=realtime.COLUMNS_RECOMPUTED
+        payload__type=realtime.COLUMNS_RECOMPUTED, response__day=day
     ).exists()
 
 

@@ -15,6 +15,8 @@ import operator
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+
 from sheets.column_shown import NEEDS_ROW_COUNT, totals_of
 from sheets.models import Column, Sheet
 from sheets.services.core import OpError
@@ -103,10 +105,30 @@ def add_value(column: Column, agg: dict[str, Any], value: Any, sign: int = 1) ->
 
 
 def aggregate(column: Column, cells: Any) -> dict[str, Any]:
-    """The aggregates of a whole column from its values (None: empty)."""
+    """The aggregates of a whole column from its values (None: empty): what
+    `add_value` of each would give, a whole list at a time (a column of
+    100,000 cells is added up in the time one pass of add_value takes for 10,000)."""
+    filled = [value for value in cells if value is not None]
+    numbers = [value for value in filled if value.__class__ is int or value.__class__ is float]
+    dates = []
+    if _is_date_column(column):
+        dates = [_measure(column, value) for value in filled if value.__class__ is str]
+        dates = [value for value in dates if value is not None]
     agg = empty_aggregates()
-    for value in cells:
-        add_value(column, agg, value)
+    if numbers and dates:  # both kinds in one column: compare them as add_value does
+        for value in filled:
+            add_value(column, agg, value)
+        return agg
+    measures = numbers or dates
+    agg["filled"] = len(filled)
+    agg["checked"] = sum(1 for value in filled if value is True)
+    agg["count"] = len(measures)
+    # Added in the same order as add_value adds them: the same rounding, the same digits.
+    agg["sum"] = str(sum(map(Decimal, map(repr, numbers)), Decimal(agg["sum"])))
+    if measures:
+        for key, pick in (("min", min), ("max", max)):
+            extreme = pick(measures)  # the first of equals, as add_value keeps
+            agg[key], agg[key + "_n"] = extreme, measures.count(extreme)
     return agg
 
 
@@ -144,8 +166,7 @@ class Tally:
             if column.summary in ("min", "max"):
                 column.aggregates = aggregate(column, _cells(self.locked, col_id))
             # Otherwise the extremes wait: choosing min or max reads the column anyway.
-        if self.changed:
-            Column.objects.bulk_update([self.columns[k] for k in self.changed], ["aggregates"])
+        save_aggregates([self.columns[k] for k in self.changed])
         shown = set(self.changed)
         if self.rows_changed:
             shown |= {k for k, c in self.columns.items() if c.summary in NEEDS_ROW_COUNT}
@@ -167,4 +188,25 @@ def rebuild(locked: Sheet, columns: list[Column]) -> None:
             column.aggregates = None
         else:
             column.aggregates = aggregate(column, _cells(locked, str(column.id)))
-        Column.objects.filter(id=column.id).update(aggregates=column.aggregates)
+    save_aggregates(columns)
+
+
+def save_aggregates(columns: list[Column]) -> None:
+    """Write the columns' aggregates: one plain UPDATE each, sent together
+    (psycopg pipelines executemany). Every cell edit of a column with a total
+    does this; the ORM's bulk_update took most of the time totals add to an edit."""
+    if not columns:
+        return
+    table = connection.ops.quote_name(Column._meta.db_table)
+    field, pk = Column._meta.get_field("aggregates"), Column._meta.pk
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET aggregates = %s WHERE id = %s",
+            [
+                (
+                    field.get_db_prep_save(c.aggregates, connection),
+                    pk.get_db_prep_value(c.id, connection),
+                )
+                for c in columns
+            ],
+        )
