@@ -113,7 +113,7 @@ def test_formula_column_and_total_live_in_two_tabs(new_user):
         expect(broken).to_have_class(re.compile(r"\bcell-formula-error\b"))
         broken.hover()
         expect(broken).to_have_attribute(
-            "title", re.compile(r"^#DIV/0!: .+ is blank: division by zero(\n|$)")
+            "title", re.compile(r"^#DIV/0!: \[Quantity\] is blank: division by zero(\n|$)")
         )
         expect(broken).to_have_attribute("aria-invalid", "true")
 

@@ -28,13 +28,15 @@ def limits() -> Limits:
 
 
 @functools.lru_cache(maxsize=1024)
-def _load(stored: str, bounds: Limits) -> Formula:
-    return Formula.load(stored, bounds)
+def _load(stored: str, bounds: Limits, names: tuple[tuple[str, str], ...]) -> Formula:
+    return Formula.load(stored, bounds, dict(names))
 
 
-def load(stored: str) -> Formula:
-    """The compiled formula of a column (compiled once per process)."""
-    return _load(stored, limits())
+def load(stored: str, names: dict[str, str] | None = None) -> Formula:
+    """The compiled formula of a column (compiled once per process and set of
+    names). With `names` (column id -> name), its error messages name the
+    columns they are about ("[Qty] is blank")."""
+    return _load(stored, limits(), tuple(sorted(names.items())) if names else ())
 
 
 def names_of(columns: dict[str, Column]) -> dict[str, str]:

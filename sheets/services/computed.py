@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from sheets import realtime
-from sheets.column_shown import limits, load, totals_of
+from sheets.column_shown import limits, load, names_of, totals_of
 from sheets.formulas import (
     ErrorValue,
     Formula,
@@ -202,8 +202,9 @@ class Recalc:
         self.today, self.now = now.date(), now
         # (column id, its formula bound to this op's columns and clock) in dependency order.
         self.plan = []
+        names = names_of(self.columns)
         for col_id in order(self.columns):
-            formula = load(self.columns[col_id].formula)
+            formula = load(self.columns[col_id].formula, names)
             gone = frozenset(r for r in formula.references if r not in self.columns)
             run = formula.bind(
                 types=self.types, today=self.today, now=self.now, limits=self.limits, missing=gone

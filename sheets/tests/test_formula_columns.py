@@ -168,8 +168,10 @@ def test_an_import_never_goes_into_a_formula_column_nor_makes_one(sheet, user, c
 def test_a_division_by_zero_is_stored_as_an_error_with_its_message(sheet, user, cols):
     ratio = add_formula(sheet, user, "Ratio", "=[Price] / [Qty]")["id"]
     error = values_of(sheet, ratio)[2]
-    assert error["error"] == "#DIV/0!"
-    assert isinstance(error["message"], str) and error["message"]
+    assert error == {"error": "#DIV/0!", "message": "[Qty] is blank: division by zero"}
+    # A cell edit computes its row with the same message: it names the column.
+    update(sheet, user, [{"row": row_ids(sheet)[0], "col": cols["Qty"], "value": ""}])
+    assert values_of(sheet, ratio)[0]["message"] == "[Qty] is blank: division by zero"
 
 
 def test_renaming_a_column_rewrites_the_formulas_that_read_it(auth_client, sheet, user, cols):
