@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 
-from sheets import realtime
 from sheets.formulas import Formula, Limits
 from sheets.models import FORMULA, Column, Sheet
+from sheets.realtime import events
 
 # The totals that count every row, not only the filled cells.
 NEEDS_ROW_COUNT = {"empty", "percent_checked"}
@@ -50,9 +50,9 @@ def formula_text(column: Column, names: dict[str, str]) -> str | None:
     return load(column.formula).to_text(names)
 
 
-def column_info(column: Column, names: dict[str, str]) -> realtime.ColumnInfo:
+def column_info(column: Column, names: dict[str, str]) -> events.ColumnInfo:
     """A column as the snapshot and the column events show it."""
-    return realtime.column_info(
+    return events.column_info(
         id=str(column.id),
         name=column.name,
         type=column.type,
@@ -62,7 +62,7 @@ def column_info(column: Column, names: dict[str, str]) -> realtime.ColumnInfo:
     )
 
 
-def formulas_shown(columns: dict[str, Column], ids: set[str]) -> dict[str, realtime.FormulaShown]:
+def formulas_shown(columns: dict[str, Column], ids: set[str]) -> dict[str, events.FormulaShown]:
     """{column id: formula and result type} of the columns `ids`, as an event
     carries them when their text changed (a referenced column renamed,
     deleted or back)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sheets import realtime
+from sheets.realtime import events
 
 
 class Conflict(Exception):
@@ -39,7 +39,7 @@ class Conflict(Exception):
 Summary = Callable[[dict[str, Any]], str]
 Touches = Callable[[dict[str, Any], Conflict], bool]
 # (locked sheet, undo record) -> (event body, undo record of the revert); raises Conflict.
-Reverter = Callable[[Any, dict[str, Any]], tuple[realtime.SheetEventBody, dict[str, Any]]]
+Reverter = Callable[[Any, dict[str, Any]], tuple[events.SheetEventBody, dict[str, Any]]]
 # (event body, the sheet's row count before it) -> its row count after it.
 RowCount = Callable[[dict[str, Any], int], int]
 
@@ -60,8 +60,8 @@ def register_event(
 ) -> None:
     """`rows`, for an event that inserts or deletes rows: the sheet's row
     count after it (services/core.py keeps Sheet.row_count with it)."""
-    if event_type not in realtime.SHEET_EVENT_TYPES:
-        raise ValueError(f"{event_type!r} is not in realtime.SHEET_EVENT_TYPES.")
+    if event_type not in events.SHEET_EVENT_TYPES:
+        raise ValueError(f"{event_type!r} is not in events.SHEET_EVENT_TYPES.")
     if event_type in _events:
         raise ValueError(f"{event_type!r} is registered already.")
     _events[event_type] = EventEntry(summary=summary, touches=touches, rows=rows)

@@ -23,13 +23,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from proj.text import refusal
-from sheets import realtime, selectors
+from sheets import selectors
 from sheets.io import bulk
 from sheets.io.choices import confirm_options
 from sheets.io.preview_cache import CachedRows, fingerprint
 from sheets.io.resources import SheetResource
 from sheets.io.sniffing import DECIMAL_MARKS, DELIMITERS
 from sheets.models import FORMULA, Column, ImportJob, Sheet
+from sheets.realtime import events
 from sheets.services import computed
 from sheets.services.columns import clean_column_name, clean_column_type
 from sheets.services.core import ORDER_GAP, OpError, parse_uuid, run_op
@@ -175,7 +176,7 @@ def sheet_import(
         if cached is not None and cached.used:
             outcome["skipped"] = cached.skipped
         added = [c.name for c, s in zip(targets, specs, strict=True) if s and "id" not in s]
-        event = realtime.sheet_reset(mode=mode, rows=count, added_columns=added)
+        event = events.sheet_reset(mode=mode, rows=count, added_columns=added)
         return {"event": event, "rows": count, **outcome}
 
     return run_op(sheet=sheet, user=user, client_id=client_id, op_id=op_id, apply=apply)

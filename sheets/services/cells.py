@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 
-from sheets import op_registry, realtime
+from sheets import op_registry
 from sheets.models import Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.realtime import events
 from sheets.services.computed import Recalc
 from sheets.services.core import (
     OpError,
@@ -88,9 +89,9 @@ def cells_update(
         recalc = Recalc(locked, columns)
         computed = recalc.rows(touched, rows_before)
         Row.objects.bulk_update(touched, ["values"])
-        event = realtime.cells_changed(applied + computed)
+        event = events.cells_changed(applied + computed)
         return {
-            "event": realtime.with_computed(event, totals=recalc.finish()),
+            "event": events.with_computed(event, totals=recalc.finish()),
             "errors": errors,
             "undo": {"kind": "cells", "cells": reverts} if reverts else None,
         }
@@ -98,7 +99,7 @@ def cells_update(
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
-def revert_cells(locked: Sheet, spec: dict) -> tuple[realtime.CellsChanged, dict]:
+def revert_cells(locked: Sheet, spec: dict) -> tuple[events.CellsChanged, dict]:
     """Put the cells back as they were, unless one changed since."""
     cells = spec["cells"]
     columns = columns_by_id(locked)
@@ -125,7 +126,7 @@ def revert_cells(locked: Sheet, spec: dict) -> tuple[realtime.CellsChanged, dict
     recalc = Recalc(locked, columns)
     changes += recalc.rows(rows.values(), rows_before)
     Row.objects.bulk_update(list(rows.values()), ["values"])
-    event = realtime.with_computed(realtime.cells_changed(changes), totals=recalc.finish())
+    event = events.with_computed(events.cells_changed(changes), totals=recalc.finish())
     return event, {"kind": "cells", "cells": inverse}
 
 
@@ -138,7 +139,7 @@ def _touches(event: dict, conflict: Conflict) -> bool:
 
 
 op_registry.register_event(
-    realtime.CELLS_CHANGED,
+    events.CELLS_CHANGED,
     summary=lambda e: f"edited {op_registry.plural(len(e.get('changes', [])), 'cell')}",
     touches=_touches,
 )

@@ -10,9 +10,10 @@ computes the formulas reading the column again.
 
 from typing import Any
 
-from sheets import column_shown, op_registry, realtime, values
+from sheets import column_shown, op_registry, values
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.realtime import events
 from sheets.services import bulk_rows, computed
 from sheets.services.columns import clean_column_name, clean_column_type
 from sheets.services.core import (
@@ -123,7 +124,7 @@ def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], d
     return old_values, converted
 
 
-def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> realtime.ColumnUpdated:
+def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> events.ColumnUpdated:
     """column.updated, with what the update made computed again."""
     key = str(col.id)
     whole = col.type == FORMULA and (before["type"] != FORMULA or before["formula"] != col.formula)
@@ -141,8 +142,8 @@ def _event(locked: Sheet, col: Column, before: dict, converted: dict) -> realtim
     if before["name"] != col.name or retyped:
         formulas = column_shown.formulas_shown(columns, computed.dependents(columns, [key]))
     shown = column_shown.column_info(columns[key], column_shown.names_of(columns))
-    body = realtime.column_updated(shown, {} if from_formula else converted)
-    return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
+    body = events.column_updated(shown, {} if from_formula else converted)
+    return events.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
 
 
 def _strip(locked: Sheet, key: str) -> dict[str, Any]:
@@ -257,7 +258,7 @@ def _convert_column(
     return converted, originals
 
 
-def revert_column_update(locked: Sheet, spec: dict) -> tuple[realtime.ColumnUpdated, dict]:
+def revert_column_update(locked: Sheet, spec: dict) -> tuple[events.ColumnUpdated, dict]:
     """Give the column its name, type, formula, summary and values back,
     unless it changed since."""
     column_id, before, after = spec["column"], spec["before"], spec["after"]
@@ -299,7 +300,7 @@ def _summary_updated(event: dict) -> str:
 
 
 op_registry.register_event(
-    realtime.COLUMN_UPDATED,
+    events.COLUMN_UPDATED,
     summary=_summary_updated,
     touches=lambda e, conflict: (e.get("column") or {}).get("id") in conflict.column_ids(),
 )

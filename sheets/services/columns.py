@@ -12,9 +12,10 @@ from typing import Any
 from django.conf import settings
 
 from proj.text import refusal
-from sheets import column_shown, op_registry, realtime
+from sheets import column_shown, op_registry
 from sheets.models import COLUMN_TYPES, FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.realtime import events
 from sheets.services import bulk_rows, computed
 from sheets.services.core import (
     ORDER_GAP,
@@ -84,9 +85,9 @@ def columns_insert(
         placed = place_columns(locked, specs)
         recomputed, totals = computed.recompute_columns(locked, new_ids)
         undo = {"kind": "columns_insert", "columns": new_ids}
-        event = realtime.columns_inserted(placed)
+        event = events.columns_inserted(placed)
         return {
-            "event": realtime.with_computed(event, recomputed=recomputed, totals=totals),
+            "event": events.with_computed(event, recomputed=recomputed, totals=totals),
             "undo": undo,
         }
 
@@ -189,7 +190,7 @@ def _after_columns_changed(locked: Sheet, body: Any, ids: list[str]) -> Any:
     readers = computed.dependents(columns, ids)
     recomputed, totals = computed.recompute_columns(locked, [*readers, *ids])
     formulas = column_shown.formulas_shown(columns, readers)
-    return realtime.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
+    return events.with_computed(body, totals=totals, formulas=formulas, recomputed=recomputed)
 
 
 def columns_delete(
@@ -199,7 +200,7 @@ def columns_delete(
 
     def apply(locked: Sheet) -> dict:
         existing, undo = delete_columns(locked, ids)
-        event = _after_columns_changed(locked, realtime.columns_deleted(existing), existing)
+        event = _after_columns_changed(locked, events.columns_deleted(existing), existing)
         return {"event": event, "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
@@ -220,7 +221,7 @@ def _strip_values(locked: Sheet, column_ids: list[str]) -> list[dict]:
     return removed
 
 
-def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsDeleted, dict]:
+def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[events.ColumnsDeleted, dict]:
     """Delete the columns it inserted, unless someone typed into one since."""
     ids = spec["columns"]
     present = [str(i) for i in locked.columns.filter(id__in=ids).values_list("id", flat=True)]
@@ -231,10 +232,10 @@ def revert_columns_insert(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsDe
         if locked.rows.filter(values__has_key=column_id).exists():
             raise Conflict("a column it inserted was", columns=[column_id])
     deleted, inverse = delete_columns(locked, present)
-    return _after_columns_changed(locked, realtime.columns_deleted(deleted), deleted), inverse
+    return _after_columns_changed(locked, events.columns_deleted(deleted), deleted), inverse
 
 
-def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsInserted, dict]:
+def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[events.ColumnsInserted, dict]:
     """Put the deleted columns back where they were, with the values of rows still there."""
     ids = [c["id"] for c in spec["columns"]]
     placed = place_columns(locked, spec["columns"], lost_after_at_end=True)
@@ -247,17 +248,17 @@ def revert_columns_delete(locked: Sheet, spec: dict) -> tuple[realtime.ColumnsIn
             restored.append(cell)
     Row.objects.bulk_update(list(rows.values()), ["values"], batch_size=2000)
     rebuild(locked, [c for c in locked.columns.filter(id__in=ids) if c.summary])
-    event = _after_columns_changed(locked, realtime.columns_inserted(placed, restored), ids)
+    event = _after_columns_changed(locked, events.columns_inserted(placed, restored), ids)
     return event, {"kind": "columns_insert", "columns": ids}
 
 
 op_registry.register_event(
-    realtime.COLUMNS_INSERTED,
+    events.COLUMNS_INSERTED,
     summary=lambda e: "added column " + ", ".join(c.get("name", "") for c in e.get("columns", [])),
     touches=lambda e, conflict: False,
 )
 op_registry.register_event(
-    realtime.COLUMNS_DELETED,
+    events.COLUMNS_DELETED,
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('columns', [])), 'column')}",
     touches=lambda e, conflict: not conflict.column_ids().isdisjoint(e.get("columns", [])),
 )

@@ -23,7 +23,6 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from sheets import realtime
 from sheets.column_shown import limits, load, names_of, totals_of
 from sheets.formulas import (
     ErrorValue,
@@ -32,6 +31,7 @@ from sheets.formulas import (
     compile_formula,
 )
 from sheets.models import FORMULA, Column, Row, Sheet
+from sheets.realtime import events
 from sheets.services import bulk_rows
 from sheets.services.core import OpError, columns_by_id
 from sheets.services.totals import Tally, aggregate, rebuild, save_aggregates
@@ -239,11 +239,11 @@ class Recalc:
                 changed[col_id] = value
         return changed
 
-    def rows(self, rows: Iterable[Row], before: dict[str, dict]) -> list[realtime.CellValue]:
+    def rows(self, rows: Iterable[Row], before: dict[str, dict]) -> list[events.CellValue]:
         """Compute the formula cells of rows an op wrote (`before`: each
         row's values before the op, {} for a new row); the formula cells that
         changed, for the event."""
-        out: list[realtime.CellValue] = []
+        out: list[events.CellValue] = []
         for row in rows:
             row_id = str(row.id)
             for col_id, value in self.compute(row.values).items():

@@ -16,6 +16,7 @@ from accounts.selectors import user_info
 from proj.text import refusal
 from sheets import op_registry, realtime, values
 from sheets.models import FORMULA, Change, Column, Row, Sheet, SheetShare, can_edit, can_manage
+from sheets.realtime import events
 from sheets.selectors import sheet_role
 
 ORDER_GAP = 1024.0
@@ -93,7 +94,7 @@ def run_op(
     base_version: Any = None,
 ) -> dict:
     """Run `apply` on the locked sheet. It returns {"event": body} (a body
-    built by sheets/realtime.py) to commit a change, or {"event": None} when
+    built by sheets/realtime/events.py) to commit a change, or {"event": None} when
     nothing changed, plus any extra answer fields (e.g. per-cell "errors").
     Optional keys kept with the change (services/undo.py): "undo" (how to
     revert it), "kind" ("do", "undo", "redo" or "revert") and "undo_of"."""
@@ -134,7 +135,7 @@ def _commit(locked: Sheet, user, client_id: str, op_uuid: uuid.UUID | None, resu
     locked.version += 1
     locked.row_count = op_registry.row_count_after(body, locked.row_count)
     locked.save(update_fields=["version", "row_count", "updated_at"])
-    event = realtime.sheet_event(
+    event = events.sheet_event(
         body,
         sheet_id=locked.id,
         seq=locked.version,

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from sheets import op_registry, realtime
+from sheets import op_registry
 from sheets.models import FORMULA, Sheet
+from sheets.realtime import events
 from sheets.services import computed
 from sheets.services.core import columns_by_id, run_op
 
@@ -45,8 +46,8 @@ def sheet_refresh_formulas(
         if not volatile:
             return {"event": None}
         recomputed, totals = computed.recompute_columns(locked, volatile, now=moment)
-        event = realtime.columns_recomputed(recomputed)
-        return {"event": realtime.with_computed(event, totals=totals), "day": day}
+        event = events.columns_recomputed(recomputed)
+        return {"event": events.with_computed(event, totals=totals), "day": day}
 
     return run_op(sheet, None, client_id, op_id, apply)
 
@@ -82,13 +83,11 @@ def refresh_volatile_formulas(*, now: datetime.datetime | None = None) -> dict[s
 
 def refreshed_on(sheet: Sheet, day: str) -> bool:
     """Whether the sheet's date formulas were refreshed for `day` ("YYYY-MM-DD")."""
-    return sheet.changes.filter(
-        payload__type=realtime.COLUMNS_RECOMPUTED, response__day=day
-    ).exists()
+    return sheet.changes.filter(payload__type=events.COLUMNS_RECOMPUTED, response__day=day).exists()
 
 
 op_registry.register_event(
-    realtime.COLUMNS_RECOMPUTED,
+    events.COLUMNS_RECOMPUTED,
     summary=lambda e: "computed the date formulas again for today",
     touches=lambda e, conflict: not conflict.column_ids().isdisjoint(e.get("columns", [])),
 )

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 
-from sheets import op_registry, realtime
+from sheets import op_registry
 from sheets.models import FORMULA, Row, Sheet
 from sheets.op_registry import Conflict
+from sheets.realtime import events
 from sheets.services.computed import Recalc
 from sheets.services.core import (
     ORDER_GAP,
@@ -146,8 +147,8 @@ def rows_insert(
             for row in inserted:
                 row["position"] = now[uuid.UUID(row["id"])]
         undo = {"kind": "rows_insert", "rows": written}
-        event = realtime.rows_inserted(inserted, renumbered=renumbered)
-        event = realtime.with_computed(event, totals=recalc.finish())
+        event = events.rows_inserted(inserted, renumbered=renumbered)
+        event = events.with_computed(event, totals=recalc.finish())
         return {"event": event, "errors": errors, "undo": undo}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
@@ -176,19 +177,19 @@ def delete_rows(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
     return deleted, {"kind": "rows_delete", "rows": restore}
 
 
-def _deleted_event(locked: Sheet, deleted: list[str], undo: dict) -> realtime.RowsDeleted:
+def _deleted_event(locked: Sheet, deleted: list[str], undo: dict) -> events.RowsDeleted:
     """The event of rows deleted, with the totals they leave."""
     recalc = Recalc(locked)
     recalc.removed(r["values"] for r in undo["rows"])
     positions = [r["order"] for r in undo["rows"]]
-    return realtime.with_computed(realtime.rows_deleted(deleted, positions), totals=recalc.finish())
+    return events.with_computed(events.rows_deleted(deleted, positions), totals=recalc.finish())
 
 
 def _same_row_values(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
 
 
-def revert_rows_insert(locked: Sheet, spec: dict) -> tuple[realtime.RowsDeleted, dict]:
+def revert_rows_insert(locked: Sheet, spec: dict) -> tuple[events.RowsDeleted, dict]:
     """Delete the rows it inserted, unless one was changed since."""
     wanted = {r["id"]: r["values"] for r in spec["rows"]}
     current = dict(locked.rows.filter(id__in=list(wanted)).values_list("id", "values"))
@@ -217,7 +218,7 @@ def _restore_before_holder(locked: Sheet, row: Row) -> None:
     row.save(force_insert=True)
 
 
-def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted, dict]:
+def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[events.RowsInserted, dict]:
     """Put the deleted rows back where they were, unless their ids came back."""
     restore = sorted(spec["rows"], key=lambda r: r["order"])
     ids = [r["id"] for r in restore]
@@ -266,19 +267,19 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[realtime.RowsInserted
         "kind": "rows_insert",
         "rows": [{"id": r["id"], "values": kept[r["id"]]} for r in inserted],
     }
-    event = realtime.rows_inserted(inserted, renumbered=getattr(locked, "rows_renumbered", False))
-    event = realtime.with_computed(event, totals=recalc.finish())
+    event = events.rows_inserted(inserted, renumbered=getattr(locked, "rows_renumbered", False))
+    event = events.with_computed(event, totals=recalc.finish())
     return event, inverse
 
 
 op_registry.register_event(
-    realtime.ROWS_INSERTED,
+    events.ROWS_INSERTED,
     summary=lambda e: f"inserted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: False,
     rows=lambda e, count: count + len(e["rows"]),
 )
 op_registry.register_event(
-    realtime.ROWS_DELETED,
+    events.ROWS_DELETED,
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('rows', [])), 'row')}",
     touches=lambda e, conflict: not conflict.row_ids().isdisjoint(e.get("rows", [])),
     rows=lambda e, count: count - len(e["rows"]),

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from proj.text import refusal
 from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
+from sheets.realtime import events
 from sheets.services.core import (
     ORDER_GAP,
     OpError,
@@ -94,7 +95,7 @@ def sheet_rename(
         locked.title = title
         locked.save(update_fields=["title", "updated_at"])
         announce_lists_changed(locked.id, sheet_member_ids(locked), "renamed")
-        return {"event": realtime.sheet_renamed(title)}
+        return {"event": events.sheet_renamed(title)}
 
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
@@ -119,7 +120,7 @@ def _summary_reset(event: dict) -> str:
 
 
 op_registry.register_event(
-    realtime.SHEET_RENAMED,
+    events.SHEET_RENAMED,
     summary=lambda e: f"renamed the sheet to {e.get('title', '')}",
     touches=lambda e, conflict: False,
 )
@@ -132,7 +133,7 @@ def _rows_after_reset(event: dict, count: int) -> int:
 
 
 op_registry.register_event(
-    realtime.SHEET_RESET,
+    events.SHEET_RESET,
     summary=_summary_reset,
     touches=lambda e, conflict: True,
     rows=_rows_after_reset,

@@ -14,8 +14,9 @@ from channels.db import database_sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sheets import clock, realtime
+from sheets import clock
 from sheets.models import Column, Sheet
+from sheets.realtime import events
 from sheets.services import sheet_refresh_formulas
 from sheets.tests.formula_sheets import add_formula, priced_sheet, values_of
 
@@ -79,7 +80,7 @@ _dated_sheet = database_sync_to_async(dated_sheet)
 @database_sync_to_async
 def _refreshes(sheet) -> list[str]:
     """The dates the sheet's refreshes were for, oldest first."""
-    changes = sheet.changes.filter(payload__type=realtime.COLUMNS_RECOMPUTED).order_by("seq")
+    changes = sheet.changes.filter(payload__type=events.COLUMNS_RECOMPUTED).order_by("seq")
     return [c.response["day"] for c in changes]
 
 

@@ -2,18 +2,19 @@
 
 import pytest
 
-from sheets import op_registry, realtime, selectors
+from sheets import op_registry, selectors
 from sheets.op_registry import Conflict
+from sheets.realtime import events
 
 
 def test_every_sheet_event_type_is_registered():
-    assert realtime.SHEET_EVENT_TYPES
-    assert op_registry.registered_events() == set(realtime.SHEET_EVENT_TYPES)
+    assert events.SHEET_EVENT_TYPES
+    assert op_registry.registered_events() == set(events.SHEET_EVENT_TYPES)
 
 
 def test_an_event_type_cannot_be_registered_twice_nor_unlisted():
     with pytest.raises(ValueError):
-        op_registry.register_event(realtime.CELLS_CHANGED, summary=str, touches=lambda e, c: False)
+        op_registry.register_event(events.CELLS_CHANGED, summary=str, touches=lambda e, c: False)
     with pytest.raises(ValueError):
         op_registry.register_event("cells.sorted", summary=str, touches=lambda e, c: False)
 
@@ -21,10 +22,10 @@ def test_an_event_type_cannot_be_registered_twice_nor_unlisted():
 @pytest.mark.parametrize(
     ("event", "summary"),
     [
-        (realtime.cells_changed([{"row": "r", "col": "c", "value": 1}]), "edited 1 cell"),
-        (realtime.rows_deleted(["a", "b"], [1.0, 2.0]), "deleted 2 rows"),
-        (realtime.sheet_renamed("Plan"), "renamed the sheet to Plan"),
-        (realtime.sheet_reset(mode="append", rows=3), "imported 3 rows (appended)"),
+        (events.cells_changed([{"row": "r", "col": "c", "value": 1}]), "edited 1 cell"),
+        (events.rows_deleted(["a", "b"], [1.0, 2.0]), "deleted 2 rows"),
+        (events.sheet_renamed("Plan"), "renamed the sheet to Plan"),
+        (events.sheet_reset(mode="append", rows=3), "imported 3 rows (appended)"),
         ({"type": "sheet.unknown"}, "sheet.unknown"),
     ],
 )
@@ -36,24 +37,22 @@ def test_the_blame_asks_each_event_whether_it_touched_the_conflict():
     conflict = Conflict("a cell it changed was", cells=[("r1", "c1")])
     column = {"id": "c1", "name": "A", "type": "text"}
     assert op_registry.touches(
-        realtime.cells_changed([{"row": "r1", "col": "c1", "value": 1}]), conflict
+        events.cells_changed([{"row": "r1", "col": "c1", "value": 1}]), conflict
     )
     assert not op_registry.touches(
-        realtime.cells_changed([{"row": "r2", "col": "c1", "value": 1}]), conflict
+        events.cells_changed([{"row": "r2", "col": "c1", "value": 1}]), conflict
     )
-    assert op_registry.touches(realtime.rows_deleted(["r1"], [1.0]), conflict)
-    assert op_registry.touches(realtime.columns_deleted(["c1"]), conflict)
-    assert op_registry.touches(realtime.column_updated(column, {}), conflict)
-    assert not op_registry.touches(realtime.sheet_renamed("Plan"), conflict)
-    assert op_registry.touches(realtime.sheet_reset(mode="replace", rows=0), conflict)
+    assert op_registry.touches(events.rows_deleted(["r1"], [1.0]), conflict)
+    assert op_registry.touches(events.columns_deleted(["c1"]), conflict)
+    assert op_registry.touches(events.column_updated(column, {}), conflict)
+    assert not op_registry.touches(events.sheet_renamed("Plan"), conflict)
+    assert op_registry.touches(events.sheet_reset(mode="replace", rows=0), conflict)
 
 
 def test_the_events_that_insert_or_delete_rows_say_how_the_count_changes():
-    inserted = realtime.rows_inserted(
-        [{"id": "a", "after": None, "values": {}, "position": 1.0}] * 3
-    )
+    inserted = events.rows_inserted([{"id": "a", "after": None, "values": {}, "position": 1.0}] * 3)
     assert op_registry.row_count_after(inserted, 10) == 13
-    assert op_registry.row_count_after(realtime.rows_deleted(["a", "b"], [1.0, 2.0]), 10) == 8
-    assert op_registry.row_count_after(realtime.sheet_reset(mode="replace", rows=4), 10) == 4
-    assert op_registry.row_count_after(realtime.sheet_reset(mode="append", rows=4), 10) == 14
-    assert op_registry.row_count_after(realtime.sheet_renamed("x"), 10) == 10
+    assert op_registry.row_count_after(events.rows_deleted(["a", "b"], [1.0, 2.0]), 10) == 8
+    assert op_registry.row_count_after(events.sheet_reset(mode="replace", rows=4), 10) == 4
+    assert op_registry.row_count_after(events.sheet_reset(mode="append", rows=4), 10) == 14
+    assert op_registry.row_count_after(events.sheet_renamed("x"), 10) == 10
