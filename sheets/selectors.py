@@ -127,6 +127,16 @@ def _sqlite_read_transaction() -> Iterator[None]:
             cursor.execute("COMMIT")
 
 
+def shown_columns(sheet: Sheet) -> list[dict[str, Any]]:
+    """The sheet (title, version and row count read again) and its columns as a
+    snapshot shows them, each with its footer total. Call inside consistent_read."""
+    sheet.refresh_from_db(fields=["title", "version", "row_count"])
+    found = list(sheet.columns.all())
+    names = {str(c.id): c.name for c in found}
+    totals = column_shown.totals_of(sheet, found, rows=sheet.row_count)
+    return [{**column_shown.column_info(c, names), "total": totals.get(str(c.id))} for c in found]
+
+
 def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     """The whole sheet at one version: columns in order, rows in order.
 
@@ -134,13 +144,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     [id, value per column in order (null = empty)]: a third of the size for a
     big sheet, since column ids are not repeated in every row."""
     with consistent_read():
-        sheet.refresh_from_db(fields=["title", "version", "row_count"])
-        found = list(sheet.columns.all())
-        names = {str(c.id): c.name for c in found}
-        shown = column_shown.totals_of(sheet, found, rows=sheet.row_count)
-        columns = [
-            {**column_shown.column_info(c, names), "total": shown.get(str(c.id))} for c in found
-        ]
+        columns = shown_columns(sheet)
         ids = [c["id"] for c in columns]
         known = set(ids)
         rows: list[Any] = []

@@ -25,7 +25,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from sheets import column_shown
+from sheets import selectors
 from sheets.models import Row, Sheet
 from sheets.selectors import consistent_read
 
@@ -258,13 +258,7 @@ def snapshot_stream(sheet: Sheet, limit: int | None) -> Iterator[bytes]:
     them) with its rows in the block encoding: all of them, or the first
     `limit` (a big sheet's opening; the next blocks come from the window)."""
     with consistent_read():
-        sheet.refresh_from_db(fields=["title", "version", "row_count"])
-        found = list(sheet.columns.all())
-        names = {str(c.id): c.name for c in found}
-        totals = column_shown.totals_of(sheet, found, rows=sheet.row_count)
-        columns = [
-            {**column_shown.column_info(c, names), "total": totals.get(str(c.id))} for c in found
-        ]
+        columns = selectors.shown_columns(sheet)
         column_ids = [c["id"] for c in columns]
         head = {
             "id": sheet.id,
