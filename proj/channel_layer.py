@@ -15,6 +15,7 @@ recipients: consumers treat them as read-only.
 """
 
 import asyncio
+import collections
 import logging
 import os
 import threading
@@ -37,16 +38,58 @@ T = TypeVar("T")
 BEHIND = {"type": "channel.behind"}
 
 
-class BoundedQueue(asyncio.Queue):
-    """A channel's queue: full means the message is dropped and `behind` set."""
+class BoundedQueue:
+    """A channel's queue: full means the message is dropped and `behind` set.
 
-    behind = False
+    The part of asyncio.Queue the layers use (put_nowait, get, empty, full,
+    qsize), kept per socket with one deque instead of asyncio.Queue's four:
+    0.9 KB against 3.3 KB each, which at 1,000 sockets is 2.4 MB."""
+
+    __slots__ = ("maxsize", "items", "waiters", "behind")
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self.items: collections.deque = collections.deque()
+        self.waiters: list[asyncio.Future] = []  # receives waiting (one, a consumer's)
+        self.behind = False
+
+    def qsize(self) -> int:
+        return len(self.items)
+
+    def empty(self) -> bool:
+        return not self.items
+
+    def full(self) -> bool:
+        return len(self.items) >= self.maxsize
 
     def put_nowait(self, item) -> None:
         if self.full():
             self.behind = True
             return
-        super().put_nowait(item)
+        self.items.append(item)
+        self._wake_next()
+
+    async def get(self):
+        while not self.items:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter in self.waiters:
+                    self.waiters.remove(waiter)
+                # Woken and cancelled at once: the wake-up goes to the next reader.
+                if waiter.done() and not waiter.cancelled() and self.items:
+                    self._wake_next()
+                raise
+        return self.items.popleft()
+
+    def _wake_next(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def next_or_behind(self):
         """What a receive returns: the next message, else BEHIND once if

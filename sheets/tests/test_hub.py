@@ -158,3 +158,24 @@ async def test_a_push_that_cannot_reach_redis_is_logged_not_raised(settings, cap
     with caplog.at_level(logging.ERROR, logger="accounts.realtime"):
         await users_wire.agroup_send(realtime.sheet_group(1), realtime.clock_tick())
     assert "broadcast to sheet_1 failed" in caplog.text
+
+
+async def test_a_bounded_queue_wakes_its_reader_drops_when_full_and_survives_a_cancel():
+    from proj.channel_layer import BEHIND, BoundedQueue
+
+    queue = BoundedQueue(maxsize=2)
+    reader = asyncio.ensure_future(queue.next_or_behind())
+    await asyncio.sleep(0)  # the reader waits
+    queue.put_nowait("a")
+    assert await reader == "a"
+    # A cancelled reader leaves no waiter behind: the next one gets the message.
+    cancelled = asyncio.ensure_future(queue.get())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert queue.waiters == []
+    for item in "bcd":  # "d" finds the queue full
+        queue.put_nowait(item)
+    assert [await queue.next_or_behind() for _ in range(3)] == ["b", "c", BEHIND]
+    assert queue.empty() and not queue.behind
