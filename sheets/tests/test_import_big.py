@@ -4,16 +4,15 @@ import writes the rows a batch at a time inside one op, never holding them
 all, and a failure past the first batches leaves nothing written."""
 
 import tracemalloc
-import uuid
 from pathlib import Path
 
 import pytest
 
-from sheets import services
 from sheets.io import jobs
 from sheets.io.cleaning import BATCH_ROWS
 from sheets.io.preview_cache import cache_path
 from sheets.models import Change, Sheet
+from sheets.tests.helpers import insert_rows, new_id
 from sheets.tests.importing import (  # noqa: F401 (fixtures)
     confirm,
     grid,
@@ -103,23 +102,14 @@ def test_a_big_import_is_one_op_written_a_batch_at_a_time(auth_client, user, rep
     assert peak < 6 * 2**20, f"the import held {peak / 2**20:.1f} MiB at its peak"
 
 
-def _add_a_row(sheet: Sheet, user) -> None:
-    services.rows_insert(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=str(uuid.uuid4()),
-        rows=[{"id": str(uuid.uuid4()), "after": None}],
-    )
-
-
 def test_the_row_limit_reached_mid_file_leaves_nothing_written(auth_client, user, sheet, settings):
     typed_columns(sheet, user, {"Item": "text", "Amount": "number"})
     settings.MAX_ROWS_PER_SHEET = sheet.rows.count() + ROWS
     upload(auth_client, big_csv(), sheet=sheet)
     job = last_job(user)
     assert job.status == "ready", job.error
-    _add_a_row(sheet, user)  # someone else's row: the file no longer fits
+    # Someone else's row: the file no longer fits.
+    insert_rows(sheet, user, [{"id": new_id(), "after": None}])
     before = state(sheet)
     confirm(auth_client, job, "append")
     job.refresh_from_db()

@@ -7,7 +7,7 @@ from sheets import services
 from sheets.io.writer import sheet_import, sheet_import_new
 from sheets.models import Change, Sheet
 from sheets.services import OpError
-from sheets.tests.helpers import col_ids, insert_rows, new_id, row_ids
+from sheets.tests.helpers import col_ids, insert_columns, insert_rows, new_id, row_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -118,13 +118,7 @@ def test_imports_keep_the_count(sheet, user):
 
 def test_an_import_with_skipped_rows_counts_the_rows_written(sheet, user):
     col = new_id()
-    services.columns_insert(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=new_id(),
-        columns=[{"id": col, "name": "N", "type": "number", "after": None}],
-    )
+    insert_columns(sheet, user, [{"id": col, "name": "N", "type": "number", "after": None}])
     rows = [(2, ["1"]), (3, ["not a number"]), (4, ["3"])]
     sheet_import(
         sheet=sheet, user=user, mode="replace", columns=[{"id": col}], rows=rows, on_error="skip"
@@ -134,13 +128,7 @@ def test_an_import_with_skipped_rows_counts_the_rows_written(sheet, user):
 
 def test_a_refused_import_leaves_the_count(sheet, user):
     col = new_id()
-    services.columns_insert(
-        sheet=sheet,
-        user=user,
-        client_id="",
-        op_id=new_id(),
-        columns=[{"id": col, "name": "N", "type": "number", "after": None}],
-    )
+    insert_columns(sheet, user, [{"id": col, "name": "N", "type": "number", "after": None}])
     with pytest.raises(OpError):
         sheet_import(
             sheet=sheet, user=user, mode="replace", columns=[{"id": col}], rows=[(2, ["x"])]
