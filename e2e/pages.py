@@ -232,6 +232,16 @@ class SheetPage(PeopleOnSheet):
     def expect_rows(self, count: int) -> None:
         self.page.wait_for_function("(n) => window.gridroom.hot.countRows() === n", arg=count)
 
+    def row_header(self, row: int) -> Locator:
+        """The header (the row's number) of visual row `row`, scrolled into view."""
+        self.cell(row, 0)  # scrolls the row into view
+        row_index = self.hot(
+            "hot.getCell(arg, 0, true).parentElement.getAttribute('aria-rowindex')", row
+        )
+        return self.page.locator(
+            f'.ht_clone_inline_start table.htCore tbody tr[aria-rowindex="{row_index}"] th'
+        )
+
     def column_header(self, col: int) -> Locator:
         self.cell(0, col)  # scrolls the column into view
         col_index = self.hot("hot.getCell(0, arg, true).getAttribute('aria-colindex')", col)
