@@ -32,6 +32,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -41,6 +42,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
@@ -263,6 +265,8 @@ def open_grid(
         context.add_cookies(cookies)
         context.add_init_script(PROBE + f"window.__bigsheet.watch(0, {json.dumps(first)});")
         page = context.new_page()
+        rows_asked = []
+        page.on("request", lambda r: rows_asked.append(ROW_PATHS.match(urlsplit(r.url).path)))
         page.goto(page_url, wait_until="commit", timeout=ms)
         stage = "first cells shown"
         out["first"] = seen(page, ms)
@@ -294,7 +298,8 @@ def open_grid(
                 [row, cell_value("text", row, 0)],
             )
             out[name] = seen(page, ms) - asked
-        out["requests"], out["wire"] = page.evaluate(ROW_REQUESTS)
+        out["requests"] = sum(1 for asked in rows_asked if asked)
+        out["wire"] = page.evaluate(ROW_BYTES, ROW_PATHS.pattern)
         stage = "the JS heap after GC"
         heap = page.evaluate("() => { gc(); gc(); return performance.memory.usedJSHeapSize; }")
         out["heap"] = heap / 2**20
@@ -308,15 +313,13 @@ def open_grid(
     return out
 
 
-# The requests that brought rows (the floor's JSON file; Gridroom's snapshot
-# and row windows): how many, and KiB on the wire.
-ROW_REQUESTS = """() => {
-  const rows = performance.getEntriesByType('resource').filter((e) => {
-    const path = new URL(e.name).pathname;
-    return /^\\/rows-\\d+\\.json$/.test(path) || /^\\/api\\/sheets\\/\\d+\\/(rows)?$/.test(path);
-  });
-  return [rows.length, rows.reduce((sum, e) => sum + e.transferSize, 0) / 1024];
-}"""
+# The requests that bring rows: the floor's JSON file; Gridroom's snapshot
+# and row windows. Counted as they start (one still on its way counts), and
+# the KiB on the wire of those that ended (Resource Timing).
+ROW_PATHS = re.compile(r"^/rows-\d+\.json$|^/api/sheets/\d+/(rows)?$")
+ROW_BYTES = """(pattern) => performance.getEntriesByType('resource')
+  .filter((e) => new RegExp(pattern).test(new URL(e.name).pathname))
+  .reduce((sum, e) => sum + e.transferSize, 0) / 1024"""
 
 
 def seen(page, ms: float) -> float:
@@ -458,8 +461,8 @@ def report(target: str, size: int, runs: dict, columns: int) -> None:
         ("middle", f"jump to the middle (row {size // 2:,}): shown after, ms"),
         ("end", f"jump to the end (row {size - 1:,}): shown after, ms"),
         ("heap", "JS heap after GC, MiB"),
-        ("requests", "requests that brought rows (to the end of the jumps)"),
-        ("wire", "their KiB on the wire (the floor's file is not compressed)"),
+        ("requests", "requests for rows, started by the end of the jumps"),
+        ("wire", "KiB on the wire of those ended (the floor's file is not compressed)"),
     ]:
         f = [r[key] for r in floor if key in r]
         g = [r[key] for r in grid if key in r]
