@@ -70,14 +70,17 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def make_sheet(owner, title: str, rows: int) -> int:
-    """A sheet of `rows` rows × COLUMNS typed columns, filled with mixed values."""
+def make_sheet(owner, title: str, rows: int, value=None) -> int:
+    """A sheet of `rows` rows × COLUMNS typed columns, every row filled:
+    `value(kind, row, col)` for the cell at `row` (from 0, the sheet's first
+    row) of a column of type `kind`, mixed random values by default. Works on
+    SQLite too (bench/bigsheet.py)."""
     from django.db import connection, transaction
     from django.db.models import F
 
     from sheets import services
     from sheets.io.bulk import row_writer
-    from sheets.models import Sheet
+    from sheets.models import Row, Sheet
     from sheets.services.core import ORDER_GAP
 
     sheet = services.sheet_create(owner=owner, title=title)
@@ -92,7 +95,7 @@ def make_sheet(owner, title: str, rows: int) -> int:
     rng = random.Random(42)
     day = datetime.date(2020, 1, 1)
 
-    def value(kind: str, r: int, c: int):
+    def random_value(kind: str, r: int, c: int):
         if kind == "number":
             return round(rng.uniform(-1e6, 1e6), 2)
         if kind == "date":
@@ -101,22 +104,30 @@ def make_sheet(owner, title: str, rows: int) -> int:
             return rng.random() < 0.5
         return f"item {r}-{c}"
 
-    new = rows - services.DEFAULT_ROWS
-    start = services.DEFAULT_ROWS * ORDER_GAP
+    value = value or random_value
+
+    def cells(r: int) -> dict:
+        return {col["id"]: value(col["type"], r, c) for c, col in enumerate(columns)}
+
+    present = list(Row.objects.filter(sheet=sheet).order_by("order"))  # sheet_create's rows
+    for r, row in enumerate(present):
+        row.values = cells(r)
+    Row.objects.bulk_update(present, ["values"])
+    new = rows - len(present)
+    start = len(present) * ORDER_GAP
     batch = 20_000
     with transaction.atomic():
         with row_writer(sheet.id) as write:  # one COPY: no other query until it ends
             for first in range(0, new, batch):
                 encoded = [
-                    json.dumps(
-                        {col["id"]: value(col["type"], r, c) for c, col in enumerate(columns)}
-                    )
+                    json.dumps(cells(len(present) + r))
                     for r in range(first, min(first + batch, new))
                 ]
                 write(encoded, start + ORDER_GAP * (first + 1))
         Sheet.objects.filter(pk=sheet.pk).update(row_count=F("row_count") + new)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE sheets_row")
+        vacuum = "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+        cursor.execute(f"{vacuum} sheets_row")
     return sheet.id
 
 
