@@ -15,7 +15,7 @@ const lastId = (list) => (list.length ? list[list.length - 1].id : null);
  * `prefs` how the user writes numbers and dates (typedinput.js `inputPrefs`);
  * `onFormulaTyped()`: "=…" was typed into a plain cell (formulahint.js).
  */
-export function userActions({ store, pending, local, send, limits, grid, dialog, presence, onRendered, prefs, onFormulaTyped = () => {} }) {
+export function userActions({ store, pending, local, send, limits, grid, dialog, presence, windows = null, onRendered, prefs, onFormulaTyped = () => {} }) {
   // Typed, pasted or filled: numbers and dates as the user writes them become what the server reads.
   const read = (colId, value) => readTyped(store.columns[store.colIndexOf(colId)]?.type, value, prefs);
   return {
@@ -34,6 +34,14 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
       const op = local.insertRows(after, [{}]);
       if (op) { grid().focusRow(op.body.rows[0].id); send(op); }
     },
+    /** Add row: after the sheet's last row (on a big sheet, once its block is held). */
+    appendRow() {
+      const add = () => { if (grid().canEdit()) this.insertRow(lastId(store.rows)); };
+      if (windows && store.tail) windows.loadEnd().then(add);
+      else add();
+    },
+    /** The grid shows these rows: a big sheet's rows around them are fetched (windows.js). */
+    viewRows(first, last) { if (windows) windows.show(first, last); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
     },
@@ -57,7 +65,7 @@ export function bindToolbar({ store, on, grid, doc = globalThis.document }) {
   const undoButton = doc.getElementById('undo');
   const redoButton = doc.getElementById('redo');
   bindUndoButtons({ undoButton, redoButton, undo: on.undo, redo: on.redo });
-  addRow.addEventListener('click', () => { if (grid().canEdit()) on.insertRow(lastId(store.rows)); });
+  addRow.addEventListener('click', () => { if (grid().canEdit()) on.appendRow(); });
   addColumn.addEventListener('click', () => { if (grid().canEdit()) on.insertColumn(lastId(store.columns)); });
   return [addRow, addColumn, undoButton, redoButton];
 }

@@ -50,6 +50,10 @@ function formulaErrorAt(grid, row, col) {
 }
 
 function decorate(grid, TD, row, col) {
+  const waiting = grid.rowIds[row] === undefined; // a big sheet's row whose block is on its way
+  TD.classList.toggle('cell-loading', waiting);
+  if (waiting) TD.setAttribute('aria-busy', 'true');
+  else TD.removeAttribute('aria-busy');
   const info = grid.pending.cellInfo(grid.rowIds[row], grid.colIds[col]);
   TD.classList.toggle('cell-pending', !!(info && info.pending));
   TD.classList.toggle('cell-error', !!(info && info.error));

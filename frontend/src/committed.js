@@ -9,6 +9,11 @@
 // out. Whatever this tab is deleting, what it has pending and its conflicts are
 // the pending edits' to say: the store asks them through `attach`.
 import { applyComputed, columnFromSpec, setColumnInfo } from './columninfo.js';
+import { ChangeFeed } from './changefeed.js';
+import { layoutRows } from './rowlayout.js';
+import { countUnheldDeletes, mergeBlockInto, mergeReadyBlocks, placeUnheld, rememberEvent } from './blocks.js';
+
+export { ChangeFeed };
 
 export const SEP = '\u0001';
 export const cellKey = (rowId, colId) => rowId + SEP + colId;
@@ -20,8 +25,12 @@ const APPLY = {
   'cells.changed': (store, e) => {
     for (const c of e.changes || []) store._commit(store.row(c.row), c.col, c.value);
   },
-  'rows.inserted': (store, e) => store._applyRowsInserted(e.rows || []),
-  'rows.deleted': (store, e) => store.removeRows(new Set(e.rows || [])),
+  'rows.inserted': (store, e) => {
+    store._applyRowsInserted(e.rows || []);
+    // Every position changed: the held rows' keys are stale, the snapshot and blocks bring new ones.
+    if (e.renumbered && store.partial) store.guessing = true;
+  },
+  'rows.deleted': (store, e) => store._applyRowsDeleted(e),
   'columns.inserted': (store, e) => store._applyColumnsInserted(e),
   'columns.deleted': (store, e) => store.removeColumns(new Set(e.columns || [])),
   'column.updated': (store, e) => store._applyColumnUpdated(e),
@@ -33,64 +42,15 @@ const APPLY = {
 
 export const SHEET_EVENTS = new Set(Object.keys(APPLY));
 
-// A snapshot row is {id, values} or, from `?rows=arrays`, [id, value per column]
-// (docs/protocol.md): the array form keeps a 100,000-row snapshot small.
-function rowFromSnapshot(r, columns) {
+// A snapshot row is {id, values}; from `?rows=arrays` [id, value per column];
+// from `?rows=block` [id, position, value per column] (docs/protocol.md).
+function rowFromSnapshot(r, columns, skip) {
   if (!Array.isArray(r)) return { id: r.id, values: { ...r.values } };
   const values = {};
-  for (let i = 1; i < r.length; i += 1) {
-    if (r[i] !== null && columns[i - 1]) values[columns[i - 1].id] = r[i];
+  for (let i = skip; i < r.length; i += 1) {
+    if (r[i] !== null && columns[i - skip]) values[columns[i - skip].id] = r[i];
   }
-  return { id: r[0], values };
-}
-
-/**
- * What changed for the screen, told once per outermost call (`batch`):
- * {structure, cells: [[rowId, colId]], title, status, sync, totals}. `sync`: the store
- * learned it is behind the server or must load the snapshot again; `totals`:
- * a footer total changed (columninfo.js).
- */
-export class ChangeFeed {
-  constructor() {
-    this.listeners = new Set();
-    this.depth = 0;
-    this._reset();
-  }
-
-  subscribe(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
-
-  _reset() { this.dirty = { structure: false, cells: [], title: null, status: false, sync: false, totals: false }; }
-
-  touch(rowId, colId) { this.dirty.cells.push([rowId, colId]); this.dirty.status = true; }
-
-  structure() { this.dirty.structure = true; this.dirty.status = true; }
-
-  status() { this.dirty.status = true; }
-
-  title(title) { this.dirty.title = title; }
-
-  sync() { this.dirty.sync = true; }
-
-  totals() { this.dirty.totals = true; }
-
-  /** Run `fn` as one change: listeners hear of it once, when the outermost batch ends. */
-  batch(fn) {
-    this.depth += 1;
-    try {
-      return fn();
-    } finally {
-      this.depth -= 1;
-      if (!this.depth) this._notify();
-    }
-  }
-
-  _notify() {
-    const d = this.dirty;
-    this._reset();
-    if (d.structure || d.cells.length || d.title !== null || d.status || d.sync || d.totals) {
-      for (const fn of this.listeners) fn(d);
-    }
-  }
+  return skip === 2 ? { id: r[0], pos: r[1], values } : { id: r[0], values };
 }
 
 // What the store asks about this tab's own edits when there are none.
@@ -118,6 +78,10 @@ export class CommittedStore {
     this.resetSeen = false; // a sheet.reset (an import) was applied: only a snapshot shows the sheet now
     this.closed = false; // clear(): this tab may no longer show the sheet; nothing of it comes in again
     this.local = NO_LOCAL;
+    this.tail = 0; // rows after the last one held (rowlayout.js); rows hold their `gap`
+    this.recent = []; // the last events applied, oldest first (a block read before them catches up)
+    this.heldBlocks = []; // blocks read at a version this tab has not reached yet
+    this._layout = null;
     this._rowIdx = null;
     this._colIdx = null;
   }
@@ -158,6 +122,18 @@ export class CommittedStore {
 
   column(id) { const i = this.colIndexOf(id); return i < 0 ? null : this.columns[i]; }
 
+  /** Where the held rows show among all the sheet's rows (rowlayout.js layoutRows). */
+  layout() {
+    if (!this._layout) this._layout = layoutRows(this.rows, this.tail);
+    return this._layout;
+  }
+
+  /** Rows the grid shows: held or not. */
+  get rowCount() { return this.layout().count; }
+
+  /** This tab holds only some of the sheet's rows. */
+  get partial() { return this.layout().partial; }
+
   /**
    * The user may no longer see the sheet: its title, rows, columns and held
    * events go, with the pending edits' marks, and nothing that comes later
@@ -168,8 +144,10 @@ export class CommittedStore {
       this.closed = true;
       this.title = '';
       this.rows = [];
+      this.tail = 0;
       this.columns = [];
       this.held.clear();
+      this.heldBlocks = [];
       this.guessing = false;
       this.resetSeen = false;
       this.knownVersion = this.lastSeq ?? 0;
@@ -200,7 +178,10 @@ export class CommittedStore {
       this.title = snap.title ?? this.title;
       this.feed.title(this.title);
       this.columns = snap.columns.map(columnFromSpec);
-      this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns));
+      const block = 'more_after' in snap; // ?rows=block: maybe only the first rows
+      this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns, block ? 2 : 1));
+      this.tail = block && snap.more_after ? Math.max(0, snap.row_count - snap.rows.length) : 0;
+      this.heldBlocks = this.heldBlocks.filter((b) => b.seq > snap.version);
       this._structure();
       this.feed.totals();
       // Rows and columns this tab made whose insert is not committed yet stay
@@ -261,7 +242,9 @@ export class CommittedStore {
       this.held.delete(next.seq);
       this._apply(next);
       this.lastSeq = next.seq;
+      rememberEvent(this, next);
     }
+    if (this.heldBlocks.length) mergeReadyBlocks(this);
   }
 
   _apply(e) {
@@ -289,6 +272,8 @@ export class CommittedStore {
 
   _applyRowsInserted(specs) {
     const ids = new Set(specs.map((s) => s.id));
+    // Rows whose place this tab does not hold go into the gap their position says.
+    if (this.partial) specs = placeUnheld(this, specs);
     // A row this tab already shows (it made it) moves to where the event says.
     if (this.rows.some((r) => ids.has(r.id))) this.rows = this.rows.filter((r) => !ids.has(r.id));
     this._structure();
@@ -304,6 +289,7 @@ export class CommittedStore {
     for (const s of specs) {
       if (this.local.hides(s.id)) continue; // this tab is deleting it already
       const record = { id: s.id, values: { ...(s.values || {}) } };
+      if (typeof s.position === 'number') record.pos = s.position;
       if (chain.length && s.after === chain[chain.length - 1].id) chain.push(record);
       else { flush(); chain = [record]; chainAfter = s.after ?? null; }
     }
@@ -322,6 +308,18 @@ export class CommittedStore {
     for (const c of e.values || []) if (this.colIndexOf(c.col) >= 0) this._commit(this.row(c.row), c.col, c.value);
   }
 
+  /**
+   * A block of rows (GET rows?at=K) joins the rows held (blocks.js): 'merged',
+   * 'held' (read ahead of this tab: merged once the tab gets there) or 'stale'
+   * (fetch it again).
+   */
+  mergeBlock(block) { return mergeBlockInto(this, block); }
+
+  _applyRowsDeleted(e) {
+    if (this.partial) countUnheldDeletes(this, e);
+    this.removeRows(new Set(e.rows || []));
+  }
+
   _applyColumnUpdated(e) {
     const col = this.column(e.column?.id);
     if (!col) return;
@@ -333,7 +331,7 @@ export class CommittedStore {
     for (const [rowId, value] of Object.entries(e.values || {})) this._commit(this.row(rowId), col.id, value);
   }
 
-  _structure() { this.feed.structure(); this._rowIdx = null; this._colIdx = null; }
+  _structure() { this.feed.structure(); this._rowIdx = null; this._colIdx = null; this._layout = null; }
 
   // --- Placing rows and columns (events, and this tab's own inserts and deletes).
   /** Put rows after the row `after` (null: at the top; unknown: at the end). */
@@ -359,7 +357,14 @@ export class CommittedStore {
 
   removeRows(ids) {
     if (!ids.size) return;
-    this.rows = this.rows.filter((r) => !ids.has(r.id));
+    // The rows not held before a removed row are now before the next one.
+    let carry = 0;
+    this.rows = this.rows.filter((r) => {
+      if (ids.has(r.id)) { carry += r.gap || 0; return false; }
+      if (carry) { r.gap = (r.gap || 0) + carry; carry = 0; }
+      return true;
+    });
+    this.tail += carry;
     this.local.forget((rowId) => ids.has(rowId));
     this._structure();
   }

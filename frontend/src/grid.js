@@ -13,6 +13,8 @@ import { makeRenderers, columnSettings } from './cellrender.js';
 import { decorateHeader } from './columnheader.js';
 import { GridFooter } from './footer.js';
 import { isFormula, shownValue } from './columninfo.js';
+import { columnsKey, gridRows } from './gridrows.js';
+import { keepTopRow, reselect, selectionByIds, topRowShown } from './gridplace.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -52,6 +54,7 @@ export class GridAdapter {
     this.rowPos = new Map();
     this.colPos = new Map();
     this.data = [];
+    this.colsKey = null; // what the columns were set up from (gridrows.js columnsKey)
     this.rebuildWanted = true;
     this.dirtyCells = [];
     this.timer = null; // the fallback timer of a scheduled flush (a hidden tab, an open editor)
@@ -140,6 +143,7 @@ export class GridAdapter {
       afterGetColHeader: (col, TH) => decorateHeader(this, col, TH),
       afterRender: () => { if (this.footer) this.footer.layout(); },
       afterScrollHorizontally: () => { if (this.footer) this.footer.scroll(); },
+      afterScrollVertically: () => this._viewShown(),
       afterSelectionEnd: () => { if (this.on.selected) this.on.selected(this.selection()); },
       afterDeselect: () => { if (this.on.selected) this.on.selected(null); },
       // An edit is sent before Handsontable renders it (afterChange comes after a full
@@ -152,8 +156,11 @@ export class GridAdapter {
   _beforeChange(changes, source) {
     if (NOT_EDITS.has(source)) return undefined;
     if (!this.editable) return false;
+    // A row not held yet (its block is on its way) takes no edit: it shows nothing to edit.
     // A formula column's cells are computed: a change that slipped past readOnly is dropped.
-    changes.forEach((change, i) => { if (change && isFormula(this.store.column(this.colIds[change[1]]))) changes[i] = null; });
+    changes.forEach((change, i) => {
+      if (change && (this.rowIds[change[0]] === undefined || isFormula(this.store.column(this.colIds[change[1]])))) changes[i] = null;
+    });
     return undefined;
   }
 
@@ -207,43 +214,29 @@ export class GridAdapter {
     return selectionToRanges(selected.map(([r1, c1, r2, c2]) => ({ r1, c1, r2, c2 })), this.rowIds, this.colIds);
   }
 
-  /** The selection by ids (null if none, or a header is part of it). */
-  _selectionByIds() {
-    const selected = this.hot.getSelected();
-    if (!selected || selected.some((coords) => coords.some((i) => i < 0))) return null;
-    return selected.map(([r1, c1, r2, c2]) => [this.rowIds[r1], this.colIds[c1], this.rowIds[r2], this.colIds[c2]]);
-  }
-
-  /** Select those ids where they are now, if all still exist and something moved. */
-  _reselect(byIds) {
-    const before = this.hot.getSelected();
-    const now = [];
-    for (const [r1, c1, r2, c2] of byIds) {
-      const coords = [this.rowPos.get(r1), this.colPos.get(c1), this.rowPos.get(r2), this.colPos.get(c2)];
-      if (coords.some((i) => i === undefined)) return;
-      now.push(coords);
-    }
-    if (before && JSON.stringify(before) === JSON.stringify(now)) return;
-    this.hot.selectCells(now, false);
-  }
-
   _rebuild() {
     const { store, pending } = this;
     // Rows or columns that came or went above or left of the selection do not move it to other cells.
-    const keep = this.focusRowId || this.focusColId ? null : this._selectionByIds();
+    const keep = this.focusRowId || this.focusColId ? null : selectionByIds(this);
     const [selectedRow] = this.hot.getSelectedLast() || [0];
+    const top = topRowShown(this);
     this.colIds = store.columns.map((c) => c.id);
-    this.rowIds = store.rows.map((r) => r.id);
     this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
-    this.rowPos = new Map(this.rowIds.map((id, i) => [id, i]));
     this.outlines = null;
     const cols = store.columns;
-    this.data = store.rows.map((row) => cols.map((c) => shownValue(pending.valueOf(row, c.id))));
-    this.hot.updateSettings({
-      data: this.data,
-      columns: cols.map((c, i) => columnSettings(this, c, i)),
-      colHeaders: cols.map((c) => c.name),
-    });
+    const shown = gridRows(store, pending, this.data);
+    Object.assign(this, { data: shown.data, rowIds: shown.rowIds, rowPos: shown.rowPos });
+    const colsKey = columnsKey(cols, this.editable);
+    if (shown.reused && colsKey === this.colsKey) {
+      this.hot.render(); // the same rows and columns: a block came, or rows moved within them
+    } else {
+      this.colsKey = colsKey;
+      this.hot.updateSettings({
+        data: this.data,
+        columns: cols.map((c, i) => columnSettings(this, c, i)),
+        colHeaders: cols.map((c) => c.name),
+      });
+    }
     this.totalsWanted = true;
     if (this.focusRowId && this.rowPos.has(this.focusRowId)) {
       this.hot.selectCell(this.rowPos.get(this.focusRowId), 0);
@@ -251,8 +244,9 @@ export class GridAdapter {
     } else if (this.focusColId && this.colPos.has(this.focusColId)) {
       this.hot.selectCell(Math.max(0, Math.min(selectedRow, this.rowIds.length - 1)), this.colPos.get(this.focusColId));
       this.focusColId = null;
-    } else if (keep) {
-      this._reselect(keep);
+    } else {
+      keepTopRow(this, top);
+      if (keep) reselect(this, keep);
     }
     // Tell the others what the selection covers now (unchanged ids are not sent again).
     if (this.on.selected) this.on.selected(this.selection());
@@ -289,6 +283,15 @@ export class GridAdapter {
     if (this.totalsWanted && this.footer) this.footer.render();
     this.totalsWanted = false;
     if (this.on.rendered) this.on.rendered();
+    this._viewShown();
+  }
+
+  /** Tell which grid rows are drawn (the row windows fetch the rows of a big sheet around them). */
+  _viewShown() {
+    if (!this.hot || !this.on.viewRows) return;
+    const first = this.hot.view.getFirstRenderedVisibleRow();
+    const last = this.hot.view.getLastRenderedVisibleRow();
+    if (Number.isInteger(first) && Number.isInteger(last)) this.on.viewRows(first, last);
   }
 
   /**

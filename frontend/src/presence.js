@@ -259,6 +259,8 @@ export function selectionToRanges(rects, rowIds, colIds) {
     const bottom = clamp(Math.max(r1, r2), rowIds.length);
     const left = clamp(Math.min(c1, c2), colIds.length);
     const right = clamp(Math.max(c1, c2), colIds.length);
+    // A corner on a row not held yet (a big sheet's) is not known by id: not told.
+    if (rowIds[top] === undefined || rowIds[bottom] === undefined) continue;
     out.push({ from: { row: rowIds[top], col: colIds[left] }, to: { row: rowIds[bottom], col: colIds[right] } });
   }
   return out.length ? out : null;

@@ -8,6 +8,7 @@ import 'handsontable/styles/ht-theme-main.min.css';
 import { Header, connectSocket, readJsonScript } from './header.js';
 import { makeSheetState } from './sheetstate.js';
 import { SyncLoop } from './sync.js';
+import { RowWindows } from './windows.js';
 import { Saving } from './saving.js';
 import { GridAdapter } from './grid.js';
 import { ColumnDialog } from './dialog.js';
@@ -42,6 +43,9 @@ function showChanges({ store, grid, saving }) {
   return { showStatus, follow, rendered: () => { if (wanted) showStatus(); } };
 }
 
+// Rows in the snapshot that opens the sheet: a sheet this long or shorter is held whole.
+const HEAD_ROWS = 1000;
+
 function makeParts(pageConfig, config, header) {
   const { store, pending, local } = makeSheetState();
   const p = { store, pending, local, header, socket: null };
@@ -50,14 +54,17 @@ function makeParts(pageConfig, config, header) {
   // A 404 (or a 403 to a read): the sheet is gone for this user, whatever the socket said.
   const gone = () => {
     if (p.socket) p.socket.stop();
+    p.windows.stop();
     header.handleFatal(4404);
     p.gone.leave('gone');
   };
   p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus, onGone: gone });
+  // The snapshot holds the first rows; a big sheet's others come in windows as the user scrolls.
+  p.windows = new RowWindows({ store, getJson, rowsUrl: config.rows_url, onGone: gone });
   p.sync = new SyncLoop({
     store,
     getJson,
-    snapshotUrl: `${config.snapshot_url}?rows=arrays`,
+    snapshotUrl: `${config.snapshot_url}?rows=block&limit=${HEAD_ROWS}`,
     changesUrl: config.changes_url,
     onGone: gone,
     onLoggedOut: () => { header.handleFatal(4401); p.saving.loggedOutNow(); },
@@ -76,7 +83,7 @@ function makeParts(pageConfig, config, header) {
   const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
   const grid = () => p.grid;
   const prefs = inputPrefs(config.input_locale, navigator.language);
-  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
+  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, windows: p.windows, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
   const footer = {
     wrap: document.getElementById('grid-footer'),
     label: document.getElementById('grid-footer-label'),

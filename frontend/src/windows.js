@@ -1,0 +1,95 @@
+// The row windows a tab fetches: the grid says which rows it shows
+// (`show(first, last)`, grid rows), and the rows around them the store does not
+// hold come in blocks from GET rows?at=K (docs/protocol.md, "Holding only some
+// rows"), one request at a time, for wherever the user is by the time the last
+// one came back. The store merges each block (blocks.js). No DOM.
+import { firstUnheld, serverRowNumber } from './rowlayout.js';
+
+export const BLOCK_ROWS = 500;
+const MARGIN_ROWS = 100; // rows above and below the view fetched with it
+const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
+
+export class RowWindows {
+  /** getJson(url) resolves {status, body}; `onGone` for a 404/403, like the sync loop's. */
+  constructor({ store, getJson, rowsUrl, onGone = () => {}, retryMs = 3000 }) {
+    Object.assign(this, { store, getJson, rowsUrl, onGone, retryMs });
+    this.view = null; // [first, last] grid rows shown
+    this.running = null;
+    this.stale = 0;
+    this.stopped = false;
+    this.retryTimer = null;
+    this.endWaiters = [];
+  }
+
+  /** The grid shows rows first..last (grid row numbers): fetch what of them (and around) is missing. */
+  show(first, last) {
+    if (!Number.isInteger(first) || !Number.isInteger(last)) return this.idle();
+    this.view = [first, last];
+    return this.check();
+  }
+
+  /** Fetch what the view lacks, if anything (after a snapshot, a merge, a scroll). */
+  check() {
+    if (!this.running && !this.stopped && this._wanted() !== null) {
+      this.running = this._loop().finally(() => { this.running = null; });
+    }
+    return this.idle();
+  }
+
+  /** Resolves when no fetch is running. */
+  idle() { return this.running || Promise.resolve(); }
+
+  /** Resolves once the sheet's last row is held (Add row appends after it). */
+  loadEnd() {
+    if (!this.store.tail) return Promise.resolve();
+    const count = this.store.rowCount;
+    return this.show(Math.max(0, count - 1 - MARGIN_ROWS), count - 1).then(() => {
+      if (this.store.tail && !this.stopped) return this.loadEnd();
+      return undefined;
+    });
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  /** The server row number to fetch from, or null when the view's rows are all held. */
+  _wanted() {
+    const { store } = this;
+    if (!this.view || !store.loaded || store.closed || !store.partial) return null;
+    const layout = store.layout();
+    const [first, last] = this.view;
+    const v = firstUnheld(layout, first - MARGIN_ROWS, last + MARGIN_ROWS);
+    return v === null ? null : serverRowNumber(layout, v);
+  }
+
+  async _loop() {
+    let at;
+    while ((at = this._wanted()) !== null && !this.stopped) {
+      let answer;
+      try {
+        answer = await this.getJson(`${this.rowsUrl}?at=${at}&limit=${BLOCK_ROWS}`);
+      } catch (err) {
+        this._retryLater();
+        return;
+      }
+      if (answer.status === 404 || answer.status === 403) { this.stop(); this.onGone(); return; }
+      if (answer.status !== 200) { this._retryLater(); return; }
+      const outcome = this.store.mergeBlock(answer.body);
+      if (outcome === 'held') return; // merged once the tab reaches its version; the store's change asks again
+      this.stale = outcome === 'stale' ? this.stale + 1 : 0;
+      if (this.stale >= STALE_TRIES) {
+        // The sheet keeps moving under the blocks: the snapshot and catch-up first.
+        this.stale = 0;
+        this.store.markGuessing();
+        return;
+      }
+    }
+  }
+
+  _retryLater() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.check(), this.retryMs);
+  }
+}
