@@ -24,11 +24,17 @@ and after.
     .venv/bin/python bench/ui_latency.py [--edits 50]            (the embedded default)
     .venv/bin/python bench/ui_latency.py --stack                   (deploy/stack.py)
     .venv/bin/python bench/ui_latency.py --url http://127.0.0.1:8000
+
+With `--big-rows N` the same run then makes a sheet of N rows × 20
+(bench/bigsheet.py's setup, straight into the server's database, not timed),
+opens it in both tabs at its middle row and times the same edits there: the
+edit on a big sheet beside the edit on the small one.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -159,7 +165,7 @@ def embedded():
                 if process.poll() is not None:
                     raise SystemExit("the embedded server exited while starting") from None
                 time.sleep(0.2)  # polling a subprocess
-        yield url
+        yield url, env
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -175,12 +181,14 @@ def stack():
     print(f"starting the stack in {s.prefix} …", flush=True)
     s.start()
     try:
-        yield s.base_url
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env.update(DATABASE_URL=s.database_url, REDIS_URL="")
+        yield s.base_url, env
     finally:
         s.stop()
 
 
-def open_tab(context, url: str, sheet_id: int):
+def open_tab(context, url: str, sheet_id: int, at_row: int = 0):
     page = context.new_page()
     page.goto(f"{url}/sheets/{sheet_id}/")
     page.wait_for_function(
@@ -188,15 +196,44 @@ def open_tab(context, url: str, sheet_id: int):
         " && document.querySelector('.ht_master td')); }"
     )
     page.wait_for_function("() => document.querySelector('[data-state=\"saved\"]') !== null")
+    if at_row:
+        # A big sheet's middle: its rows come in a window; wait until they are held.
+        page.evaluate("(r) => window.gridroom.hot.scrollViewportTo({ row: r, col: 0 })", at_row)
+        page.wait_for_function(
+            "(r) => { const g = window.gridroom; for (let i = r; i < r + 10; i += 1)"
+            " if (g.grid.rowIds[i] === undefined) return false; return true; }",
+            arg=at_row,
+        )
     return page
 
 
-def measure(url: str, edits: int) -> dict[str, list[float]]:
+def big_sheet(env: dict, small_sheet: int, rows: int) -> int:
+    """A sheet of `rows` rows owned by the small sheet's owner, made by
+    bench/bigsheet.py's setup in a process on the server's database."""
+    command = [sys.executable, str(REPO / "bench/bigsheet.py"), "--setup-child"]
+    command += [f"--small={small_sheet}", f"--sizes={rows}"]
+    done = subprocess.run(command, env=env, cwd=REPO, stdout=subprocess.PIPE, check=True)
+    made = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return int(made["sheets"][str(rows)])
+
+
+def measure(url: str, edits: int, env: dict | None = None, big_rows: int = 0) -> dict:
+    """{"small": figures} and, with `big_rows`, {"big": figures} of the same run."""
+    client = signed_up(url)
+    small = new_sheet(client, "UI latency")
+    cookies = [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
+    out = {"small": edit_spans(url, cookies, small, edits)}
+    if big_rows:
+        if env is None:
+            raise SystemExit("--big-rows needs a server this bench starts (not --url)")
+        big = big_sheet(env, small, big_rows)
+        out["big"] = edit_spans(url, cookies, big, edits, at_row=big_rows // 2)
+    return out
+
+
+def edit_spans(url: str, cookies: list, sheet_id: int, edits: int, at_row: int = 0) -> dict:
     from playwright.sync_api import sync_playwright
 
-    client = signed_up(url)
-    sheet_id = new_sheet(client, "UI latency")
-    cookies = [{"name": k, "value": v, "url": url} for k, v in client.cookies.items()]
     keys = ("ui", "enter_sent", "server", "shown", "called", "post", "relay", "get")
     out: dict[str, list[float]] = {k: [] for k in keys}
     with sync_playwright() as p:
@@ -204,12 +241,12 @@ def measure(url: str, edits: int) -> dict[str, list[float]]:
         context = browser.new_context(viewport={"width": 1200, "height": 800})
         context.add_cookies(cookies)
         context.add_init_script(STAMPS)
-        a = open_tab(context, url, sheet_id)
-        b = open_tab(context, url, sheet_id)
+        a = open_tab(context, url, sheet_id, at_row)
+        b = open_tab(context, url, sheet_id, at_row)
         rows = a.evaluate("() => window.gridroom.hot.countRows()")
         for i in range(edits):
             value = f"v{i}-{uuid.uuid4().hex[:6]}"
-            row = i % min(rows, 10)
+            row = at_row + i % min(rows, 10)
             a.evaluate("([r]) => window.gridroom.hot.selectCell(r, 0)", [row])
             b.evaluate("(v) => { window.__bench.want = v; }", value)
             a.keyboard.type(value)
@@ -312,6 +349,7 @@ def report(name: str, figures: dict[str, list[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--big-rows", type=int, default=0, help="also edit a sheet this tall")
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--stack", action="store_true", help="the production stack (deploy/stack.py)"
@@ -323,9 +361,13 @@ def main() -> None:
         figures, name = measure(args.url, args.edits), args.url
     else:
         starter, name = (stack, "stack") if args.stack else (embedded, "embedded default")
-        with starter() as url:
-            figures = measure(url, args.edits)
-    report(name, figures)
+        with starter() as (url, env):
+            figures = measure(url, args.edits, env, args.big_rows)
+    report(f"{name}, a new sheet", figures["small"])
+    if "big" in figures:
+        report(f"{name}, {args.big_rows:,} rows, at row {args.big_rows // 2:,}", figures["big"])
+        ui = percentile(figures["big"]["ui"], 50) / percentile(figures["small"]["ui"], 50)
+        print(f"\nUI to UI p50, big sheet ÷ new sheet: {ui:.2f}×")
     print(f"\nload average after: {load()}")
 
 

@@ -1,7 +1,7 @@
 // The sheet page: its parts made and passed to each other (docs/client.md has the map).
-// Initial state: the socket opens first and the store holds events; the sync
-// loop fetches the snapshot once the server said hello (groups joined) and
-// catches up after every reconnect.
+// Initial state: the socket opens and the sync loop fetches the snapshot at
+// once; the store holds events until it comes, and the server's hello (groups
+// joined) brings a catch-up from its version, as after every reconnect.
 // Handsontable's styles: esbuild puts them in dist/sheet.css (linked by sheets/detail.html).
 import 'handsontable/styles/handsontable.min.css';
 import 'handsontable/styles/ht-theme-main.min.css';
@@ -147,7 +147,8 @@ function start() {
       else if (code === 4404) p.gone.leave('gone');
     },
   });
-  p.sync.start();
+  // The first snapshot at once, beside the socket: the hello then catches up from its version.
+  p.sync.start({ waitMs: 0 });
   window.addEventListener('pagehide', () => p.presence.pageHidden());
   window.gridroom = { ...p, get hot() { return p.grid.hot; } };
 }

@@ -10,15 +10,17 @@ const MARGIN_ROWS = 100; // rows above and below the view fetched with it
 const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
 
 export class RowWindows {
-  /** getJson(url) resolves {status, body}; `onGone` for a 404/403, like the sync loop's. */
-  constructor({ store, getJson, rowsUrl, onGone = () => {}, retryMs = 3000 }) {
-    Object.assign(this, { store, getJson, rowsUrl, onGone, retryMs });
+  /**
+   * getJson(url) resolves {status, body}; `onGone` for a 404/403, like the sync
+   * loop's; `blockRows` and `marginRows` are smaller in the property tests.
+   */
+  constructor({ store, getJson, rowsUrl, onGone = () => {}, retryMs = 3000, blockRows = BLOCK_ROWS, marginRows = MARGIN_ROWS }) {
+    Object.assign(this, { store, getJson, rowsUrl, onGone, retryMs, blockRows, marginRows });
     this.view = null; // [first, last] grid rows shown
     this.running = null;
     this.stale = 0;
     this.stopped = false;
     this.retryTimer = null;
-    this.endWaiters = [];
   }
 
   /** The grid shows rows first..last (grid row numbers): fetch what of them (and around) is missing. */
@@ -43,7 +45,7 @@ export class RowWindows {
   loadEnd() {
     if (!this.store.tail) return Promise.resolve();
     const count = this.store.rowCount;
-    return this.show(Math.max(0, count - 1 - MARGIN_ROWS), count - 1).then(() => {
+    return this.show(Math.max(0, count - 1 - this.marginRows), count - 1).then(() => {
       if (this.store.tail && !this.stopped) return this.loadEnd();
       return undefined;
     });
@@ -60,7 +62,7 @@ export class RowWindows {
     if (!this.view || !store.loaded || store.closed || !store.partial) return null;
     const layout = store.layout();
     const [first, last] = this.view;
-    const v = firstUnheld(layout, first - MARGIN_ROWS, last + MARGIN_ROWS);
+    const v = firstUnheld(layout, first - this.marginRows, last + this.marginRows);
     return v === null ? null : serverRowNumber(layout, v);
   }
 
@@ -69,7 +71,7 @@ export class RowWindows {
     while ((at = this._wanted()) !== null && !this.stopped) {
       let answer;
       try {
-        answer = await this.getJson(`${this.rowsUrl}?at=${at}&limit=${BLOCK_ROWS}`);
+        answer = await this.getJson(`${this.rowsUrl}?at=${at}&limit=${this.blockRows}`);
       } catch (err) {
         this._retryLater();
         return;

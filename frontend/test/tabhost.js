@@ -4,7 +4,9 @@
 // with its SyncLoop (sync.js). Run as `node tabhost.js --serve`; Python
 // (sheets/tests/client_tabs.py) drives it over JSON lines:
 //
-//   stdin  {"cmd": "open", "tab": id, "snapshotUrl": url, "changesUrl": url}
+//   stdin  {"cmd": "open", "tab": id, "snapshotUrl": url, "changesUrl": url,
+//           "rowsUrl"?: url, "blockRows"?: n}   (rowsUrl: a tab holding only some rows)
+//          {"cmd": "show", "tab": id, "first": n, "last": n}   (the grid shows those rows)
 //          {"cmd": "receive", "tab": id, "messages": [...]}   (socket messages, in order)
 //          {"cmd": "grid", "tab": id}
 //          {"cmd": "close", "tab": id}
@@ -18,6 +20,7 @@
 // failed fetch stops the tab instead of leaving its retry timer).
 import readline from 'node:readline';
 import { SyncLoop } from '../src/sync.js';
+import { RowWindows } from '../src/windows.js';
 import { makeSheet } from './parts.js';
 
 const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
@@ -32,7 +35,7 @@ async function nextLine() {
 const tabs = new Map();
 let inCommand = false;
 
-function openTab({ tab: id, snapshotUrl, changesUrl }) {
+function openTab({ tab: id, snapshotUrl, changesUrl, rowsUrl, blockRows }) {
   const parts = makeSheet({ clientId: `tab-${id}` });
   const tab = { ...parts, failure: null };
   const getJson = async (url) => {
@@ -54,21 +57,36 @@ function openTab({ tab: id, snapshotUrl, changesUrl }) {
     onGone: fail('the sheet is gone (404)'),
     onLoggedOut: fail('logged out (401)'),
   });
+  if (rowsUrl) tab.windows = new RowWindows({ store: parts.store, getJson, rowsUrl, blockRows, marginRows: 0, onGone: fail('the sheet is gone (404)') });
   tabs.set(id, tab);
   return tab;
 }
 
-/** The tab's committed grid: the shape database_grid() builds in Python. */
+/**
+ * The tab's committed grid: the shape database_grid() builds in Python, with
+ * the row number each held row shows at and the rows the grid shows in all.
+ */
 function grid({ store }) {
   const columns = store.columns.map((c) => ({ id: c.id, name: c.name, type: c.type }));
   const rows = store.rows.map((r) => [r.id, columns.map((c) => r.values[c.id] ?? null)]);
-  return { seq: store.lastSeq, columns, rows, behind: store.behind, needsSnapshot: store.needsSnapshot };
+  const layout = store.layout();
+  const shownAt = store.rows.map((r) => layout.rowPos.get(r.id));
+  return { seq: store.lastSeq, columns, rows, shownAt, rowCount: layout.count, behind: store.behind, needsSnapshot: store.needsSnapshot };
+}
+
+/** Wait until neither the sync loop nor the row windows have a request running. */
+async function settle(tab) {
+  while (tab.sync.running || (tab.windows && tab.windows.running)) {
+    await tab.sync.idle();
+    if (tab.windows) await tab.windows.idle();
+  }
 }
 
 /** A socket message, as sheet.js routes it to the sync loop; resolves when the loop is idle. */
 async function deliver(tab, message) {
   await tab.sync.receive(message);
-  while (tab.sync.running) await tab.sync.running;
+  if (tab.windows) tab.windows.check(); // a block held until now may be merged: the view asks again
+  await settle(tab);
 }
 
 async function run(cmd) {
@@ -83,6 +101,10 @@ async function run(cmd) {
       }
       break;
     case 'grid': return { ok: true, ...grid(tab) };
+    case 'show':
+      if (tab.windows) tab.windows.show(cmd.first, cmd.last);
+      await settle(tab);
+      break;
     case 'close': tab.sync.stop(); tabs.delete(cmd.tab); return { ok: true };
     default: return { error: `unknown command ${cmd.cmd}` };
   }

@@ -114,9 +114,9 @@ class TabHost:
             self._fail(f"{command['cmd']} failed: {answer['error']}")
         return self._expect("ok", answer)
 
-    def open(self, *, sheet, user, channel: str) -> "Tab":
+    def open(self, *, sheet, user, channel: str, head_rows: int = 0) -> "Tab":
         self.next_id += 1
-        return Tab(self, self.next_id, sheet=sheet, user=user, channel=channel)
+        return Tab(self, self.next_id, sheet=sheet, user=user, channel=channel, head_rows=head_rows)
 
     def close(self) -> None:
         self.process.stdin.close()
@@ -132,16 +132,20 @@ class Tab:
     """A tab of the client: opens like the sheet page (the socket's hello, then
     the snapshot), then gets socket messages; reconnects catch up."""
 
-    def __init__(self, host: TabHost, tab_id: int, *, sheet, user, channel: str) -> None:
+    def __init__(
+        self, host: TabHost, tab_id: int, *, sheet, user, channel: str, head_rows: int = 0
+    ) -> None:
         self.host, self.id, self.sheet, self.user, self.channel = host, tab_id, sheet, user, channel
         self.requests = RequestFactory()
         snapshot_url = reverse("api_sheet_snapshot", args=[sheet.id])
-        self._call(
-            "open",
-            # The sheet page's URLs (sheets/views.py, sheet.js): row arrays.
-            snapshotUrl=f"{snapshot_url}?rows=arrays",
-            changesUrl=reverse("api_sheet_changes", args=[sheet.id]),
-        )
+        urls = {"changesUrl": reverse("api_sheet_changes", args=[sheet.id])}
+        if head_rows:
+            # Holding only some rows: the first `head_rows`, then blocks of as many.
+            urls["snapshotUrl"] = f"{snapshot_url}?rows=block&limit={head_rows}"
+            urls.update(rowsUrl=reverse("api_sheet_rows", args=[sheet.id]), blockRows=head_rows)
+        else:
+            urls["snapshotUrl"] = f"{snapshot_url}?rows=arrays"
+        self._call("open", **urls)
         self.reconnect()
 
     def _call(self, cmd: str, **fields) -> dict:
@@ -153,6 +157,8 @@ class Tab:
         request.user = self.user
         match = resolve(urlsplit(url).path)
         response = match.func(request, *match.args, **match.kwargs)
+        if response.streaming:  # row windows and block snapshots
+            return {"status": response.status_code, "body": json.loads(b"".join(response))}
         return {"status": response.status_code, "body": json.loads(response.content)}
 
     def receive(self, *messages: dict) -> None:
@@ -168,9 +174,13 @@ class Tab:
             realtime.hello(user_info=user_info(user=self.user), sheet_id=self.sheet.id, role=role)
         )
 
+    def show(self, first: int, last: int) -> None:
+        """The grid shows rows first..last: a tab holding only some rows fetches them."""
+        self._call("show", first=first, last=last)
+
     def view(self) -> dict:
         """What the tab holds: {seq, columns: [{id, name, type}], rows: [[id, [value
-        per column]]], behind, needsSnapshot}."""
+        per column]]], shownAt: [row number of each], rowCount, behind, needsSnapshot}."""
         return self._call("grid")
 
     def grid(self) -> tuple:
