@@ -2,6 +2,7 @@
 // holds only some rows, fetched in blocks (row windows) as the user scrolls or
 // jumps, and places the rows it does not hold by their position (rowlayout.js;
 // docs/protocol.md, "Holding only some rows"). No DOM.
+import { splitKey } from './committed.js';
 import { heldRowAfter, mergeBlock } from './rowlayout.js';
 
 const RECENT_EVENTS = 1000; // kept to bring a block read a little earlier up to date
@@ -71,6 +72,32 @@ export function mergeBlockInto(store, block) {
     store._structure();
   });
   return 'merged';
+}
+
+/**
+ * Let go of held rows outside grid rows [first, last] (they become counted
+ * rows again, fetched when the user comes back), except rows this tab made
+ * and rows with a pending or refused value of this tab: those stay in sight.
+ * So a tab scrolled through a million rows holds about what it shows.
+ */
+export function releaseFar(store, first, last, pending) {
+  const keep = new Set();
+  for (const key of pending.cells.keys()) keep.add(splitKey(key)[0]);
+  for (const [rowId] of pending.refused.list()) keep.add(rowId);
+  const layout = store.layout();
+  let carry = 0;
+  const rows = store.rows.filter((r, i) => {
+    const v = layout.visuals[i];
+    if ((v < first || v > last) && !r.local && !keep.has(r.id)) { carry += (r.gap || 0) + 1; return false; }
+    if (carry) { r.gap = (r.gap || 0) + carry; carry = 0; }
+    return true;
+  });
+  if (rows.length === store.rows.length) return;
+  store.feed.batch(() => {
+    store.rows = rows;
+    store.tail += carry;
+    store._structure();
+  });
 }
 
 /** Blocks read ahead of the tab that it has now reached. */

@@ -60,7 +60,7 @@ function makeParts(pageConfig, config, header) {
   };
   p.saving = new Saving({ store, pending, local, pageConfig, sheetConfig: config, header, csrfToken, onStatus: status.showStatus, onGone: gone });
   // The snapshot holds the first rows; a big sheet's others come in windows as the user scrolls.
-  p.windows = new RowWindows({ store, getJson, rowsUrl: config.rows_url, onGone: gone });
+  p.windows = new RowWindows({ store, pending, getJson, rowsUrl: config.rows_url, onGone: gone });
   p.sync = new SyncLoop({
     store,
     getJson,

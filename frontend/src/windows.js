@@ -4,18 +4,21 @@
 // rows"), one request at a time, for wherever the user is by the time the last
 // one came back. The store merges each block (blocks.js). No DOM.
 import { firstUnheld, serverRowNumber } from './rowlayout.js';
+import { releaseFar } from './blocks.js';
 
 export const BLOCK_ROWS = 500;
 const MARGIN_ROWS = 100; // rows above and below the view fetched with it
 const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
+export const MAX_HELD_ROWS = 10000; // past this, rows far from the view are let go (blocks.js releaseFar)
 
 export class RowWindows {
   /**
    * getJson(url) resolves {status, body}; `onGone` for a 404/403, like the sync
-   * loop's; `blockRows` and `marginRows` are smaller in the property tests.
+   * loop's; `blockRows` and `marginRows` are smaller in the property tests;
+   * `pending` (the pending edits): rows with this tab's values are never let go.
    */
-  constructor({ store, getJson, rowsUrl, onGone = () => {}, retryMs = 3000, blockRows = BLOCK_ROWS, marginRows = MARGIN_ROWS }) {
-    Object.assign(this, { store, getJson, rowsUrl, onGone, retryMs, blockRows, marginRows });
+  constructor({ store, getJson, rowsUrl, pending = null, onGone = () => {}, retryMs = 3000, blockRows = BLOCK_ROWS, marginRows = MARGIN_ROWS, maxHeld = MAX_HELD_ROWS }) {
+    Object.assign(this, { store, getJson, rowsUrl, pending, onGone, retryMs, blockRows, marginRows, maxHeld });
     this.view = null; // [first, last] grid rows shown
     this.running = null;
     this.stale = 0;
@@ -80,6 +83,11 @@ export class RowWindows {
       if (answer.status !== 200) { this._retryLater(); return; }
       const outcome = this.store.mergeBlock(answer.body);
       if (outcome === 'held') return; // merged once the tab reaches its version; the store's change asks again
+      if (outcome === 'merged' && this.pending && this.store.rows.length > this.maxHeld) {
+        const [first, last] = this.view;
+        const room = 2 * this.blockRows;
+        releaseFar(this.store, first - room, last + room, this.pending);
+      }
       this.stale = outcome === 'stale' ? this.stale + 1 : 0;
       if (this.stale >= STALE_TRIES) {
         // The sheet keeps moving under the blocks: the snapshot and catch-up first.

@@ -205,3 +205,23 @@ test('random ops, blocks and events keep every held row at its row number', () =
     assert.equal(layoutRows(s.store.rows, s.store.tail).serverCount, model.rows.length);
   }
 });
+
+test('a tab scrolled far lets go of rows far from the view, but not of rows with its own values', async () => {
+  const model = new ModelSheet(100000);
+  const s = openPartial(model, 1000);
+  s.local.editCells([{ row: model.rows[10].id, col: COL, value: 'typed' }]);
+  const getJson = async (url) => {
+    const q = new URL(url, 'http://x').searchParams;
+    return { status: 200, body: model.block(Number(q.get('at')), Number(q.get('limit'))) };
+  };
+  const windows = new RowWindows({ store: s.store, pending: s.pending, getJson, rowsUrl: '/rows', maxHeld: 1500 });
+  for (let at = 2000; at < 60000; at += 5000) await windows.show(at, at + 30);
+  assert.ok(s.store.rows.length <= 1500 + 500, `holds ${s.store.rows.length}`);
+  assert.ok(s.store.row(model.rows[10].id), 'the row with a pending value stays');
+  assert.ok(s.store.row(model.rows[57010].id), 'the rows in view stay');
+  assert.equal(s.store.row(model.rows[500].id), null);
+  assertInStep(s, model);
+  await windows.show(0, 30); // back at the top: fetched again
+  assert.ok(s.store.row(model.rows[20].id));
+  assertInStep(s, model);
+});
