@@ -181,7 +181,12 @@ export class Saving {
   render(element) {
     if (!element) return;
     if (!this.statusLine) this.statusLine = new StatusLine({ element, act: (action) => this.act(action), doc: this.win.document });
-    this.statusLine.render(describeStatus({
+    this.statusLine.render(this.status());
+  }
+
+  /** What the status line says now (status.js describeStatus). */
+  status() {
+    return describeStatus({
       pending: this.pending,
       loaded: this.store.loaded,
       queue: this.queue,
@@ -189,7 +194,7 @@ export class Saving {
       loggedOut: this.loggedOut,
       storageError: this.outbox.error,
       gone: this.gone,
-    }));
+    });
   }
 
   /** The socket's state (socket.js): anything but live counts as offline for waiting changes. */

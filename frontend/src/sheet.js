@@ -28,7 +28,8 @@ function showChanges({ store, grid, saving }) {
   const statusEl = document.getElementById('sheet-status');
   let wanted = false;
   const showStatus = () => {
-    if (grid() && grid().rendering()) { wanted = true; return; }
+    // "Saved" waits for the cells it speaks of to be drawn; unsaved work is told at once.
+    if (grid() && grid().rendering() && saving() && saving().status().kind === 'saved') { wanted = true; return; }
     wanted = false;
     if (saving()) saving().render(statusEl);
   };
