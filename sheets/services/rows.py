@@ -249,12 +249,16 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[events.RowsInserted, 
         if row.order in taken:
             _restore_before_holder(locked, row)
     # Tabs place rows by the row before them, in turn: read both off the
-    # order keys as stored (a renumbering may have moved them all).
+    # order keys as stored (a renumbering may have moved them all), from the
+    # row before the first restored one to the last: a span, not the sheet.
     restored = {str(r.id): r for r in new_rows}
+    stored = list(locked.rows.filter(id__in=list(restored)).values_list("order", flat=True))
+    low, high = min(stored), max(stored)
     inserted = []
-    previous = None
-    ordered = locked.rows.order_by("order", "id").values_list("id", "order")
-    for row_id, position in ordered.iterator(5000):
+    before = locked.rows.filter(order__lt=low).order_by("-order", "-id")
+    previous = next((str(i) for i in before.values_list("id", flat=True)[:1]), None)
+    span = locked.rows.filter(order__gte=low, order__lte=high).order_by("order", "id")
+    for row_id, position in span.values_list("id", "order").iterator(5000):
         row_id = str(row_id)
         if row_id in restored:
             values = restored[row_id].values
