@@ -198,7 +198,10 @@ def open_tab(context, url: str, sheet_id: int, at_row: int = 0):
     page.wait_for_function("() => document.querySelector('[data-state=\"saved\"]') !== null")
     if at_row:
         # A big sheet's middle: its rows come in a window; wait until they are held.
-        page.evaluate("(r) => window.gridroom.hot.scrollViewportTo({ row: r, col: 0 })", at_row)
+        page.evaluate(
+            "(r) => window.gridroom.hot.scrollViewportTo({ row: r, col: 0, verticalSnap: 'top' })",
+            at_row,
+        )
         page.wait_for_function(
             "(r) => { const g = window.gridroom; for (let i = r; i < r + 10; i += 1)"
             " if (g.grid.rowIds[i] === undefined) return false; return true; }",
