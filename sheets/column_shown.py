@@ -59,6 +59,7 @@ def column_info(column: Column, names: dict[str, str]) -> events.ColumnInfo:
         formula=formula_text(column, names),
         result_type=column.result_type or None if column.type == FORMULA else None,
         summary=column.summary or None,
+        width=column.width,
     )
 
 

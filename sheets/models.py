@@ -65,6 +65,9 @@ class Column(models.Model):
     # and the running aggregates that keep it without reading every row.
     summary = models.CharField(max_length=20, blank=True, default="")
     aggregates = models.JSONField(null=True, blank=True)
+    # Its width in the grid for everyone, in pixels (null: the grid's default;
+    # bounds in sheets/services/column_update.py).
+    width = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

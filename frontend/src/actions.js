@@ -49,6 +49,8 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     insertColumn(after) { dialog.openNew(after); },
     deleteColumns(ids) { send(local.deleteColumns(ids.filter(Boolean))); },
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
+    /** A header's border was dragged: the width for everyone. Resolves with the answer. */
+    resizeColumn(id, width) { return grid().canEdit() ? send(local.updateColumn(id, { width })) : Promise.resolve(null); },
     // After every change already queued (the queue keeps the order), like any op.
     undo() { if (grid().canEdit()) send(local.undo()); },
     redo() { if (grid().canEdit()) send(local.redo()); },

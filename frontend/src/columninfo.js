@@ -12,9 +12,13 @@ export function columnFromSpec(spec) {
   return col;
 }
 
-/** The formula, result type and summary of `spec` onto `col` (a total only if `spec` has one). */
+/**
+ * The formula, result type, summary and width of `spec` onto `col` (a total
+ * only if `spec` has one). A width is pixels set for everyone; null: the grid's default.
+ */
 export function setColumnInfo(col, spec) {
   col.formula = spec.type === 'formula' && typeof spec.formula === 'string' ? spec.formula : null;
+  col.width = Number.isInteger(spec.width) && spec.width > 0 ? spec.width : null;
   col.resultType = spec.type === 'formula' ? spec.result_type || null : null;
   col.summary = spec.summary || null;
   if ('total' in spec) col.total = spec.total ?? null;
@@ -60,6 +64,19 @@ export function summaryText(col, labels = []) {
   if (!col || !col.summary) return '';
   const found = labels.find(([kind]) => kind === col.summary);
   return `${found ? found[1] : col.summary} ${formatTotal(col.summary, col.total)}`;
+}
+
+// What a plain column's header shows of its type: a short mark, and its name for screen readers.
+const TYPE_LABELS = {
+  text: { mark: 'Aa', name: 'Text column' },
+  number: { mark: '#', name: 'Number column' },
+  date: { mark: null, name: 'Date column' }, // a calendar drawn by columnheader.js
+  checkbox: { mark: '\u2611', name: 'Checkbox column' },
+};
+
+/** {mark, name} of the type a plain column's header shows; null for a formula column (marked ƒ). */
+export function typeLabel(col) {
+  return (col && TYPE_LABELS[col.type]) || null;
 }
 
 /** The header's title of a formula column ("Formula column: =[Price] * [Qty]"), or ''. */

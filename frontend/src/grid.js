@@ -4,13 +4,14 @@
 // writes the store or the pending edits itself.
 import Handsontable from 'handsontable/base';
 import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } from 'handsontable/cellTypes';
-import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, StretchColumns } from 'handsontable/plugins';
+import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, ManualColumnResize, StretchColumns } from 'handsontable/plugins';
 import { selectionToRanges } from './presence.js';
 import { bindUndoKeys } from './undokeys.js';
-import { menuItems, selectedCells } from './gridmenu.js';
+import { fitPaste, menuItems, selectedCells } from './gridmenu.js';
 import { nameGridParts } from './gridaria.js';
 import { makeRenderers, columnSettings } from './cellrender.js';
 import { decorateHeader } from './columnheader.js';
+import { ColumnWidths } from './columnwidths.js';
 import { GridFooter } from './footer.js';
 import { isFormula, shownValue } from './columninfo.js';
 import { columnsKey, gridRows } from './gridrows.js';
@@ -24,11 +25,11 @@ registerPlugin(ContextMenu);
 registerPlugin(CopyPaste);
 registerPlugin(Autofill); // no UndoRedo: undo and redo go through the server (undokeys.js)
 registerPlugin(StretchColumns); // stretchH
+registerPlugin(ManualColumnResize); // editors drag a header's border (columnwidths.js)
 
 // Sources of grid changes that are not user edits (remote values are written
 // into the data array directly, so they fire no change at all).
 const NOT_EDITS = new Set(['loadData', 'updateData', 'updateSettings']);
-const COL_WIDTH = 160;
 const ROW_HEIGHT = 29;
 const ROW_HEADER_WIDTH = 64;
 const CELLS_PAINTED_ONE_BY_ONE = 50; // more changed cells in one frame: one render of the viewport
@@ -69,6 +70,7 @@ export class GridAdapter {
     this.renderers = makeRenderers(this);
     this.footer = footer ? new GridFooter({ ...footer, grid: this }) : null;
     this.totalsWanted = false;
+    this.widths = new ColumnWidths({ grid: this, resize: (id, width) => on.resizeColumn(id, width) });
     this.hot = new Handsontable(container, this._hotSettings(licenseKey));
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
     // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it,
@@ -109,6 +111,7 @@ export class GridAdapter {
       readOnly: !this.editable,
       contextMenu: this.editable ? { items: this.menu } : false,
       fillHandle: this.editable ? { autoInsertRow: false } : false,
+      manualColumnResize: this.editable,
     };
   }
 
@@ -123,10 +126,10 @@ export class GridAdapter {
       rowHeaders: true,
       width: '100%',
       height: '100%',
-      stretchH: 'all', // a few columns share the page's width; many keep COL_WIDTH and scroll
+      stretchH: 'all', // a few columns share the page's width; many keep their widths and scroll
       autoRowSize: false,
       autoColumnSize: false,
-      colWidths: COL_WIDTH,
+      ...this.widths.settings(), // each column's width, for everyone (columnwidths.js)
       rowHeights: ROW_HEIGHT,
       rowHeaderWidth: ROW_HEADER_WIDTH,
       wordWrap: false, // every row keeps the fixed height: virtual scrolling stays cheap
@@ -149,7 +152,7 @@ export class GridAdapter {
       // An edit is sent before Handsontable renders it (afterChange comes after a full
       // render of the viewport): the data are already set here, the op leaves at once.
       beforeChangeRender: (changes, source) => this._edited(changes, source),
-      beforePaste(pasted) { return grid._beforePaste(this, pasted); },
+      beforePaste(pasted) { return fitPaste(grid, this, pasted); },
     };
   }
 
@@ -174,29 +177,6 @@ export class GridAdapter {
       if (rowId && colId) out.push({ row: rowId, col: colId, value: after === undefined ? null : after });
     }
     if (out.length) this.on.editCells(out);
-  }
-
-  _beforePaste(hot, pasted) {
-    if (!this.editable) return false;
-    const range = hot.getSelectedRangeActive();
-    if (!range) return undefined;
-    const start = range.getTopStartCorner();
-    const room = this.colIds.length - start.col;
-    for (const cells of pasted) if (cells.length > room) cells.length = Math.max(0, room);
-    const fit = this.rowIds.length - start.row;
-    if (pasted.length > fit) {
-      // Rows past the last one become new rows (one insert op with values) instead of being lost.
-      const extra = pasted.splice(fit);
-      this.on.appendRows(extra.map((cells) => {
-        const values = {};
-        cells.forEach((v, i) => {
-          const colId = this.colIds[start.col + i];
-          if (v !== '' && v !== null && v !== undefined && !isFormula(this.store.column(colId))) values[colId] = v;
-        });
-        return values;
-      }));
-    }
-    return pasted.length ? undefined : false;
   }
 
   _headerDoubleClick(event) {
@@ -227,6 +207,7 @@ export class GridAdapter {
     const shown = gridRows(store, pending, this.data);
     Object.assign(this, { data: shown.data, rowIds: shown.rowIds, rowPos: shown.rowPos });
     const colsKey = columnsKey(cols, this.editable);
+    this.widths.invalidate(); // a column.updated may have brought a width
     if (shown.reused && colsKey === this.colsKey) {
       this.hot.render(); // the same rows and columns: a block came, or rows moved within them
     } else {

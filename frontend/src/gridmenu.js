@@ -1,7 +1,8 @@
-// The grid's context menu: row, column, undo and refused-value items, each
-// calling the grid's `on` callbacks (actions.js). `grid` (grid.js) knows the
-// row and column ids shown by position.
+// The grid's context menu (row, column, undo and refused-value items, each
+// calling the grid's `on` callbacks, actions.js) and what a paste may fill.
+// `grid` (grid.js) knows the row and column ids shown by position.
 import { undoShortcuts } from './undokeys.js';
+import { isFormula } from './columninfo.js';
 
 const SEPARATOR = { name: '---------' };
 
@@ -87,4 +88,31 @@ export function menuItems(grid, on) {
       callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
     },
   };
+}
+
+/**
+ * Handsontable's beforePaste: a paste is cut to the columns there are, and
+ * rows past the last one become new rows (one insert op with their values)
+ * instead of being lost. False: nothing left to paste here.
+ */
+export function fitPaste(grid, hot, pasted) {
+  if (!grid.editable) return false;
+  const range = hot.getSelectedRangeActive();
+  if (!range) return undefined;
+  const start = range.getTopStartCorner();
+  const room = grid.colIds.length - start.col;
+  for (const cells of pasted) if (cells.length > room) cells.length = Math.max(0, room);
+  const fit = grid.rowIds.length - start.row;
+  if (pasted.length > fit) {
+    const extra = pasted.splice(fit);
+    grid.on.appendRows(extra.map((cells) => {
+      const values = {};
+      cells.forEach((v, i) => {
+        const colId = grid.colIds[start.col + i];
+        if (v !== '' && v !== null && v !== undefined && !isFormula(grid.store.column(colId))) values[colId] = v;
+      });
+      return values;
+    }));
+  }
+  return pasted.length ? undefined : false;
 }

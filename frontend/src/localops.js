@@ -95,16 +95,17 @@ export class LocalOps {
   }
 
   /**
-   * Rename, retype, give a formula or a footer summary (null: none) to a
-   * column. Shown once committed: the server may refuse it.
+   * Rename, retype, give a formula, a footer summary (null: none) or a width
+   * (null: the default) to a column. Shown once committed: the server may refuse it.
    */
-  updateColumn(id, { name, type, formula, summary } = {}) {
+  updateColumn(id, { name, type, formula, summary, width } = {}) {
     if (this.store.colIndexOf(id) < 0) return null;
     const body = { column: id };
     if (name !== undefined) body.name = name;
     if (type !== undefined) body.type = type;
     if (formula !== undefined) body.formula = formula;
     if (summary !== undefined) body.summary = summary;
+    if (width !== undefined) body.width = width;
     return this._batch(() => this._newOp('columns/update', body).op);
   }
 

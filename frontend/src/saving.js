@@ -194,6 +194,7 @@ export class Saving {
       loggedOut: this.loggedOut,
       storageError: this.outbox.error,
       gone: this.gone,
+      rowCount: this.store.rowCount,
     });
   }
 

@@ -1,8 +1,16 @@
-// The status line of a sheet page ("Saving…", "All changes saved", …) and the
-// notice after it with its buttons (Send again, Discard, Retry). What it says
-// is `describeStatus` (no DOM); `StatusLine` writes it into the page.
+// The status line of a sheet page ("Saving…", "All changes saved", …), the
+// sheet's row count beside it ("40,000 rows"), and the notice after them with
+// its buttons (Send again, Discard, Retry). What it says is `describeStatus`
+// (no DOM); `StatusLine` writes it into the page.
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const COUNT = new Intl.NumberFormat('en-US');
+
+/** "1 row", "40,000 rows"; null for no count (not loaded yet). */
+export function rowCountText(rows) {
+  if (!Number.isInteger(rows) || rows < 0) return null;
+  return `${COUNT.format(rows)} ${rows === 1 ? 'row' : 'rows'}`;
+}
 
 function headline({ pending, loaded, queue, socketDown, loggedOut }) {
   const waiting = pending.pendingCount();
@@ -28,12 +36,15 @@ function headline({ pending, loaded, queue, socketDown, loggedOut }) {
 }
 
 /**
- * What the status line says: {kind, text} plus the notice next to it
- * ({text, actions: ['resend', 'discard', 'retry', 'discardRefused']} or null). `pending` is the
- * pending edits (pending.js), `loaded` whether the first snapshot came; `gone`
- * what to say once the sheet is gone for this user (nothing is saved then). No DOM.
+ * What the status line says: {kind, text}, the row count beside it (`rows`:
+ * "40,000 rows", absent without a count) and the notice next to them ({text, actions:
+ * ['resend', 'discard', 'retry', 'discardRefused']} or null). `pending` is the
+ * pending edits (pending.js), `loaded` whether the first snapshot came,
+ * `rowCount` the sheet's rows (store.rowCount: those a big sheet's tab does
+ * not hold yet too); `gone` what to say once the sheet is gone for this user
+ * (nothing is saved then). No DOM.
  */
-export function describeStatus({ pending, loaded = true, queue, socketDown = false, loggedOut = false, storageError = null, gone = null }) {
+export function describeStatus({ pending, loaded = true, queue, socketDown = false, loggedOut = false, storageError = null, gone = null, rowCount = null }) {
   if (gone) return { kind: 'gone', text: gone, notice: null };
   const [kind, text] = headline({ pending, loaded, queue, socketDown, loggedOut });
   const waiting = pending.pendingCount();
@@ -53,18 +64,23 @@ export function describeStatus({ pending, loaded = true, queue, socketDown = fal
     notes.push('What you typed stays in the cell until you correct it (Enter) or discard it (Escape on the cell, or Discard).');
     actions.push('discardRefused');
   }
-  return { kind, text, notice: notes.length ? { text: notes.join(' '), actions } : null };
+  const rows = loaded ? rowCountText(rowCount) : null;
+  return { kind, text, ...(rows ? { rows } : {}), notice: notes.length ? { text: notes.join(' '), actions } : null };
 }
 
 const ACTION_LABELS = { resend: 'Send again', discard: 'Discard', retry: 'Retry', discardRefused: 'Discard' };
 // Buttons whose label alone would be ambiguous next to another one.
 const ACTION_NAMES = { discardRefused: 'Discard rejected values' };
 
-/** The status line element and the notice made after it on first use; `act(action)` runs a button. */
+/**
+ * The status line element, and made after it on first use the row count and
+ * the notice; `act(action)` runs a button.
+ */
 export class StatusLine {
   constructor({ element, act, doc = globalThis.document }) {
     Object.assign(this, { element, act, doc });
     this.notice = null;
+    this.rows = null;
   }
 
   render(status) {
@@ -72,6 +88,7 @@ export class StatusLine {
     if (!element) return;
     if (element.textContent !== status.text) element.textContent = status.text;
     element.dataset.state = status.kind;
+    this._renderRows(status.rows || null);
     if (!status.notice && !this.notice) return;
     const notice = this._noticeElement();
     notice.hidden = !status.notice;
@@ -84,13 +101,26 @@ export class StatusLine {
     notice.replaceChildren(text, ...status.notice.actions.map((action) => this._button(action)));
   }
 
+  // Not a live region: a count that changes with every row added is not announced.
+  _renderRows(text) {
+    if (!text && !this.rows) return;
+    if (!this.rows) {
+      this.rows = this.doc.createElement('p');
+      this.rows.id = 'sheet-rows';
+      this.rows.className = 'sheet-rows';
+      this.element.after(this.rows);
+    }
+    this.rows.hidden = !text;
+    if (text && this.rows.textContent !== text) this.rows.textContent = text;
+  }
+
   _noticeElement() {
     if (!this.notice) {
       this.notice = this.doc.createElement('p');
       this.notice.id = 'sheet-notice';
       this.notice.className = 'sheet-notice';
       this.notice.setAttribute('role', 'status');
-      this.element.after(this.notice);
+      (this.rows || this.element).after(this.notice);
     }
     return this.notice;
   }

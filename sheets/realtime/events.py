@@ -116,6 +116,7 @@ class ColumnInfo(TypedDict):
     formula: str | None  # a formula column's formula, with current names
     result_type: str | None  # a formula column's: number, text, date, checkbox or mixed
     summary: str | None  # the footer total's kind (sheets/services/totals.py)
+    width: int | None  # pixels in the grid; None: the grid's default
 
 
 def column_info(
@@ -126,6 +127,7 @@ def column_info(
     formula: str | None,
     result_type: str | None,
     summary: str | None,
+    width: int | None = None,
 ) -> ColumnInfo:
     return {
         "id": id,
@@ -134,6 +136,7 @@ def column_info(
         "formula": formula,
         "result_type": result_type,
         "summary": summary,
+        "width": width,
     }
 
 

@@ -1,5 +1,6 @@
 """A column's update: its name, its type (converting every value), its
-formula, its footer summary. Undo kind "column_update"; event `column.updated`.
+formula, its footer summary, its width in the grid. Undo kind
+"column_update"; event `column.updated`.
 
 A formula change, and a type change to or from formula, compute the whole
 column in the op and say so in the event (`recomputed`: tabs fetch the
@@ -26,17 +27,45 @@ from sheets.services.core import (
 )
 from sheets.services.totals import clean_summary, rebuild
 
-# `summary` not given, as opposed to null (no summary).
+# `summary` or `width` not given, as opposed to null (none, the default width).
 UNSET: Any = object()
-_STATE = ("name", "type", "formula", "summary")
+# Each field of a column's state and its value in an undo record that lacks it
+# (records made before the column had a width).
+_STATE = {"name": "", "type": "", "formula": "", "summary": "", "width": None}
+# A column's width in pixels: narrower hides its header, wider than a screen.
+MIN_WIDTH, MAX_WIDTH = 40, 1000
 
 
-def _state(column: Column) -> dict[str, str]:
+def clean_width(raw: Any) -> int | None:
+    """A column width: whole pixels within the bounds, or null (the default)."""
+    if raw is None:
+        return None
+    if raw.__class__ is not int or not MIN_WIDTH <= raw <= MAX_WIDTH:
+        raise OpError(
+            "invalid_width",
+            f"A column width is null or a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}.",
+        )
+    return raw
+
+
+def _state(column: Column) -> dict[str, Any]:
     return {field: getattr(column, field) for field in _STATE}
 
 
+def _spec_state(spec: dict) -> dict[str, Any]:
+    return {field: spec.get(field, default) for field, default in _STATE.items()}
+
+
 def _same_state(column: Column, spec: dict) -> bool:
-    return _state(column) == {field: spec.get(field, "") for field in _STATE}
+    return _state(column) == _spec_state(spec)
+
+
+def _set_state(column: Column, state: dict) -> None:
+    for field in _STATE:
+        setattr(column, field, state[field])
+    if column.type != FORMULA:
+        column.result_type = ""
+    column.save(update_fields=[*_STATE, "result_type"])
 
 
 def column_update(
@@ -50,18 +79,21 @@ def column_update(
     type: Any = None,
     formula: Any = None,
     summary: Any = UNSET,
+    width: Any = UNSET,
     base_version: Any = None,
 ) -> dict:
     """Rename a column, change its type or formula, choose its footer
-    summary (null: none). A type change converts every value or, if any
-    value does not convert, refuses with the list of them."""
+    summary (null: none) or its width (null: the default). A type change
+    converts every value or, if any value does not convert, refuses with the
+    list of them."""
     column_id = str(parse_uuid(column, "column"))
     new_name = clean_column_name(name) if name is not None else None
     new_type = clean_column_type(type) if type is not None else None
     text = computed.clean_formula_text(formula) if formula is not None else None
     new_summary = clean_summary(summary) if summary is not UNSET else None
-    if (new_name, new_type, text, new_summary) == (None, None, None, None):
-        raise OpError("invalid_update", "Give a new name, type, formula or summary.")
+    new_width = clean_width(width) if width is not UNSET else UNSET
+    if (new_name, new_type, text, new_summary, new_width) == (None, None, None, None, UNSET):
+        raise OpError("invalid_update", "Give a new name, type, formula, summary or width.")
     if text is not None and new_type not in (None, FORMULA):
         raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
 
@@ -76,6 +108,8 @@ def column_update(
             target["name"] = new_name
         if new_summary is not None:
             target["summary"] = new_summary
+        if new_width is not UNSET:
+            target["width"] = new_width
         target_type = new_type or col.type
         if text is not None and target_type != FORMULA:
             raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
@@ -104,7 +138,7 @@ def column_update(
 
 
 def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Give the column the `target` state ({name, type, formula, summary}),
+    """Give the column the `target` state ({name, type, formula, summary, width}),
     converting or dropping its values: ({row: old value} of the plain values
     it replaced, {row: new value} of those it converted)."""
     old_values: dict[str, Any] = {}
@@ -117,10 +151,7 @@ def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], d
         converted = _from_formula(locked, col, target["type"])
     elif target["type"] != col.type:
         converted, old_values = _convert_column(locked, col, target["type"])
-    col.name, col.type, col.formula, col.summary = (target[f] for f in _STATE)
-    if col.type != FORMULA:
-        col.result_type = ""
-    col.save(update_fields=["name", "type", "formula", "result_type", "summary"])
+    _set_state(col, target)
     return old_values, converted
 
 
@@ -259,8 +290,8 @@ def _convert_column(
 
 
 def revert_column_update(locked: Sheet, spec: dict) -> tuple[events.ColumnUpdated, dict]:
-    """Give the column its name, type, formula, summary and values back,
-    unless it changed since."""
+    """Give the column its name, type, formula, summary, width and values
+    back, unless it changed since."""
     column_id, before, after = spec["column"], spec["before"], spec["after"]
     column = locked.columns.filter(id=column_id).first()
     if column is None or not _same_state(column, after):
@@ -278,17 +309,14 @@ def revert_column_update(locked: Sheet, spec: dict) -> tuple[events.ColumnUpdate
                     raise Conflict("a cell it changed was", cells=[(row_id, column_id)])
             elif not fits(before["type"], now):
                 raise Conflict("a cell in the column was", cells=[(row_id, column_id)])
-    state = {field: before.get(field, "") for field in _STATE}
+    state = _spec_state(before)
     shown_before = _state(column)
     both_plain = column.type != FORMULA and state["type"] != FORMULA
     if (column.type == FORMULA) != (state["type"] == FORMULA):
         _strip(locked, column_id)
     if state["type"] != FORMULA:
         _put(locked, column_id, before["values"])
-    column.name, column.type, column.formula, column.summary = (state[f] for f in _STATE)
-    if column.type != FORMULA:
-        column.result_type = ""
-    column.save(update_fields=["name", "type", "formula", "result_type", "summary"])
+    _set_state(column, state)
     event = _event(locked, column, shown_before, before["values"] if both_plain else {})
     inverse = {"kind": "column_update", "column": column_id, "before": after, "after": before}
     return event, inverse

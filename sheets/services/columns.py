@@ -133,6 +133,7 @@ def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool =
             type=spec["type"],
             formula=spec.get("formula") or "",
             summary=spec.get("summary") or "",
+            width=spec.get("width"),  # an undone delete's; a new column's is the default
         )
         existing.insert(index, column)
         placed.append((column, str(existing[index - 1].id) if index else None))
@@ -173,6 +174,7 @@ def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
                 "after": after,
                 "formula": column.formula,
                 "summary": column.summary,
+                "width": column.width,
             }
         )
     locked.columns.filter(id__in=deleted).delete()

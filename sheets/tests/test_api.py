@@ -58,6 +58,7 @@ def test_snapshot_shape(auth_client, sheet, user):
         "formula": None,
         "result_type": None,
         "summary": None,
+        "width": None,
         "total": None,
     }
     assert [c["id"] for c in body["columns"]] == cols
@@ -252,6 +253,7 @@ def test_every_op_endpoint_applies_its_op(auth_client, sheet):
         "formula": None,
         "result_type": None,
         "summary": None,
+        "width": None,
         "total": None,
     }
     assert [r["id"] for r in snapshot["rows"]] == [rows[0], new_row, *rows[2:]]

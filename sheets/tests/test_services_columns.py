@@ -47,6 +47,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "formula": None,
             "result_type": None,
             "summary": None,
+            "width": None,
         },
         {
             "id": middle,
@@ -56,6 +57,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "formula": None,
             "result_type": None,
             "summary": None,
+            "width": None,
         },
     ]
     assert Column.objects.get(pk=middle).type == "date"
@@ -139,6 +141,7 @@ def test_column_is_renamed(sheet, user):
         "formula": None,
         "result_type": None,
         "summary": None,
+        "width": None,
     }
     assert answer["event"]["values"] == {}
 
