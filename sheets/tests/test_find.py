@@ -200,3 +200,10 @@ def test_find_writes_nothing(auth_client, filled):
     found(auth_client, filled, "rent")
     found(auth_client, filled, "nothing here")
     assert sheet_state(filled) == before
+
+
+def test_text_beyond_ascii_is_found(auth_client, sheet, user):
+    rows, (a, *_) = row_ids(sheet), col_ids(sheet)
+    update(sheet, user, [{"row": rows[5], "col": a, "value": "Café «Zürich» 東京"}])
+    assert cells(found(auth_client, sheet, "fé «zü")) == [(rows[5], a, 5)]
+    assert cells(found(auth_client, sheet, "東京")) == [(rows[5], a, 5)]
