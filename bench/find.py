@@ -13,6 +13,7 @@ the time until the answer, with its first match, is in hand (median, max).
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -51,6 +52,7 @@ def main() -> None:
     sheet_id = make_sheet(user, "Find bench", args.rows, value)
     print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
     client = Client(HTTP_HOST="localhost")
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     client.force_login(user)
     for label, q in [("in 10 rows", "needle"), ("in every row", "item"), ("in none", "nowhere")]:
         url = f"/api/sheets/{sheet_id}/find?q={q}"
@@ -68,6 +70,7 @@ def main() -> None:
             f"max {max(times):.0f} ms; count {body['count']:,}{'+' if body['more'] else ''}, "
             f"first match row {first}"
         )
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

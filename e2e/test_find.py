@@ -87,15 +87,19 @@ def test_find_jumps_to_far_rows_and_escape_closes(new_user, tmp_path):
     wait_active_cell(tab, 2201, 2)
 
 
-def test_find_says_when_nothing_matches(new_user):
+def test_ctrl_f_while_typing_keeps_the_typing_and_finds_it(new_user):
     ann = new_user("ann")
     page = ann.new_page()
-    tab = SheetPage(page, create_sheet(page, "Empty")).open()
+    tab = SheetPage(page, create_sheet(page, "Small")).open()
     tab.select_cell(0, 0)
+    page.keyboard.type("kept")  # the cell's editor opens with it
     page.keyboard.press("Control+f")
     field = page.get_by_role("searchbox", name="Find")
     expect(field).to_be_focused()
+    tab.expect_cell(0, 0, "kept")
+    tab.expect_saved()
+    status = page.get_by_role("search", name="Find in sheet").get_by_role("status")
+    field.fill("KEP")
+    expect(status).to_have_text("1 of 1")
     field.fill("nowhere")
-    expect(page.get_by_role("search", name="Find in sheet").get_by_role("status")).to_have_text(
-        "No matches"
-    )
+    expect(status).to_have_text("No matches")

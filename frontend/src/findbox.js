@@ -43,6 +43,7 @@ export class FindBox {
   open() {
     const g = this.grid();
     if (!g || !g.hot) return;
+    if (g.editorOpen()) g.hot.destroyEditor(false, false); // what was typed is kept, as a click elsewhere keeps it
     this.root.hidden = false;
     g.hot.unlisten(); // typing goes into the box, not into the selected cell
     this.input.focus();
