@@ -4,18 +4,15 @@ and the cell is selected), Escape gives the grid the keyboard back."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from e2e.pages import SheetPage, create_sheet
-from e2e.test_big_sheet import wait_active_cell
-from e2e.test_import_export import preview
+from e2e.test_big_sheet import import_register, wait_active_cell
 
 ROWS = 3000  # more than the 1,000 rows a tab opens with: the far ones come in windows
 FAR = {1400: (1, "Needle in B"), 2200: (2, "a NEEDLE in C"), 2950: (0, "needle at the end")}
-IMPORT_MS = 60_000
 
 
 def write_sheet(path: Path) -> None:
@@ -29,18 +26,6 @@ def write_sheet(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def import_sheet(page: Page, path: Path) -> int:
-    page.goto("/sheets/")
-    preview(page, path)
-    panel = page.locator("#import-panel")
-    expect(panel.get_by_role("table", name="Columns")).to_be_visible(timeout=IMPORT_MS)
-    panel.get_by_role("button", name="Import", exact=True).click()
-    done = panel.get_by_role("status").filter(has_text=f"Imported {ROWS} rows")
-    expect(done).to_be_visible(timeout=IMPORT_MS)
-    href = panel.get_by_role("link", name="Open the sheet").get_attribute("href") or ""
-    return int(re.search(r"/sheets/(\d+)/", href).group(1))
-
-
 def held(tab: SheetPage, row: int) -> bool:
     return tab.page.evaluate("(r) => window.gridroom.grid.rowIds[r] !== undefined", row)
 
@@ -49,7 +34,7 @@ def test_find_jumps_to_far_rows_and_escape_closes(new_user, tmp_path):
     ann = new_user("ann")
     source = tmp_path / "Haystack.csv"
     write_sheet(source)
-    tab = SheetPage(ann.new_page(), import_sheet(ann.new_page(), source)).open()
+    tab = SheetPage(ann.new_page(), import_register(ann.new_page(), source, ROWS)).open()
     tab.expect_rows(ROWS)
     tab.select_cell(0, 0)
     box = tab.page.get_by_role("search", name="Find in sheet")
