@@ -31,14 +31,14 @@ def write_register(path: Path) -> None:
     path.write_text("A,B,C\n" + "".join(f"r{n},b{n},c{n}\n" for n in range(ROWS)))
 
 
-def import_register(page: Page, path: Path) -> int:
-    """Import the file from the sheet list (preview, then confirm) as a new sheet; its id."""
+def import_register(page: Page, path: Path, rows: int = ROWS) -> int:
+    """Import the file of `rows` rows from the sheet list (preview, confirm); the new sheet id."""
     page.goto("/sheets/")
     preview(page, path)
     panel = page.locator("#import-panel")
     expect(panel.get_by_role("table", name="Columns")).to_be_visible(timeout=IMPORT_MS)
     panel.get_by_role("button", name="Import", exact=True).click()
-    done = panel.get_by_role("status").filter(has_text=f"Imported {ROWS} rows")
+    done = panel.get_by_role("status").filter(has_text=f"Imported {rows} rows")
     expect(done).to_be_visible(timeout=IMPORT_MS)
     href = panel.get_by_role("link", name="Open the sheet").get_attribute("href") or ""
     return int(re.search(r"/sheets/(\d+)/", href).group(1))

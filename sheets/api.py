@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 
 from accounts.selectors import user_info
-from sheets import browser_json, selectors, services, windows
+from sheets import browser_json, find, selectors, services, windows
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
@@ -114,6 +114,20 @@ def sheet_rows(request: HttpRequest, sheet_id: int) -> JsonResponse | StreamingH
     except windows.WindowError as exc:
         return _error(400, exc.error, exc.message)
     return _streamed(request, windows.block_stream(sheet, window))
+
+
+@_only("GET")
+@api_login_required
+def sheet_find(request: HttpRequest, sheet_id: int) -> JsonResponse:
+    """The cells whose shown text contains `q` (docs/protocol.md, "Find")."""
+    sheet = _sheet_or_404(request, sheet_id)
+    if sheet is None:
+        return _error(404, "not_found", "Sheet not found.")
+    try:
+        query = find.parse_find(request.GET)
+    except find.FindError as exc:
+        return _error(400, exc.error, exc.message)
+    return JsonResponse(find.find_cells(sheet, query))
 
 
 def _streamed(request: HttpRequest, chunks) -> StreamingHttpResponse:

@@ -27,6 +27,7 @@ urlpatterns = [
         name="api_formula_check",
     ),
     path("api/sheets/<int:sheet_id>/rows", api.sheet_rows, name="api_sheet_rows"),
+    path("api/sheets/<int:sheet_id>/find", api.sheet_find, name="api_sheet_find"),
 ]
 # Import and export (docs/import-export.md).
 urlpatterns += [

@@ -119,6 +119,7 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "snapshot_url": api_base,
         "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
         "rows_url": reverse("api_sheet_rows", args=[sheet.id]),
+        "find_url": reverse("api_sheet_find", args=[sheet.id]),
         "formula_check_url": reverse("api_formula_check", args=[sheet.id]),
         "formula_max_length": settings.FORMULA_MAX_LENGTH,
         # The footer totals an editor may choose, with their labels.

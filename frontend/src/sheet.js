@@ -21,6 +21,7 @@ import { followHistory } from './history.js';
 import { csrfToken, getJson, postJson } from './http.js';
 import { FormulaHint } from './formulahint.js';
 import { inputPrefs } from './typedinput.js';
+import { FindBox } from './findbox.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
 function showChanges({ store, grid, saving }) {
@@ -99,6 +100,8 @@ function makeParts(pageConfig, config, header) {
   p.access.apply(config);
   p.gone = new SheetGone({ parts: p, listUrl: p.leaveTo || '/sheets/' });
   p.history = followHistory({ store, on });
+  const findRoot = document.getElementById('find-box');
+  if (findRoot) p.find = new FindBox({ root: findRoot, getJson, findUrl: config.find_url, grid });
   status.showStatus();
   return p;
 }

@@ -1,0 +1,77 @@
+"""Find (GET /api/sheets/<id>/find) on a 1,000,000 × 20 sheet on PostgreSQL:
+a text present in 10 rows, one in every row (the count stops at 10,000) and
+one in none.
+
+    scripts/with_services.bash .venv/bin/python bench/find.py
+    scripts/with_services.bash .venv/bin/python bench/find.py --rows 100000
+
+Setup as bench/windows.py's (its make_sheet: COPY, then VACUUM ANALYZE), the
+10 rows spread evenly from the top to the last row. Each query is asked
+`--repeat` times after one warm-up through Django's test client in this
+process (the view, the queries and the JSON; no server process, no network):
+the time until the answer, with its first match, is in hand (median, max).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+from bench.windows import ensure_database, make_sheet, setup_django  # noqa: E402
+
+NEEDLE = "Needle"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    ensure_database()
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    assert connection.vendor == "postgresql", "DATABASE_URL must name PostgreSQL"
+    step = args.rows // 10
+    far = {step // 2 + i * step for i in range(10)}
+
+    def value(kind: str, r: int, c: int):
+        if kind == "text" and c == 0 and r in far:
+            return f"{NEEDLE} {r}"
+        return {"text": f"item {r}-{c}", "number": r * 0.5, "date": "2026-01-02"}.get(kind, False)
+
+    user = get_user_model().objects.create_user(f"find{time.time_ns()}", password="x")
+    started = time.perf_counter()
+    sheet_id = make_sheet(user, "Find bench", args.rows, value)
+    print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
+    client = Client(HTTP_HOST="localhost")
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    client.force_login(user)
+    for label, q in [("in 10 rows", "needle"), ("in every row", "item"), ("in none", "nowhere")]:
+        url = f"/api/sheets/{sheet_id}/find?q={q}"
+        times, body = [], None
+        for i in range(args.repeat + 1):
+            t0 = time.perf_counter()
+            response = client.get(url)
+            body = response.json()
+            if i:
+                times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, body
+        first = body["matches"][0]["row_number"] if body["matches"] else None
+        print(
+            f"q={q!r} ({label}): median {statistics.median(times):.0f} ms, "
+            f"max {max(times):.0f} ms; count {body['count']:,}{'+' if body['more'] else ''}, "
+            f"first match row {first}"
+        )
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
