@@ -7,13 +7,12 @@
 // the same lists (marked `local` with their op id) so that the grid has one
 // order to show; the pending edits (pending.js) put them there and take them
 // out. Whatever this tab is deleting, what it has pending and its conflicts are
-// the pending edits' to say: the store asks them through `attach`.
+// the pending edits' to say: the store asks them through `attach`. A big
+// sheet's tab holds only some of its rows (blocks.js, rowlayout.js).
 import { applyComputed, columnFromSpec, setColumnInfo } from './columninfo.js';
 import { ChangeFeed } from './changefeed.js';
 import { layoutRows } from './rowlayout.js';
 import { countUnheldDeletes, mergeBlockInto, mergeReadyBlocks, placeUnheld, rememberEvent } from './blocks.js';
-
-export { ChangeFeed };
 
 export const SEP = '\u0001';
 export const cellKey = (rowId, colId) => rowId + SEP + colId;

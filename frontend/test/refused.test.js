@@ -7,7 +7,8 @@ import { makeSheet, savingFor } from './parts.js';
 import { FakeStorage } from './fakestorage.js';
 import { C1, C2, R1, R2, snapshot, cells, loaded, show } from './sheetfixtures.js';
 import { RefusedValues, refusedKey, MAX_KEPT } from '../src/refused.js';
-import { cellKey, ChangeFeed } from '../src/committed.js';
+import { cellKey } from '../src/committed.js';
+import { ChangeFeed } from '../src/changefeed.js';
 import { describeStatus } from '../src/status.js';
 import { clearUser, Outbox } from '../src/outbox.js';
 
