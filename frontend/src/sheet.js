@@ -72,6 +72,9 @@ function makeParts(pageConfig, config, header) {
     onLoggedOut: () => { header.handleFatal(4401); p.saving.loggedOutNow(); },
     onLoaded: status.showStatus,
   });
+  // The first snapshot at once, while the rest of the page is made and the socket connects
+  // (the server's hello then catches up from its version).
+  p.sync.resync();
   const send = (op) => p.saving.send(op);
   p.presence = new PresenceView({
     userId: pageConfig.user ? pageConfig.user.id : null,
@@ -151,8 +154,6 @@ function start() {
       else if (code === 4404) p.gone.leave('gone');
     },
   });
-  // The first snapshot at once, beside the socket: the hello then catches up from its version.
-  p.sync.start({ waitMs: 0 });
   window.addEventListener('pagehide', () => p.presence.pageHidden());
   window.gridroom = { ...p, get hot() { return p.grid.hot; } };
 }
