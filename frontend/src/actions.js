@@ -12,12 +12,12 @@ const lastId = (list) => (list.length ? list[list.length - 1].id : null);
  * The grid's `on` callbacks (grid.js). `grid()` gives the grid adapter once it
  * exists (it is made with these callbacks); `dialog` is the column dialog;
  * `presence` the presence view; `onRendered()` runs after each repaint;
- * `prefs` how the user writes numbers and dates (typedinput.js `inputPrefs`);
+ * `prefs()` how the user writes numbers and dates (typedinput.js `inputPrefs`);
  * `onFormulaTyped()`: "=…" was typed into a plain cell (formulahint.js).
  */
 export function userActions({ store, pending, local, send, limits, grid, dialog, presence, windows = null, onRendered, prefs, onFormulaTyped = () => {} }) {
   // Typed, pasted or filled: numbers and dates as the user writes them become what the server reads.
-  const read = (colId, value) => readTyped(store.columns[store.colIndexOf(colId)]?.type, value, prefs);
+  const read = (colId, value) => readTyped(store.columns[store.colIndexOf(colId)]?.type, value, prefs());
   return {
     editCells(changes) {
       if (changes.some((c) => looksLikeFormula(store.column(c.col), c.value))) onFormulaTyped();

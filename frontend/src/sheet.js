@@ -87,7 +87,9 @@ function makeParts(pageConfig, config, header) {
   const hint = new FormulaHint({ element: document.getElementById('formula-hint') });
   const limits = { maxChanges: config.max_changes_per_op, maxBytes: config.max_body_bytes };
   const grid = () => p.grid;
-  const prefs = inputPrefs(config.input_locale, navigator.language);
+  // Read when first needed: the browser's first Intl formats cost the open ~20 ms.
+  let prefsRead = null;
+  const prefs = () => prefsRead ?? (prefsRead = inputPrefs(config.input_locale, navigator.language));
   const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, windows: p.windows, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
   const footer = {
     wrap: document.getElementById('grid-footer'),

@@ -108,7 +108,7 @@ test('typed, pasted and filled values of number and date columns go to the serve
   const sent = [];
   const on = userActions({
     store: s.store, pending: s.pending, local: s.local, send: (op) => sent.push(op),
-    limits: { maxChanges: 1000, maxBytes: 1e6 }, prefs: { decimal: ',', dateOrder: 'DMY' },
+    limits: { maxChanges: 1000, maxBytes: 1e6 }, prefs: () => ({ decimal: ',', dateOrder: 'DMY' }),
   });
   // A grid edit or a paste into existing rows (Handsontable's afterChange either way).
   on.editCells([{ row: 'r1', col: T, value: '3,50' }, { row: 'r1', col: N, value: '3,50' }, { row: 'r1', col: D, value: '15/03/2027' }]);
