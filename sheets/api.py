@@ -13,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 
 from accounts.selectors import user_info
 from sheets import browser_json, find, selectors, services, windows
+from sheets.refusals import RequestRefused
 
 
 def _error(status: int, error: str, message: str, **extra: Any) -> JsonResponse:
@@ -83,20 +84,32 @@ def _sheet_or_404(request: HttpRequest, sheet_id: int):
         return None
 
 
+def _sheet_read(view: Callable) -> Callable:
+    """A request about a sheet the user may read: 404 when they may not (or
+    it is gone), 400 with its code and message for a parameter it refuses."""
+
+    @wraps(view)
+    def read(request: HttpRequest, sheet_id: int):
+        sheet = _sheet_or_404(request, sheet_id)
+        if sheet is None:
+            return _error(404, "not_found", "Sheet not found.")
+        try:
+            return view(request, sheet)
+        except RequestRefused as exc:
+            return _error(400, exc.error, exc.message)
+
+    return read
+
+
 @_only("GET")
 @api_login_required
-def sheet_snapshot(request: HttpRequest, sheet_id: int) -> JsonResponse:
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
+@_sheet_read
+def sheet_snapshot(request: HttpRequest, sheet) -> JsonResponse | StreamingHttpResponse:
     if request.GET.get("rows") == "block":
         # The block encoding of the row windows, all rows or the first `limit`.
         limit = None
         if request.GET.get("limit"):
-            try:
-                limit = windows.parse_window({"limit": request.GET["limit"]}).limit
-            except windows.WindowError as exc:
-                return _error(400, exc.error, exc.message)
+            limit = windows.parse_window({"limit": request.GET["limit"]}).limit
         return _streamed(request, windows.snapshot_stream(sheet, limit))
     row_arrays = request.GET.get("rows") == "arrays"
     return JsonResponse(selectors.sheet_snapshot(sheet=sheet, row_arrays=row_arrays))
@@ -104,30 +117,18 @@ def sheet_snapshot(request: HttpRequest, sheet_id: int) -> JsonResponse:
 
 @_only("GET")
 @api_login_required
-def sheet_rows(request: HttpRequest, sheet_id: int) -> JsonResponse | StreamingHttpResponse:
+@_sheet_read
+def sheet_rows(request: HttpRequest, sheet) -> StreamingHttpResponse:
     """A window of the sheet's rows (docs/protocol.md, "Row windows")."""
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
-    try:
-        window = windows.parse_window(request.GET)
-    except windows.WindowError as exc:
-        return _error(400, exc.error, exc.message)
-    return _streamed(request, windows.block_stream(sheet, window))
+    return _streamed(request, windows.block_stream(sheet, windows.parse_window(request.GET)))
 
 
 @_only("GET")
 @api_login_required
-def sheet_find(request: HttpRequest, sheet_id: int) -> JsonResponse:
+@_sheet_read
+def sheet_find(request: HttpRequest, sheet) -> JsonResponse:
     """The cells whose shown text contains `q` (docs/protocol.md, "Find")."""
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
-    try:
-        query = find.parse_find(request.GET)
-    except find.FindError as exc:
-        return _error(400, exc.error, exc.message)
-    return JsonResponse(find.find_cells(sheet, query))
+    return JsonResponse(find.find_cells(sheet, find.parse_find(request.GET)))
 
 
 def _streamed(request: HttpRequest, chunks) -> StreamingHttpResponse:
@@ -149,10 +150,8 @@ def _streamed(request: HttpRequest, chunks) -> StreamingHttpResponse:
 
 @_only("GET")
 @api_login_required
-def sheet_changes(request: HttpRequest, sheet_id: int) -> JsonResponse:
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
+@_sheet_read
+def sheet_changes(request: HttpRequest, sheet) -> JsonResponse:
     raw = request.GET.get("since", "")
     # isdigit() alone lets "²" (then int() fails) and other scripts' digits through.
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
@@ -162,12 +161,10 @@ def sheet_changes(request: HttpRequest, sheet_id: int) -> JsonResponse:
 
 @_only("GET")
 @api_login_required
-def column_values(request: HttpRequest, sheet_id: int) -> JsonResponse:
+@_sheet_read
+def column_values(request: HttpRequest, sheet) -> JsonResponse:
     """The values of some columns (`?columns=<id>,<id>`): what a tab fetches
     for an event's `recomputed` columns instead of the whole snapshot."""
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
     wanted = [c for c in request.GET.get("columns", "").split(",") if c]
     try:
         ids = [str(services.parse_uuid(c, "column")) for c in wanted[:1000]]
@@ -180,12 +177,10 @@ def column_values(request: HttpRequest, sheet_id: int) -> JsonResponse:
 
 @_only("POST")
 @api_login_required
-def formula_check(request: HttpRequest, sheet_id: int) -> JsonResponse:
+@_sheet_read
+def formula_check(request: HttpRequest, sheet) -> JsonResponse:
     """What saving a formula would say, nothing saved: the column dialog
     checks as the user types (docs/protocol.md, "Checking a formula")."""
-    sheet = _sheet_or_404(request, sheet_id)
-    if sheet is None:
-        return _error(404, "not_found", "Sheet not found.")
     try:
         body = _json_body(request)
         if "formula" not in body:

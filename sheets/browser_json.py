@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from proj.text import valid_unicode
+from sheets.refusals import RequestRefused
 
 # Nothing Gridroom accepts is nested more than a few levels (a body, its list
 # of changes, a change, a value); this leaves room and stays far below the
@@ -19,13 +20,8 @@ from proj.text import valid_unicode
 MAX_DEPTH = 32
 
 
-class BrowserJSONError(ValueError):
+class BrowserJSONError(RequestRefused):
     """Why a body or message was refused: `error` is the code in the answer."""
-
-    def __init__(self, error: str, message: str):
-        super().__init__(message)
-        self.error = error
-        self.message = message
 
 
 def _refuse_constant(name: str) -> None:

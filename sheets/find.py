@@ -22,6 +22,7 @@ from django.db.models import F, Q, TextField, Window
 from django.db.models.functions import Cast, RowNumber
 
 from sheets.models import Row, Sheet
+from sheets.refusals import RequestRefused
 from sheets.selectors import consistent_read
 from sheets.values import format_number
 
@@ -32,13 +33,8 @@ COUNT_CAP = 10_000  # matches counted past this: "more": true
 _CHUNK = 2000
 
 
-class FindError(ValueError):
+class FindError(RequestRefused):
     """A malformed find request: answered 400 with this message."""
-
-    def __init__(self, error: str, message: str):
-        super().__init__(message)
-        self.error = error
-        self.message = message
 
 
 @dataclass(frozen=True)

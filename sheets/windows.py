@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 
 from sheets import selectors
 from sheets.models import Row, Sheet
+from sheets.refusals import RequestRefused
 from sheets.selectors import consistent_read
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,8 @@ CHUNK_ROWS = 2000  # rows per database fetch and per piece of the answer
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
-class WindowError(ValueError):
+class WindowError(RequestRefused):
     """A malformed window request: answered 400 with this message."""
-
-    def __init__(self, error: str, message: str):
-        super().__init__(message)
-        self.error = error
-        self.message = message
 
 
 Key = tuple[float, str | None]  # (position, row id or None: any row at that position)
