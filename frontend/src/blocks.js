@@ -3,7 +3,7 @@
 // jumps, and places the rows it does not hold by their position (rowlayout.js;
 // docs/protocol.md, "Holding only some rows"). No DOM.
 import { splitKey } from './committed.js';
-import { heldRowAfter, mergeBlock } from './rowlayout.js';
+import { heldRowAfter, mergeBlock, setRowValue, withoutRows } from './rowlayout.js';
 
 const RECENT_EVENTS = 1000; // kept to bring a block read a little earlier up to date
 // Events a block read before them can be brought through: they change values, not which rows exist.
@@ -38,11 +38,7 @@ export function replayOnto(records, seq, recent, to) {
   const events = recent.filter((e) => e.seq > seq && e.seq <= to);
   if (events.length !== to - seq || events.some((e) => !REPLAYABLE.has(e.type))) return false;
   const byId = new Map(records.map((r) => [r.id, r]));
-  const set = (row, colId, value) => {
-    if (!row) return;
-    if (value === null || value === undefined) delete row.values[colId];
-    else row.values[colId] = value;
-  };
+  const set = (row, colId, value) => { if (row) setRowValue(row, colId, value); };
   for (const e of events) {
     if (e.type === 'cells.changed') for (const c of e.changes || []) set(byId.get(c.row), c.col, c.value);
     if (e.type === 'column.updated' && e.column) {
@@ -84,18 +80,12 @@ export function releaseFar(store, first, last, pending) {
   const keep = new Set();
   for (const key of pending.cells.keys()) keep.add(splitKey(key)[0]);
   for (const [rowId] of pending.refused.list()) keep.add(rowId);
-  const layout = store.layout();
-  let carry = 0;
-  const rows = store.rows.filter((r, i) => {
-    const v = layout.visuals[i];
-    if ((v < first || v > last) && !r.local && !keep.has(r.id)) { carry += (r.gap || 0) + 1; return false; }
-    if (carry) { r.gap = (r.gap || 0) + carry; carry = 0; }
-    return true;
-  });
+  const { visuals } = store.layout();
+  const far = (r, i) => (visuals[i] < first || visuals[i] > last) && !r.local && !keep.has(r.id);
+  const { rows, tail } = withoutRows(store.rows, store.tail, far, { counted: true });
   if (rows.length === store.rows.length) return;
   store.feed.batch(() => {
-    store.rows = rows;
-    store.tail += carry;
+    Object.assign(store, { rows, tail });
     store._structure();
   });
 }

@@ -11,7 +11,7 @@
 // sheet's tab holds only some of its rows (blocks.js, rowlayout.js).
 import { applyComputed, columnFromSpec, setColumnInfo } from './columninfo.js';
 import { ChangeFeed } from './changefeed.js';
-import { layoutRows } from './rowlayout.js';
+import { layoutRows, setRowValue, withoutRows } from './rowlayout.js';
 import { countUnheldDeletes, mergeBlockInto, mergeReadyBlocks, placeUnheld, rememberEvent } from './blocks.js';
 
 export const SEP = '\u0001';
@@ -264,8 +264,7 @@ export class CommittedStore {
 
   _commit(row, colId, value) {
     if (!row) return;
-    if (value === null || value === undefined) delete row.values[colId];
-    else row.values[colId] = value;
+    setRowValue(row, colId, value);
     this.feed.touch(row.id, colId);
   }
 
@@ -356,14 +355,7 @@ export class CommittedStore {
 
   removeRows(ids) {
     if (!ids.size) return;
-    // The rows not held before a removed row are now before the next one.
-    let carry = 0;
-    this.rows = this.rows.filter((r) => {
-      if (ids.has(r.id)) { carry += r.gap || 0; return false; }
-      if (carry) { r.gap = (r.gap || 0) + carry; carry = 0; }
-      return true;
-    });
-    this.tail += carry;
+    ({ rows: this.rows, tail: this.tail } = withoutRows(this.rows, this.tail, (r) => ids.has(r.id)));
     this.local.forget((rowId) => ids.has(rowId));
     this._structure();
   }

@@ -116,3 +116,25 @@ export function mergeBlock(rows, tail, block, makeRecord) {
   });
   return { rows: out, tail: serverCount - prev - 1 };
 }
+
+/**
+ * Held rows without those `drop(row, index)` picks; each one's gap goes to the
+ * next held row (or the tail). `counted`: the dropped rows are still the
+ * sheet's, now not held (each one more in the gap); else they are gone.
+ * {rows, tail}.
+ */
+export function withoutRows(rows, tail, drop, { counted = false } = {}) {
+  let carry = 0;
+  const kept = rows.filter((r, i) => {
+    if (drop(r, i)) { carry += (r.gap || 0) + (counted ? 1 : 0); return false; }
+    if (carry) { r.gap = (r.gap || 0) + carry; carry = 0; }
+    return true;
+  });
+  return { rows: kept, tail: tail + carry };
+}
+
+/** A row record's committed value of a column; null or undefined: empty. */
+export function setRowValue(row, colId, value) {
+  if (value === null || value === undefined) delete row.values[colId];
+  else row.values[colId] = value;
+}
