@@ -4,14 +4,30 @@
 // (sheets/list.html, `hx-trigger="sheetsChanged from:body"`) then fetches its
 // server-rendered partial again. Every hello fetches it too, the first one
 // included: a change may have come between the page's render (or the last
-// socket) and the socket joining the user's group. A rename or delete form open in the list is not swept away
-// under the user's hands: the refresh waits until the list swapped it out.
+// socket) and the socket joining the user's group. A rename or delete form
+// open in the list is not swept away under the user's hands: the refresh waits
+// until the list swapped it out, and a refresh already on its way when the
+// user opened one (or is opening one) is not swapped in.
 
 export class SheetListFollower {
   constructor({ doc = globalThis.document } = {}) {
     this.doc = doc;
     this.due = false;
     doc.body.addEventListener('htmx:afterSettle', () => { if (this.due) this.refresh(); });
+    doc.body.addEventListener('htmx:beforeSwap', (event) => this.beforeSwap(event));
+  }
+
+  /**
+   * The list's own fetch answered: kept out while a form in it is open or on
+   * its way, and fetched again after. (A form's answer swaps the list as usual.)
+   */
+  beforeSwap(event) {
+    const list = this.doc.getElementById('sheet-list');
+    if (!list || event.detail.requestConfig?.elt !== list) return;
+    if (list.querySelector('form, .htmx-request')) {
+      event.detail.shouldSwap = false;
+      this.due = true;
+    }
   }
 
   /** A socket message. */
