@@ -1,6 +1,6 @@
 """Grid basics: a column's width dragged in one tab is every tab's, kept on
 reload and undone; a viewer has no resize handle; a column's header shows
-its type; the status line counts the rows."""
+its type; the status line counts the rows; a long text shows whole on hover."""
 
 from __future__ import annotations
 
@@ -121,3 +121,14 @@ def test_headers_show_the_column_type_and_the_status_line_the_rows(new_user):
     tab_a.add_row()
     expect(rows).to_have_text("21 rows")
     expect(tab_a.page.locator("#sheet-rows")).to_have_text("21 rows")
+
+
+def test_a_long_text_is_shown_whole_on_hover(new_user):
+    ann = new_user("ann")
+    sheet_id = create_sheet(ann.new_page(), "Long text")
+    tab = open_sheet(ann, sheet_id)
+    long = "A note far too long to be seen whole in a column of the default width"
+    tab.type_cell(0, 0, long)
+    tab.type_cell(1, 0, "Short")
+    expect(tab.cell(0, 0)).to_have_attribute("title", long)
+    expect(tab.cell(1, 0)).not_to_have_attribute("title", "Short")

@@ -1,17 +1,19 @@
 // How the grid draws a cell: Handsontable's renderer for the column's type,
 // then the marks of this tab's state (pending, refused, conflict, other
 // people's selections) and of a formula cell's error, with the reasons in the
-// cell's title (hover, and the screen reader's description). Each column's
+// cell's title (hover, and the screen reader's description), after the cell's
+// whole text when its column shows only part of it. Each column's
 // settings: a formula column is read-only for everyone.
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex } from './presence.js';
 import { cellError, isFormula } from './columninfo.js';
+import { DatePickEditor } from './dateeditor.js';
 
 /** The renderers of a grid adapter (grid.js), each drawing then decorating the cell. */
 export function makeRenderers(grid) {
   const wrap = (base) => (hot, TD, row, col, prop, value, props) => {
     base(hot, TD, row, col, prop, value, props);
-    decorate(grid, TD, row, col);
+    decorate(grid, TD, row, col, value);
   };
   // A formula column shows its result type; an error (its code, a string) as text.
   const formula = (hot, TD, row, col, prop, value, props) => {
@@ -22,7 +24,7 @@ export function makeRenderers(grid) {
     if (type === 'number' && typeof value === 'number') base = numericRenderer;
     else if (type === 'checkbox' && typeof value === 'boolean') base = checkboxRenderer;
     base(hot, TD, row, col, prop, value, props);
-    decorate(grid, TD, row, col);
+    decorate(grid, TD, row, col, value);
   };
   return { text: wrap(textRenderer), number: wrap(numericRenderer), checkbox: wrap(checkboxRenderer), formula };
 }
@@ -35,7 +37,7 @@ export function columnSettings(grid, col, index) {
     // What was typed is sent as typed: the server validates and answers the committed value.
     case 'number': return { ...common, type: 'numeric', renderer: r.number, valueSetter: null, locale: 'en-US' };
     case 'checkbox': return { ...common, type: 'checkbox', renderer: r.checkbox };
-    case 'date': return { ...common, type: 'text', renderer: r.text, className: 'cell-date' };
+    case 'date': return { ...common, type: 'text', editor: DatePickEditor, renderer: r.text, className: 'cell-date' };
     // Computed by the server: nobody types into it (the server would refuse it anyway).
     case 'formula': return { ...common, readOnly: true, type: 'text', renderer: r.formula, className: 'cell-formula', invalidCellClassName: 'cell-formula-error' };
     default: return { ...common, type: 'text', renderer: r.text };
@@ -49,7 +51,17 @@ function formulaErrorAt(grid, row, col) {
   return record ? cellError(record.values[colId]) : null;
 }
 
-function decorate(grid, TD, row, col) {
+// About how wide a character of the grid's font is: longer text than its column shows goes in the title.
+const CHAR_PX = 7;
+const CELL_PADDING_PX = 12;
+
+/** A text too long for its cell, or of several lines, shown whole on hover (null: it fits). */
+export function fullText(value, columnWidth) {
+  if (typeof value !== 'string') return null;
+  return value.includes('\n') || value.length * CHAR_PX > columnWidth - CELL_PADDING_PX ? value : null;
+}
+
+function decorate(grid, TD, row, col, value) {
   const waiting = grid.rowIds[row] === undefined; // a big sheet's row whose block is on its way
   TD.classList.toggle('cell-loading', waiting);
   if (waiting) TD.setAttribute('aria-busy', 'true');
@@ -76,7 +88,8 @@ function decorate(grid, TD, row, col) {
   const conflict = info && info.conflict ? `Changed by ${info.conflict} just after your edit` : '';
   const refused = info && info.refused ? 'Not saved. Enter to correct it, Escape to discard it.' : '';
   const failed = formulaError ? [formulaError.code, formulaError.message].filter(Boolean).join(': ') : '';
-  const title = [failed, info && info.error, refused, conflict, names].filter(Boolean).join('\n');
+  const full = fullText(value, grid.widths.width(col));
+  const title = [full, failed, info && info.error, refused, conflict, names].filter(Boolean).join('\n');
   if (title) TD.title = title;
   else TD.removeAttribute('title');
 }

@@ -1,6 +1,6 @@
 // Grid basics: a column's width (from the snapshot and column.updated, sent by
 // a drag, shown while its op is on its way), a column's type in its header,
-// and the row count in the status line.
+// the row count in the status line, and the whole text of a cell on hover.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeSheet } from './parts.js';
@@ -8,6 +8,7 @@ import { C1, C2, R1, OTHER, loaded, snapshot } from './sheetfixtures.js';
 import { columnFromSpec, typeLabel } from '../src/columninfo.js';
 import { ColumnWidths, DEFAULT_WIDTH, clampWidth } from '../src/columnwidths.js';
 import { describeStatus, rowCountText } from '../src/status.js';
+import { fullText } from '../src/cellrender.js';
 
 const updated = (seq, column) => ({
   type: 'column.updated', sheet_id: 7, seq, op_id: null, broadcaster_id: OTHER, user: null, column, values: {},
@@ -131,4 +132,13 @@ test('no row count before the sheet is loaded or once it is gone', () => {
   const s = makeSheet({ clientId: 'me' });
   assert.equal(describeStatus({ pending: s.pending, loaded: false, queue: {}, rowCount: 0 }).rows, undefined);
   assert.equal(describeStatus({ pending: s.pending, queue: {}, rowCount: 5, gone: 'Gone.' }).rows, undefined);
+});
+
+test('a text longer than its column shows, or of several lines, is shown whole on hover', () => {
+  assert.equal(fullText('Rent', 160), null);
+  assert.equal(fullText(12345678901234567890, 40), null); // numbers are drawn whole or as ###
+  const long = 'A note long enough not to fit in a narrow column';
+  assert.equal(fullText(long, 400), null);
+  assert.equal(fullText(long, 160), long);
+  assert.equal(fullText('two\nlines', 400), 'two\nlines');
 });
