@@ -209,6 +209,7 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
         ("column", "name", "type", "formula", "summary", "width"),
     ),
     "rename": (services.sheet_rename, ("title",)),
+    "freeze": (services.sheet_freeze, ("columns",)),
     "undo": (services.sheet_undo, ()),
     "redo": (services.sheet_redo, ()),
     "revert": (services.change_revert, ("change",)),

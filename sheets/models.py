@@ -17,6 +17,8 @@ class Sheet(models.Model):
     # How many rows the sheet has, kept by the op runner from each committed
     # event (op_registry.row_count_after), so opening a sheet counts nothing.
     row_count = models.BigIntegerField(default=0)
+    # The first N columns stay in place while the grid scrolls sideways, for everyone.
+    frozen_columns = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The token of the "Create sheet" form that made it: the same form sent twice

@@ -130,7 +130,7 @@ def _sqlite_read_transaction() -> Iterator[None]:
 def shown_columns(sheet: Sheet) -> list[dict[str, Any]]:
     """The sheet (title, version and row count read again) and its columns as a
     snapshot shows them, each with its footer total. Call inside consistent_read."""
-    sheet.refresh_from_db(fields=["title", "version", "row_count"])
+    sheet.refresh_from_db(fields=["title", "version", "row_count", "frozen_columns"])
     found = list(sheet.columns.all())
     names = {str(c.id): c.name for c in found}
     totals = column_shown.totals_of(sheet, found, rows=sheet.row_count)
@@ -159,6 +159,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     return {
         "id": sheet.id,
         "title": sheet.title,
+        "frozen_columns": sheet.frozen_columns,
         "version": sheet.version,
         "row_count": sheet.row_count,
         "columns": columns,

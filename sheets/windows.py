@@ -259,6 +259,7 @@ def snapshot_stream(sheet: Sheet, limit: int | None) -> Iterator[bytes]:
         head = {
             "id": sheet.id,
             "title": sheet.title,
+            "frozen_columns": sheet.frozen_columns,
             "version": sheet.version,
             "seq": sheet.version,
             "row_count": sheet.row_count,

@@ -50,6 +50,7 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     deleteColumns(ids) { send(local.deleteColumns(ids.filter(Boolean))); },
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
     /** A header's border was dragged: the width for everyone. Resolves with the answer. */
+    freezeColumns(count) { if (grid().canEdit()) send(local.freezeColumns(count)); },
     resizeColumn(id, width) { return grid().canEdit() ? send(local.updateColumn(id, { width })) : Promise.resolve(null); },
     // After every change already queued (the queue keeps the order), like any op.
     undo() { if (grid().canEdit()) send(local.undo()); },

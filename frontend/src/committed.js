@@ -34,6 +34,7 @@ const APPLY = {
   'columns.deleted': (store, e) => store.removeColumns(new Set(e.columns || [])),
   'column.updated': (store, e) => store._applyColumnUpdated(e),
   'sheet.renamed': (store, e) => { store.title = e.title; store.feed.title(e.title); },
+  'sheet.frozen': (store, e) => { store.frozenColumns = e.columns; store._structure(); },
   'sheet.reset': (store) => { store.resetSeen = true; }, // the snapshot follows
   // Whole formula columns were computed again: their values come with a snapshot.
   'columns.recomputed': (store) => { store.resetSeen = true; },
@@ -64,6 +65,7 @@ const NO_LOCAL = {
 export class CommittedStore {
   constructor() {
     this.title = '';
+    this.frozenColumns = 0; // the first columns stay in place as the grid scrolls sideways
     this.columns = []; // [{id, name, type, formula, resultType, summary, total, local?, localAfter?}] in display order
     this.rows = []; // [{id, values: {colId: committed}, local?, localAfter?}]
     this.feed = new ChangeFeed();
@@ -176,6 +178,7 @@ export class CommittedStore {
       const oldCols = this.columns;
       this.title = snap.title ?? this.title;
       this.feed.title(this.title);
+      this.frozenColumns = snap.frozen_columns ?? 0;
       this.columns = snap.columns.map(columnFromSpec);
       const block = 'more_after' in snap; // ?rows=block: maybe only the first rows
       this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns, block ? 2 : 1));

@@ -71,7 +71,18 @@ export class GridAdapter {
     this.footer = footer ? new GridFooter({ ...footer, grid: this }) : null;
     this.totalsWanted = false;
     this.widths = new ColumnWidths({ grid: this, resize: (id, width) => on.resizeColumn(id, width) });
-    this.hot = new Handsontable(container, this._hotSettings(licenseKey));
+    // Handsontable is made once the first snapshot is in, with its rows and columns: made
+    // empty and then given them, it lays the page out twice while the sheet opens.
+    this.hot = null;
+    this.licenseKey = licenseKey;
+    this.destroyed = false;
+    container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
+    this.unsubscribe = store.subscribe((change) => this._changed(change));
+  }
+
+  _build(settings) {
+    const { on, container } = this;
+    this.hot = new Handsontable(container, { ...this._hotSettings(this.licenseKey), ...settings });
     bindUndoKeys(this.hot, { undo: () => on.undo(), redo: () => on.redo(), enabled: () => this.editable, editorOpen: () => this.editorOpen() });
     // Escape on a selected refused value (no editor open: there Escape cancels the typing) discards it,
     // for a viewer too (a role taken away while typing): it only changes what this tab shows.
@@ -82,21 +93,21 @@ export class GridAdapter {
       callback: () => { on.discardRefused(this.refusedIn()); },
     });
     nameGridParts(this.hot, { container, columnName: (col) => this.store.column(this.colIds[col])?.name });
-    container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
-    this.unsubscribe = store.subscribe((change) => this._changed(change));
   }
 
   /** The sheet is gone for this user: Handsontable and every cell it drew leave the page. */
   destroy() {
-    if (!this.hot) return;
+    if (this.destroyed) return;
+    this.destroyed = true;
     this.unsubscribe();
     this._unschedule();
     clearTimeout(this.paintTimer);
     this.paintTimer = null;
-    const editor = this.hot.getActiveEditor();
-    if (editor && editor.isOpened()) editor.cancelChanges();
-    this.hot.destroy();
-    this.hot = null;
+    if (this.hot) {
+      if (this.editorOpen()) this.hot.getActiveEditor().cancelChanges();
+      this.hot.destroy();
+      this.hot = null;
+    }
     this.data = [];
     this.rowIds = [];
     this.colIds = [];
@@ -180,7 +191,7 @@ export class GridAdapter {
   }
 
   _headerDoubleClick(event) {
-    if (!this.editable) return;
+    if (!this.editable || !this.hot) return;
     const th = event.target.closest && event.target.closest('thead th');
     if (!th || !this.container.contains(th)) return;
     const coords = this.hot.getCoords(th);
@@ -196,27 +207,35 @@ export class GridAdapter {
 
   _rebuild() {
     const { store, pending } = this;
+    const built = !!this.hot;
     // Rows or columns that came or went above or left of the selection do not move it to other cells.
-    const keep = this.focusRowId || this.focusColId ? null : selectionByIds(this);
-    const [selectedRow] = this.hot.getSelectedLast() || [0];
-    const top = topRowShown(this);
+    const keep = !built || this.focusRowId || this.focusColId ? null : selectionByIds(this);
+    const [selectedRow] = (built && this.hot.getSelectedLast()) || [0];
+    const top = built ? topRowShown(this) : null;
     this.colIds = store.columns.map((c) => c.id);
     this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
     this.outlines = null;
     const cols = store.columns;
     const shown = gridRows(store, pending, this.data);
     Object.assign(this, { data: shown.data, rowIds: shown.rowIds, rowPos: shown.rowPos });
-    const colsKey = columnsKey(cols, this.editable);
+    const frozen = Math.min(store.frozenColumns || 0, cols.length); // more than there are: all of them
+    const colsKey = columnsKey(cols, this.editable, frozen);
     this.widths.invalidate(); // a column.updated may have brought a width
-    if (shown.reused && colsKey === this.colsKey) {
+    if (built && shown.reused && colsKey === this.colsKey) {
       this.hot.render(); // the same rows and columns: a block came, or rows moved within them
     } else {
       this.colsKey = colsKey;
-      this.hot.updateSettings({
+      const settings = {
         data: this.data,
         columns: cols.map((c, i) => columnSettings(this, c, i)),
         colHeaders: cols.map((c) => c.name),
-      });
+      };
+      if (!built) this._build({ ...settings, fixedColumnsStart: frozen });
+      else {
+        this.hot.updateSettings(settings);
+        // On its own: with new data, the selection is refreshed before the frozen columns are drawn (and throws).
+        if (this.hot.getSettings().fixedColumnsStart !== frozen) this.hot.updateSettings({ fixedColumnsStart: frozen });
+      }
     }
     this.totalsWanted = true;
     if (this.focusRowId && this.rowPos.has(this.focusRowId)) {
@@ -234,13 +253,14 @@ export class GridAdapter {
   }
 
   editorOpen() {
-    const editor = this.hot.getActiveEditor();
+    const editor = this.hot && this.hot.getActiveEditor();
     return !!(editor && editor.isOpened && editor.isOpened());
   }
 
   _flush() {
     this._unschedule();
-    if (!this.hot) return;
+    if (this.destroyed || (!this.hot && !this.store.loaded)) return; // built when the snapshot is in
+    if (!this.hot) this.rebuildWanted = true;
     if (this.editorOpen()) { this._schedule(EDITOR_WAIT_MS); return; } // remote updates wait until the editor closes
     if (this.rebuildWanted) {
       this.rebuildWanted = false;
@@ -337,9 +357,9 @@ export class GridAdapter {
 
   /** Other people's selections changed (presence.js marks()): repaint the cells, at most once a frame. */
   setMarks(next) {
-    if (!this.hot) return;
     this.marks = next;
     this.outlines = null;
+    if (!this.hot) return; // drawn when the grid is built
     this.marksChanged = true;
     if (!this.paintTimer) {
       this.paintTimer = setTimeout(() => {
@@ -354,8 +374,9 @@ export class GridAdapter {
   /** The user's role changed: read-only or editable, without a reload. */
   setCanEdit(flag) {
     flag = !!flag;
-    if (flag === this.editable || !this.hot) return;
+    if (flag === this.editable) return;
     this.editable = flag;
+    if (!this.hot) return; // built with it
     if (!flag) {
       const editor = this.hot.getActiveEditor();
       if (editor && editor.isOpened()) editor.cancelChanges();

@@ -5,6 +5,7 @@ import { undoShortcuts } from './undokeys.js';
 import { isFormula } from './columninfo.js';
 
 const SEPARATOR = { name: '---------' };
+export const MAX_FROZEN_COLUMNS = 10; // as the server allows (services/sheets.py)
 
 /** Visual indexes (sorted) covered by the selection along `axis` ('row' or 'col'), below `count`. */
 function selectedIndexes(hot, axis, count) {
@@ -32,6 +33,11 @@ export function selectedCells(hot, grid, cells) {
     // A header in the selection gives -1: a whole row or column.
     return ranges.some(([top, bottom]) => r >= Math.max(0, top.row) && r <= bottom.row && c >= Math.max(0, top.col) && c <= bottom.col);
   });
+}
+
+/** The menu item that freezes the columns up to the one selected (the `count`th). */
+export function freezeLabel(count) {
+  return count === 1 ? 'Freeze first column' : `Freeze first ${count} columns`;
 }
 
 /** The context menu: row, column and undo items, calling `on`. `grid` knows the ids shown. */
@@ -86,6 +92,16 @@ export function menuItems(grid, on) {
       name: 'Column settings…',
       disabled() { return !grid.colIds.length; },
       callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
+    },
+    gr_freeze: {
+      name() { return freezeLabel(activeCol(this) + 1); },
+      disabled() { return !grid.colIds.length || activeCol(this) >= MAX_FROZEN_COLUMNS; },
+      callback() { on.freezeColumns(activeCol(this) + 1); },
+    },
+    gr_unfreeze: {
+      name: 'Unfreeze columns',
+      hidden() { return !grid.store.frozenColumns; },
+      callback() { on.freezeColumns(0); },
     },
   };
 }

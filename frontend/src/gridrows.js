@@ -28,6 +28,6 @@ export function gridRows(store, pending, data) {
 }
 
 /** What Handsontable's column settings depend on: unchanged, the grid need not be set up again. */
-export function columnsKey(columns, editable) {
-  return `${editable}|${columns.map((c) => [c.id, c.name, c.type, c.formula || '', c.resultType || ''].join('\u0001')).join('\u0002')}`;
+export function columnsKey(columns, editable, frozen = 0) {
+  return `${editable}|${frozen}|${columns.map((c) => [c.id, c.name, c.type, c.formula || '', c.resultType || ''].join('\u0001')).join('\u0002')}`;
 }

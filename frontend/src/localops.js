@@ -111,6 +111,9 @@ export class LocalOps {
 
   renameSheet(title) { return this._batch(() => this._newOp('rename', { title }).op); }
 
+  /** Keep the first `count` columns in place for everyone (0: none). Shown once committed. */
+  freezeColumns(count) { return this._batch(() => this._newOp('freeze', { columns: count }).op); }
+
   /**
    * Undo (or redo) this user's last change of the sheet: the server picks the
    * change and answers an ordinary event, so nothing is shown before it.
@@ -157,7 +160,7 @@ export class LocalOps {
           else this.store.removeColumns(new Set(ids));
           break;
         }
-        default: break; // columns/update, rename: shown once committed
+        default: break; // columns/update, rename, freeze: shown once committed
       }
       if (aside) this.pending.markAside(rec, message);
     });

@@ -20,6 +20,7 @@ COLUMNS_INSERTED = "columns.inserted"
 COLUMNS_DELETED = "columns.deleted"
 COLUMN_UPDATED = "column.updated"
 SHEET_RENAMED = "sheet.renamed"
+SHEET_FROZEN = "sheet.frozen"
 # An import replaced or appended rows wholesale: tabs fetch the snapshot.
 SHEET_RESET = "sheet.reset"
 # Whole formula columns were computed again (TODAY/NOW refreshed): tabs fetch their values.
@@ -33,6 +34,7 @@ SHEET_EVENT_TYPES = (
     COLUMNS_DELETED,
     COLUMN_UPDATED,
     SHEET_RENAMED,
+    SHEET_FROZEN,
     SHEET_RESET,
     COLUMNS_RECOMPUTED,
 )
@@ -187,6 +189,15 @@ def sheet_renamed(title: str) -> SheetRenamed:
     return {"type": SHEET_RENAMED, "title": title}
 
 
+class SheetFrozen(TypedDict):
+    type: str
+    columns: int  # how many columns, from the left, stay in place
+
+
+def sheet_frozen(columns: int) -> SheetFrozen:
+    return {"type": SHEET_FROZEN, "columns": columns}
+
+
 class SheetReset(TypedDict):
     type: str
     reason: Literal["import"]
@@ -251,6 +262,7 @@ SheetEventBody = (
     | ColumnsDeleted
     | ColumnUpdated
     | SheetRenamed
+    | SheetFrozen
     | SheetReset
     | ColumnsRecomputed
 )

@@ -18,6 +18,7 @@ from sheets.services.sheets import (
     DEFAULT_ROWS,
     sheet_create,
     sheet_delete,
+    sheet_freeze,
     sheet_rename,
 )
 from sheets.services.undo import change_revert, sheet_redo, sheet_undo
@@ -39,6 +40,7 @@ __all__ = [
     "rows_insert",
     "sheet_create",
     "sheet_delete",
+    "sheet_freeze",
     "sheet_redo",
     "sheet_refresh_formulas",
     "sheet_rename",

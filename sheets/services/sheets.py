@@ -1,5 +1,6 @@
-"""Sheets as a whole: create, rename, delete. Event `sheet.renamed`; rename
-keeps no undo record. Also the registry entry of `sheet.reset`, the event of
+"""Sheets as a whole: create, rename, freeze columns, delete. Event
+`sheet.renamed`; rename keeps no undo record. Event `sheet.frozen`, undo kind
+"sheet_freeze". Also the registry entry of `sheet.reset`, the event of
 an import (services/imports.py), which changes the sheet as a whole.
 """
 
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from proj.text import refusal
 from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
+from sheets.op_registry import Conflict
 from sheets.realtime import events
 from sheets.services.core import (
     ORDER_GAP,
@@ -24,6 +26,8 @@ from sheets.services.core import (
 DEFAULT_COLUMNS = ["A", "B", "C", "D", "E"]
 DEFAULT_ROWS = 20
 MAX_TITLE_CHARS = 200
+# More frozen columns than this would leave no room to scroll on a laptop's screen.
+MAX_FROZEN_COLUMNS = 10
 
 
 @transaction.atomic
@@ -100,6 +104,52 @@ def sheet_rename(
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
+def clean_frozen(raw: Any) -> int:
+    if raw.__class__ is not int or not 0 <= raw <= MAX_FROZEN_COLUMNS:
+        raise OpError(
+            "invalid_frozen_columns",
+            f"Frozen columns are a whole number from 0 to {MAX_FROZEN_COLUMNS}.",
+        )
+    return raw
+
+
+def sheet_freeze(
+    *,
+    sheet: Sheet,
+    user,
+    columns: Any,
+    client_id: str = "",
+    op_id: Any = None,
+    base_version: Any = None,
+) -> dict:
+    """Keep the first `columns` columns in place for everyone (0: none). More
+    than the sheet has is allowed: the grid freezes those it has."""
+    count = clean_frozen(columns)
+
+    def apply(locked: Sheet) -> dict:
+        before = locked.frozen_columns
+        if before == count:
+            return {"event": None}
+        _set_frozen(locked, count)
+        undo = {"kind": "sheet_freeze", "before": before, "after": count}
+        return {"event": events.sheet_frozen(count), "undo": undo}
+
+    return run_op(sheet, user, client_id, op_id, apply, base_version)
+
+
+def _set_frozen(locked: Sheet, count: int) -> None:
+    locked.frozen_columns = count
+    locked.save(update_fields=["frozen_columns", "updated_at"])
+
+
+def revert_sheet_freeze(locked: Sheet, spec: dict) -> tuple[events.SheetFrozen, dict]:
+    if locked.frozen_columns != spec["after"]:
+        raise Conflict("the frozen columns were")
+    _set_frozen(locked, spec["before"])
+    inverse = {"kind": "sheet_freeze", "before": spec["after"], "after": spec["before"]}
+    return events.sheet_frozen(spec["before"]), inverse
+
+
 @transaction.atomic
 def sheet_delete(*, sheet: Sheet, user) -> None:
     locked = lock_sheet(sheet=sheet, user=user, manage=True)
@@ -124,6 +174,18 @@ op_registry.register_event(
     summary=lambda e: f"renamed the sheet to {e.get('title', '')}",
     touches=lambda e, conflict: False,
 )
+
+
+op_registry.register_event(
+    events.SHEET_FROZEN,
+    summary=lambda e: (
+        f"froze {op_registry.plural(e.get('columns', 0), 'column')}"
+        if e.get("columns")
+        else "unfroze the columns"
+    ),
+    touches=lambda e, conflict: conflict.what == "the frozen columns were",
+)
+op_registry.register_reverter("sheet_freeze", revert_sheet_freeze)
 
 
 # An import may have changed anything: whatever a revert is about, it touched it.

@@ -28,6 +28,7 @@ def op_body(sheet: Sheet, op: str) -> dict:
         "columns/delete": {"columns": [cols[0]]},
         "columns/update": {"column": cols[0], "name": "N"},
         "rename": {"title": "Mine now"},
+        "freeze": {"columns": 3},
         "undo": {},
         "redo": {},
         "revert": {"change": 1},

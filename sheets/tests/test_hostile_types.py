@@ -61,6 +61,7 @@ def good_bodies(sheet) -> dict[str, dict]:
             "width": 200,
         },
         "rename": {"title": "Renamed"},
+        "freeze": {"columns": 2},
         "undo": {},
         "redo": {},
         # The undo that `undoable` made last: reverting it puts "two" back.
@@ -104,6 +105,7 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("width",): {"null"},
     },
     "rename": {("title",): {"text"}},
+    "freeze": {("columns",): {"zero", "number"}},
     "undo": {},
     "redo": {},
     "revert": {("change",): {"number"}},
