@@ -59,6 +59,7 @@ def good_bodies(sheet) -> dict[str, dict]:
             "formula": None,
             "summary": "filled",
             "width": 200,
+            "number_format": None,
         },
         "rename": {"title": "Renamed"},
         "undo": {},
@@ -102,6 +103,8 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("formula",): {"null"},
         ("summary",): {"null"},
         ("width",): {"null"},
+        # An object that asks for nothing is null (numbers as stored).
+        ("number_format",): {"null", "empty object"},
     },
     "rename": {("title",): {"text"}},
     "undo": {},
