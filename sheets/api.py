@@ -206,7 +206,7 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "columns/delete": (services.columns_delete, ("columns",)),
     "columns/update": (
         services.column_update,
-        ("column", "name", "type", "formula", "summary", "width"),
+        ("column", "name", "type", "formula", "summary", "width", "number_format"),
     ),
     "rename": (services.sheet_rename, ("title",)),
     "freeze": (services.sheet_freeze, ("columns",)),

@@ -60,6 +60,7 @@ def column_info(column: Column, names: dict[str, str]) -> events.ColumnInfo:
         result_type=column.result_type or None if column.type == FORMULA else None,
         summary=column.summary or None,
         width=column.width,
+        number_format=column.number_format,
     )
 
 

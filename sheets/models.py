@@ -70,6 +70,9 @@ class Column(models.Model):
     # Its width in the grid for everyone, in pixels (null: the grid's default;
     # bounds in sheets/services/column_update.py).
     width = models.PositiveSmallIntegerField(null=True, blank=True)
+    # How its numbers are shown, for everyone (null: as stored; the shape is
+    # sheets/number_format.py's). The values themselves never change.
+    number_format = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from sheets import realtime, selectors, services
+from sheets import number_format, realtime, selectors, services
 from sheets.services.totals import SUMMARIES
 
 
@@ -124,6 +124,11 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "formula_max_length": settings.FORMULA_MAX_LENGTH,
         # The footer totals an editor may choose, with their labels.
         "summaries": SUMMARIES,
+        # What a number column's format may choose (sheets/number_format.py).
+        "number_format": {
+            "decimal_places": list(range(number_format.MAX_DECIMALS + 1)),
+            "currencies": sorted(number_format.CURRENCIES),
+        },
         "ops_url": api_base,
         "license_key": settings.HANDSONTABLE_LICENSE_KEY,
         # role, can_edit, can_manage, role_label: as `hello` and `access.changed` say them.

@@ -2,17 +2,35 @@
 // then the marks of this tab's state (pending, refused, conflict, other
 // people's selections) and of a formula cell's error, with the reasons in the
 // cell's title (hover, and the screen reader's description), after the cell's
-// whole text when its column shows only part of it. Each column's
+// whole text when its column shows only part of it. A number is drawn in its
+// column's number format (numberformat.js), in the browser's language; the
+// data, and so the cell editor, keep the stored value. Each column's
 // settings: a formula column is read-only for everyone.
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex } from './presence.js';
 import { cellError, isFormula } from './columninfo.js';
 import { DatePickEditor } from './dateeditor.js';
+import { formatNumber, takesNumberFormat } from './numberformat.js';
+
+const language = () => globalThis.navigator?.language;
+
+/** The text of cell (row, col) in its column's number format, or `value` as given without one. */
+function shownNumber(grid, hot, row, col, value) {
+  const column = grid.store.column(grid.colIds[col]);
+  if (!takesNumberFormat(column) || !column.numberFormat) return value;
+  // `value` may be text already: Handsontable's numeric type formats before the renderer.
+  const stored = hot.getDataAtCell(row, col);
+  return typeof stored === 'number' ? formatNumber(stored, column.numberFormat, language()) : value;
+}
 
 /** The renderers of a grid adapter (grid.js), each drawing then decorating the cell. */
 export function makeRenderers(grid) {
   const wrap = (base) => (hot, TD, row, col, prop, value, props) => {
     base(hot, TD, row, col, prop, value, props);
+    decorate(grid, TD, row, col, value);
+  };
+  const number = (hot, TD, row, col, prop, value, props) => {
+    numericRenderer(hot, TD, row, col, prop, shownNumber(grid, hot, row, col, value), props);
     decorate(grid, TD, row, col, value);
   };
   // A formula column shows its result type; an error (its code, a string) as text.
@@ -21,12 +39,14 @@ export function makeRenderers(grid) {
     // An error is shown as invalid by Handsontable itself: its class below, and aria-invalid.
     props.valid = !formulaErrorAt(grid, row, col);
     let base = textRenderer;
-    if (type === 'number' && typeof value === 'number') base = numericRenderer;
-    else if (type === 'checkbox' && typeof value === 'boolean') base = checkboxRenderer;
+    if (type === 'number' && typeof value === 'number') {
+      base = numericRenderer;
+      value = shownNumber(grid, hot, row, col, value);
+    } else if (type === 'checkbox' && typeof value === 'boolean') base = checkboxRenderer;
     base(hot, TD, row, col, prop, value, props);
     decorate(grid, TD, row, col, value);
   };
-  return { text: wrap(textRenderer), number: wrap(numericRenderer), checkbox: wrap(checkboxRenderer), formula };
+  return { text: wrap(textRenderer), number, checkbox: wrap(checkboxRenderer), formula };
 }
 
 /** Handsontable's settings of one column (`index`: its data index). */

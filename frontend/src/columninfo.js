@@ -2,6 +2,7 @@
 // and result type, the footer summary and its total (docs/protocol.md,
 // "Formula columns and totals"), and how the grid words them. The server
 // computes every value and total; nothing here evaluates a formula. No DOM.
+import { formatNumber, readNumberFormat, takesNumberFormat } from './numberformat.js';
 
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 10 });
 
@@ -13,12 +14,15 @@ export function columnFromSpec(spec) {
 }
 
 /**
- * The formula, result type, summary and width of `spec` onto `col` (a total
- * only if `spec` has one). A width is pixels set for everyone; null: the grid's default.
+ * The formula, result type, summary, width and number format of `spec` onto
+ * `col` (a total only if `spec` has one). A width is pixels set for everyone;
+ * null: the grid's default. A number format (numberformat.js) only changes
+ * how numbers are drawn; null: as stored.
  */
 export function setColumnInfo(col, spec) {
   col.formula = spec.type === 'formula' && typeof spec.formula === 'string' ? spec.formula : null;
   col.width = Number.isInteger(spec.width) && spec.width > 0 ? spec.width : null;
+  col.numberFormat = readNumberFormat(spec.number_format);
   col.resultType = spec.type === 'formula' ? spec.result_type || null : null;
   col.summary = spec.summary || null;
   if ('total' in spec) col.total = spec.total ?? null;
@@ -56,14 +60,20 @@ export function formatTotal(kind, total) {
   return String(total);
 }
 
+// Totals in the column's own units (a sum of prices is a price), written in its number format; counts stay counts.
+const IN_COLUMN_UNITS = new Set(['sum', 'average', 'min', 'max']);
+
 /**
  * The footer's text of a column ("Sum 1,234"), or '' without a summary.
- * `labels`: [[kind, label]] as the page's sheet-config has them (the server's list).
+ * `labels`: [[kind, label]] as the page's sheet-config has them (the server's list);
+ * `locale`: the language a number format is written in (the browser's).
  */
-export function summaryText(col, labels = []) {
+export function summaryText(col, labels = [], locale = globalThis.navigator?.language) {
   if (!col || !col.summary) return '';
   const found = labels.find(([kind]) => kind === col.summary);
-  return `${found ? found[1] : col.summary} ${formatTotal(col.summary, col.total)}`;
+  const formatted = col.numberFormat && IN_COLUMN_UNITS.has(col.summary) && takesNumberFormat(col) && typeof col.total === 'number';
+  const total = formatted ? formatNumber(col.total, col.numberFormat, locale) : formatTotal(col.summary, col.total);
+  return `${found ? found[1] : col.summary} ${total}`;
 }
 
 // What a plain column's header shows of its type: a short mark, and its name for screen readers.

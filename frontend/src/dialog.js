@@ -1,8 +1,11 @@
 // The column dialog: a new column's name and type ("Add column", "Insert
 // column left/right"), or rename a column and/or change its type; a formula
-// column's formula (formulafield.js) and any column's footer total. A type
-// change the server cannot convert (422 with `values`) is shown here.
+// column's formula (formulafield.js), any column's footer total and a number
+// column's number format (numberformatfield.js). A type change the server
+// cannot convert (422 with `values`) is shown here.
 import { FormulaField } from './formulafield.js';
+import { NumberFormatField } from './numberformatfield.js';
+import { sameNumberFormat, takesNumberFormat } from './numberformat.js';
 
 const MAX_LISTED = 5;
 
@@ -19,6 +22,7 @@ export class ColumnDialog {
     this.typeSelect = doc.getElementById('column-type');
     this.summarySelect = doc.getElementById('column-summary');
     this.formula = new FormulaField({ store, check, doc });
+    this.numberFormat = new NumberFormatField({ doc });
     this.error = doc.getElementById('column-error');
     this.saveButton = doc.getElementById('column-save');
     this.heading = doc.getElementById('column-dialog-title');
@@ -29,7 +33,7 @@ export class ColumnDialog {
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this._submit(); });
     doc.getElementById('column-cancel').addEventListener('click', () => this.close());
     this.dialog.addEventListener('close', () => { this.columnId = null; this.adding = null; this._setBusy(false); this.formula.close(); });
-    this.typeSelect.addEventListener('change', () => this.formula.setVisible(this.typeSelect.value === 'formula'));
+    this.typeSelect.addEventListener('change', () => this._showFields());
     // The formula may name the column itself (a cycle): checked again with the new name.
     this.nameInput.addEventListener('input', () => this.formula.changed());
   }
@@ -57,12 +61,25 @@ export class ColumnDialog {
     if (this.dialog.open) this.dialog.close();
   }
 
-  /** The formula field and the footer total as `column` has them (null: a new column). */
+  /** The formula field, the footer total and the number format as `column` has them (null: a new column). */
   _fill(column) {
     const nameOf = () => this.nameInput.value.trim();
     this.formula.reset({ columnId: column ? column.id : null, formula: (column && column.formula) || '', nameOf });
-    this.formula.setVisible(this.typeSelect.value === 'formula');
     this.summarySelect.value = (column && column.summary) || '';
+    this.numberFormat.reset(column ? column.numberFormat : null);
+    this._showFields();
+  }
+
+  /**
+   * The formula field for a formula column; the number format for a number
+   * column, or a formula column whose results are numbers already.
+   */
+  _showFields() {
+    const type = this.typeSelect.value;
+    const column = this.columnId ? this.store.column(this.columnId) : null;
+    this.formula.setVisible(type === 'formula');
+    const resultType = column?.type === 'formula' ? column.resultType : null; // known once saved
+    this.numberFormat.setVisible(takesNumberFormat({ type, resultType }));
   }
 
   _show(heading, save) {
@@ -82,6 +99,7 @@ export class ColumnDialog {
     this.typeSelect.value = column.type;
     this._fill(column);
     this._show('Column settings', 'Save column');
+    if (focus === 'format' && this.numberFormat.visible) { this.numberFormat.focus(); return; }
     (focus === 'type' ? this.typeSelect : this.nameInput).focus();
     if (focus !== 'type') this.nameInput.select();
   }
@@ -113,6 +131,8 @@ export class ColumnDialog {
     const type = this.typeSelect.value;
     const formula = type === 'formula' ? this._formulaWanted() : undefined;
     if (Array.isArray(formula)) { this._showError(formula); return; }
+    const numberFormat = this.numberFormat.visible ? this.numberFormat.value() : null;
+    if (numberFormat && numberFormat.error) { this._showError([numberFormat.error]); return; }
     const { after } = this.adding;
     const known = after === null || this.store.column(after);
     const op = this.local.insertColumn({ after: known ? after : null, name, type, formula });
@@ -121,7 +141,10 @@ export class ColumnDialog {
     this.onAdded(id); // the grid shows it, however far right it lands
     this.send(op);
     // The footer total is the column's setting: an update right after the insert (the queue keeps the order).
-    if (this.summarySelect.value) this.send(this.local.updateColumn(id, { summary: this.summarySelect.value }));
+    const settings = {};
+    if (this.summarySelect.value) settings.summary = this.summarySelect.value;
+    if (numberFormat) settings.numberFormat = numberFormat;
+    if (Object.keys(settings).length) this.send(this.local.updateColumn(id, settings));
     this.close();
   }
 
@@ -138,7 +161,7 @@ export class ColumnDialog {
     return lines;
   }
 
-  /** What the form asks to change ({name?, type?, formula?, summary?}), or a list of error lines. */
+  /** What the form asks to change ({name?, type?, formula?, summary?, numberFormat?}), or a list of error lines. */
   _wanted(column) {
     const name = this.nameInput.value.trim();
     const type = this.typeSelect.value;
@@ -153,6 +176,11 @@ export class ColumnDialog {
     }
     const summary = this.summarySelect.value || null;
     if (summary !== (column.summary || null)) change.summary = summary;
+    if (this.numberFormat.visible) {
+      const numberFormat = this.numberFormat.value();
+      if (numberFormat && numberFormat.error) { this.numberFormat.currency.focus(); return [numberFormat.error]; }
+      if (!sameNumberFormat(numberFormat, column.numberFormat)) change.numberFormat = numberFormat;
+    }
     return change;
   }
 

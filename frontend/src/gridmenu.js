@@ -3,6 +3,7 @@
 // `grid` (grid.js) knows the row and column ids shown by position.
 import { undoShortcuts } from './undokeys.js';
 import { isFormula } from './columninfo.js';
+import { takesNumberFormat } from './numberformat.js';
 
 const SEPARATOR = { name: '---------' };
 export const MAX_FROZEN_COLUMNS = 10; // as the server allows (services/sheets.py)
@@ -92,6 +93,12 @@ export function menuItems(grid, on) {
       name: 'Column settings…',
       disabled() { return !grid.colIds.length; },
       callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
+    },
+    gr_number_format: {
+      name: 'Number format…',
+      // Number columns and formula columns whose results are numbers.
+      disabled() { return !takesNumberFormat(grid.store.column(grid.colIds[activeCol(this)])); },
+      callback() { on.editColumn(grid.colIds[activeCol(this)], 'format'); },
     },
     gr_freeze: {
       name() { return freezeLabel(activeCol(this) + 1); },

@@ -95,10 +95,11 @@ export class LocalOps {
   }
 
   /**
-   * Rename, retype, give a formula, a footer summary (null: none) or a width
-   * (null: the default) to a column. Shown once committed: the server may refuse it.
+   * Rename, retype, give a formula, a footer summary (null: none), a width
+   * (null: the default) or a number format (null: as stored) to a column.
+   * Shown once committed: the server may refuse it.
    */
-  updateColumn(id, { name, type, formula, summary, width } = {}) {
+  updateColumn(id, { name, type, formula, summary, width, numberFormat } = {}) {
     if (this.store.colIndexOf(id) < 0) return null;
     const body = { column: id };
     if (name !== undefined) body.name = name;
@@ -106,6 +107,7 @@ export class LocalOps {
     if (formula !== undefined) body.formula = formula;
     if (summary !== undefined) body.summary = summary;
     if (width !== undefined) body.width = width;
+    if (numberFormat !== undefined) body.number_format = numberFormat;
     return this._batch(() => this._newOp('columns/update', body).op);
   }
 

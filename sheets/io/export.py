@@ -2,7 +2,9 @@
 write-only mode. Both map and convert through the sheet's Resource
 (sheets/io/resources.py), so headers are column names, values are in column
 order, numbers stay numbers, dates are ISO 8601 and text that a spreadsheet
-app would run as a formula is escaped with a leading `'`.
+app would run as a formula is escaped with a leading `'`. A column's number
+format (sheets/number_format.py) becomes the XLSX cells' number format; CSV
+keeps the values as stored.
 
 Memory stays flat: rows come from the database `CHUNK_ROWS` at a time
 (`_cells`) and leave as soon as a chunk of bytes is ready. Under ASGI
@@ -32,8 +34,9 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from sheets import number_format
 from sheets.io.resources import FORMULA_PREFIXES, SheetResource
-from sheets.models import Sheet
+from sheets.models import Column, Sheet
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,15 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _resource(sheet: Sheet) -> SheetResource:
     return SheetResource(sheet.columns.order_by("position"))
+
+
+def _number_formats(columns: list[Column]) -> dict[int, dict]:
+    """{position in the export: number format} of the columns whose numbers have one."""
+    return {
+        i: c.number_format
+        for i, c in enumerate(columns)
+        if c.number_format and number_format.applies_to(c.type, c.result_type)
+    }
 
 
 def _cells(sheet: Sheet, keys: list[str]) -> Iterator[list[list]]:
@@ -121,13 +133,15 @@ _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 def xlsx_file(sheet: Sheet):
     """The sheet as an XLSX workbook in a temporary file (deleted when
     closed), read from the start. Numbers, dates and checkboxes are native
-    cells; text is text, exactly as typed (no `'` in front: see `_text_cell`);
-    the header row is bold."""
+    cells, numbers in the number format of their column; text is text,
+    exactly as typed (no `'` in front: see `_text_cell`); the header row is
+    bold."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    resource = _resource(sheet)
+    columns = list(sheet.columns.order_by("position"))
+    resource = SheetResource(columns)  # the columns read once: the formats match them
     render = resource.rows_renderer(force_native_type=True)
     book = Workbook(write_only=True)
     page = book.create_sheet(title=_SHEET_NAME_BAD.sub(" ", sheet.title)[:31].strip() or "Sheet")
@@ -135,13 +149,25 @@ def xlsx_file(sheet: Sheet):
     def text_cell(text: str, **style) -> WriteOnlyCell:
         return _text_cell(WriteOnlyCell(page, value=xlsx_escape(text)), style)
 
+    formats = _number_formats(columns)
+
+    def number_cell(fmt: dict, value: float) -> WriteOnlyCell:
+        cell = WriteOnlyCell(page, value=value)
+        cell.number_format = number_format.excel_format(fmt, value)
+        return cell
+
     def cells(row: list) -> list:
-        return [
+        out = [
             (text_cell(v) if v and v[0] in FORMULA_PREFIXES else xlsx_escape(v))
             if v.__class__ is str
             else v
             for v in row
         ]
+        for i, fmt in formats.items():
+            # A formula's error is its code (text) and a checkbox a bool: no number format.
+            if out[i].__class__ in (int, float):
+                out[i] = number_cell(fmt, out[i])
+        return out
 
     bold = Font(bold=True)
     try:

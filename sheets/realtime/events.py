@@ -119,6 +119,7 @@ class ColumnInfo(TypedDict):
     result_type: str | None  # a formula column's: number, text, date, checkbox or mixed
     summary: str | None  # the footer total's kind (sheets/services/totals.py)
     width: int | None  # pixels in the grid; None: the grid's default
+    number_format: dict | None  # how numbers are shown (sheets/number_format.py); None: as stored
 
 
 def column_info(
@@ -130,6 +131,7 @@ def column_info(
     result_type: str | None,
     summary: str | None,
     width: int | None = None,
+    number_format: dict | None = None,
 ) -> ColumnInfo:
     return {
         "id": id,
@@ -139,6 +141,7 @@ def column_info(
         "result_type": result_type,
         "summary": summary,
         "width": width,
+        "number_format": number_format,
     }
 
 

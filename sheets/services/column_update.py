@@ -1,6 +1,6 @@
 """A column's update: its name, its type (converting every value), its
-formula, its footer summary, its width in the grid. Undo kind
-"column_update"; event `column.updated`.
+formula, its footer summary, its width in the grid, how its numbers are
+shown. Undo kind "column_update"; event `column.updated`.
 
 A formula change, and a type change to or from formula, compute the whole
 column in the op and say so in the event (`recomputed`: tabs fetch the
@@ -12,6 +12,7 @@ computes the formulas reading the column again.
 from typing import Any
 
 from sheets import column_shown, op_registry, values
+from sheets import number_format as number_formats  # `number_format` is the op's field
 from sheets.models import FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
 from sheets.realtime import events
@@ -27,11 +28,18 @@ from sheets.services.core import (
 )
 from sheets.services.totals import clean_summary, rebuild
 
-# `summary` or `width` not given, as opposed to null (none, the default width).
+# `summary`, `width` or `number_format` not given, as opposed to null (none, the default width).
 UNSET: Any = object()
 # Each field of a column's state and its value in an undo record that lacks it
-# (records made before the column had a width).
-_STATE = {"name": "", "type": "", "formula": "", "summary": "", "width": None}
+# (records made before the column had a width or a number format).
+_STATE = {
+    "name": "",
+    "type": "",
+    "formula": "",
+    "summary": "",
+    "width": None,
+    "number_format": None,
+}
 # A column's width in pixels: narrower hides its header, wider than a screen.
 MIN_WIDTH, MAX_WIDTH = 40, 1000
 
@@ -46,6 +54,14 @@ def clean_width(raw: Any) -> int | None:
             f"A column width is null or a whole number of pixels from {MIN_WIDTH} to {MAX_WIDTH}.",
         )
     return raw
+
+
+def clean_number_format(raw: Any) -> dict | None:
+    """A number format (sheets/number_format.py), or null: numbers as stored."""
+    try:
+        return number_formats.clean(raw)
+    except number_formats.InvalidNumberFormat as exc:
+        raise OpError("invalid_number_format", exc.message) from None
 
 
 def _state(column: Column) -> dict[str, Any]:
@@ -80,20 +96,27 @@ def column_update(
     formula: Any = None,
     summary: Any = UNSET,
     width: Any = UNSET,
+    number_format: Any = UNSET,
     base_version: Any = None,
 ) -> dict:
     """Rename a column, change its type or formula, choose its footer
-    summary (null: none) or its width (null: the default). A type change
-    converts every value or, if any value does not convert, refuses with the
-    list of them."""
+    summary (null: none), its width (null: the default) or how its numbers
+    are shown (null: as stored; number columns and number formulas only). A
+    type change converts every value or, if any value does not convert,
+    refuses with the list of them."""
     column_id = str(parse_uuid(column, "column"))
     new_name = clean_column_name(name) if name is not None else None
     new_type = clean_column_type(type) if type is not None else None
     text = computed.clean_formula_text(formula) if formula is not None else None
     new_summary = clean_summary(summary) if summary is not UNSET else None
     new_width = clean_width(width) if width is not UNSET else UNSET
-    if (new_name, new_type, text, new_summary, new_width) == (None, None, None, None, UNSET):
-        raise OpError("invalid_update", "Give a new name, type, formula, summary or width.")
+    new_format = clean_number_format(number_format) if number_format is not UNSET else UNSET
+    if (new_name, new_type, text, new_summary) == (None, None, None, None) and (
+        new_width is UNSET and new_format is UNSET
+    ):
+        raise OpError(
+            "invalid_update", "Give a new name, type, formula, summary, width or number format."
+        )
     if text is not None and new_type not in (None, FORMULA):
         raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
 
@@ -110,6 +133,8 @@ def column_update(
             target["summary"] = new_summary
         if new_width is not UNSET:
             target["width"] = new_width
+        if new_format is not UNSET:
+            target["number_format"] = new_format
         target_type = new_type or col.type
         if text is not None and target_type != FORMULA:
             raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
@@ -123,9 +148,15 @@ def column_update(
         else:
             target["formula"] = ""
         target["type"] = target_type
+        formatted = new_format is not UNSET and new_format is not None
+        if formatted and target_type != FORMULA:
+            _refuse_format_of(target_type, None)  # before anything is written
         old_values, converted = _become(locked, col, target)
         before["values"] = old_values
         event = _event(locked, col, before, converted)
+        if formatted:
+            # A formula's result type is known once compiled: the transaction takes the write back.
+            _refuse_format_of(event["column"]["type"], event["column"]["result_type"])
         undo = {
             "kind": "column_update",
             "column": column_id,
@@ -137,8 +168,17 @@ def column_update(
     return run_op(sheet, user, client_id, op_id, apply, base_version)
 
 
+def _refuse_format_of(column_type: str, result_type: str | None) -> None:
+    if not number_formats.applies_to(column_type, result_type):
+        raise OpError(
+            "invalid_number_format",
+            "A number format is for number columns and for formula columns"
+            " whose results are numbers.",
+        )
+
+
 def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Give the column the `target` state ({name, type, formula, summary, width}),
+    """Give the column the `target` state ({name, type, formula, summary, width, number_format}),
     converting or dropping its values: ({row: old value} of the plain values
     it replaced, {row: new value} of those it converted)."""
     old_values: dict[str, Any] = {}
@@ -290,8 +330,8 @@ def _convert_column(
 
 
 def revert_column_update(locked: Sheet, spec: dict) -> tuple[events.ColumnUpdated, dict]:
-    """Give the column its name, type, formula, summary, width and values
-    back, unless it changed since."""
+    """Give the column its name, type, formula, summary, width, number
+    format and values back, unless it changed since."""
     column_id, before, after = spec["column"], spec["before"], spec["after"]
     column = locked.columns.filter(id=column_id).first()
     if column is None or not _same_state(column, after):

@@ -134,6 +134,7 @@ def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool =
             formula=spec.get("formula") or "",
             summary=spec.get("summary") or "",
             width=spec.get("width"),  # an undone delete's; a new column's is the default
+            number_format=spec.get("number_format"),  # the same
         )
         existing.insert(index, column)
         placed.append((column, str(existing[index - 1].id) if index else None))
@@ -175,6 +176,7 @@ def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
                 "formula": column.formula,
                 "summary": column.summary,
                 "width": column.width,
+                "number_format": column.number_format,
             }
         )
     locked.columns.filter(id__in=deleted).delete()

@@ -59,6 +59,7 @@ def test_snapshot_shape(auth_client, sheet, user):
         "result_type": None,
         "summary": None,
         "width": None,
+        "number_format": None,
         "total": None,
     }
     assert [c["id"] for c in body["columns"]] == cols
@@ -254,6 +255,7 @@ def test_every_op_endpoint_applies_its_op(auth_client, sheet):
         "result_type": None,
         "summary": None,
         "width": None,
+        "number_format": None,
         "total": None,
     }
     assert [r["id"] for r in snapshot["rows"]] == [rows[0], new_row, *rows[2:]]

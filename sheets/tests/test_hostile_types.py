@@ -59,6 +59,7 @@ def good_bodies(sheet) -> dict[str, dict]:
             "formula": None,
             "summary": "filled",
             "width": 200,
+            "number_format": None,
         },
         "rename": {"title": "Renamed"},
         "freeze": {"columns": 2},
@@ -103,6 +104,8 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("formula",): {"null"},
         ("summary",): {"null"},
         ("width",): {"null"},
+        # An object that asks for nothing is null (numbers as stored).
+        ("number_format",): {"null", "empty object"},
     },
     "rename": {("title",): {"text"}},
     "freeze": {("columns",): {"zero", "number"}},

@@ -48,6 +48,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "result_type": None,
             "summary": None,
             "width": None,
+            "number_format": None,
         },
         {
             "id": middle,
@@ -58,6 +59,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "result_type": None,
             "summary": None,
             "width": None,
+            "number_format": None,
         },
     ]
     assert Column.objects.get(pk=middle).type == "date"
@@ -142,6 +144,7 @@ def test_column_is_renamed(sheet, user):
         "result_type": None,
         "summary": None,
         "width": None,
+        "number_format": None,
     }
     assert answer["event"]["values"] == {}
 

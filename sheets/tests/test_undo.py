@@ -278,6 +278,7 @@ def test_undo_of_a_column_insert_and_its_redo(sheet, user):
             "result_type": None,
             "summary": None,
             "width": None,
+            "number_format": None,
         }
     ]
     assert col_ids(sheet) == [cols[0], new, *cols[1:]]
