@@ -31,6 +31,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Q,
     QuerySet,
     TextField,
@@ -62,7 +63,9 @@ _KINDS = {
 
 class _Cell(Func):
     """One cell of a row's values as SQL: its JSON type (`kind`; NULL when
-    absent), its text (`text`, for strings) or its number (`number`)."""
+    absent), its text (`text`, for strings), its number (`number`), or its
+    place in a sort (`place`: 0 for a value of the `own` kinds, 1 for another
+    value, 2 for none)."""
 
     _POSTGRESQL = {
         "kind": ("jsonb_typeof(%(expressions)s)", " -> "),
@@ -75,20 +78,31 @@ class _Cell(Func):
         "number": "CAST(json_extract(%(expressions)s) AS REAL)",
     }
 
-    def __init__(self, column: str, part: str):
-        output = FloatField() if part == "number" else TextField()
+    def __init__(self, column: str, part: str, own: list[str] | None = None):
+        output = {"number": FloatField(), "place": IntegerField()}.get(part, TextField())
         super().__init__(F("values"), Value(column), output_field=output)
         self.part = part
+        self.own = own or []
+
+    def _template(self, kind: str) -> str:
+        if self.part != "place":
+            return kind
+        # The type is read once per row (a searched CASE would read it per WHEN).
+        # The kinds are our constants (_KINDS), never a request's text.
+        own = " ".join(f"WHEN '{k}' THEN 0" for k in self.own)
+        return f"CASE COALESCE({kind}, 'null') {own} WHEN 'null' THEN 2 ELSE 1 END"
 
     def as_postgresql(self, compiler, connection, **extra):
-        template, joiner = self._POSTGRESQL[self.part]
+        template, joiner = self._POSTGRESQL["kind" if self.part == "place" else self.part]
+        template = self._template(template)
         return self.as_sql(compiler, connection, template=template, arg_joiner=joiner, **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         values, column = self.get_source_expressions()
         path = self.copy()
         path.set_source_expressions([values, Value(compile_json_path([column.value]))])
-        return Func.as_sql(path, compiler, connection, template=self._SQLITE[self.part], **extra)
+        template = self._template(self._SQLITE["kind" if self.part == "place" else self.part])
+        return Func.as_sql(path, compiler, connection, template=template, **extra)
 
 
 class _Folded(Func):
@@ -143,9 +157,12 @@ class _Column:
     def is_kind(self, value_type: str) -> Q:
         return Q(In(self.kind, self.kinds[value_type]))
 
+    def own_kinds(self) -> list[str]:
+        """The JSON types of the column's own values (a date column's are strings)."""
+        return self.kinds[ColumnType.TEXT if self.type == ColumnType.DATE else self.type]
+
     def own(self) -> Q:
-        """The cell holds a value of the column's type (a date column's are strings)."""
-        return self.is_kind(ColumnType.TEXT if self.type == ColumnType.DATE else self.type)
+        return Q(In(self.kind, self.own_kinds()))
 
     def empty(self) -> Q:
         return Q(IsNull(self.kind, True)) | Q(Exact(self.kind, "null"))
@@ -217,7 +234,7 @@ def filtered(sheet: Sheet, spec: ViewSpec) -> QuerySet:
 def _order_by(key: SortKey) -> list:
     col = _Column(key.column, key.type)
     # 0: the column's own values, 1: other values, 2: empty; ascending both ways.
-    place = Case(When(col.own(), then=Value(0)), When(col.empty(), then=Value(2)), default=Value(1))
+    place = _Cell(key.column, "place", col.own_kinds())
     value = col.value()
     return [place.asc(), value.desc() if key.descending else value.asc()]
 
