@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 
 from accounts.selectors import user_info
-from sheets import browser_json, find, selectors, services, windows
+from sheets import browser_json, find, selectors, services, viewspec, windows
 from sheets.refusals import RequestRefused
 
 
@@ -119,8 +119,15 @@ def sheet_snapshot(request: HttpRequest, sheet) -> JsonResponse | StreamingHttpR
 @api_login_required
 @_sheet_read
 def sheet_rows(request: HttpRequest, sheet) -> StreamingHttpResponse:
-    """A window of the sheet's rows (docs/protocol.md, "Row windows")."""
-    return _streamed(request, windows.block_stream(sheet, windows.parse_window(request.GET)))
+    """A window of the sheet's rows (docs/protocol.md, "Row windows"), or of
+    a view's order with `view=<json>` (docs/protocol.md, "Views")."""
+    window = windows.parse_window(request.GET)
+    raw_view = request.GET.get("view")
+    if not raw_view:
+        return _streamed(request, windows.block_stream(sheet, window))
+    windows.check_view_window(window)
+    spec = viewspec.parse_view(raw_view, list(sheet.columns.all()))
+    return _streamed(request, windows.view_block_stream(sheet, window, spec))
 
 
 @_only("GET")

@@ -25,10 +25,11 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from sheets import selectors
+from sheets import selectors, viewquery
 from sheets.models import Row, Sheet
 from sheets.refusals import RequestRefused
 from sheets.selectors import consistent_read
+from sheets.viewspec import ViewSpec
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +248,36 @@ def block_stream(sheet: Sheet, window: Window) -> Iterator[bytes]:
 
         rows = found.rows[: window.limit]
         yield from _answer(head, _row_chunks(rows, column_ids, edges), tail)
+
+
+def check_view_window(window: Window) -> None:
+    """A view's rows are found by row number only (its order has no keyset yet)."""
+    if window.after is not None or window.before is not None:
+        raise WindowError(
+            "invalid_window", "With a view, give at=K or at=end, not after or before."
+        )
+
+
+def view_block_stream(sheet: Sheet, window: Window, spec: ViewSpec) -> Iterator[bytes]:
+    """One block of a view's rows (sheets/viewquery.py) from row number `at`
+    of the view's order, with the view's row `count`, at one version. The
+    block is OFFSET over the view's ordered rows: every block sorts (and
+    counts) the rows that pass the filters (docs/protocol.md, "Views")."""
+    with consistent_read():
+        sheet.refresh_from_db(fields=["version", "row_count"])
+        column_ids = [str(i) for i in sheet.columns.values_list("id", flat=True)]
+        count = viewquery.view_count(sheet, spec)
+        first = max(count - window.limit, 0) if window.end else window.at
+        head = {
+            "seq": sheet.version,
+            "row_count": sheet.row_count,
+            "count": count,
+            "first": first,
+            "columns": column_ids,
+        }
+        more = {"more_before": first > 0 and count > 0, "more_after": first + window.limit < count}
+        rows = viewquery.view_rows(sheet, spec)[first : first + window.limit]
+        yield from _answer(head, _row_chunks(rows, column_ids, _Edges()), lambda: more)
 
 
 def snapshot_stream(sheet: Sheet, limit: int | None) -> Iterator[bytes]:

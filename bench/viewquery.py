@@ -1,0 +1,92 @@
+"""Views (GET /api/sheets/<id>/rows?view=<json>) on a 1,000,000 × 20 sheet
+on PostgreSQL: the first window sorted by a number column and filtered to
+about half the rows, beside the unsorted first window in the same run.
+
+    scripts/with_services.bash .venv/bin/python bench/viewquery.py
+    scripts/with_services.bash .venv/bin/python bench/viewquery.py --rows 100000
+
+Setup as bench/windows.py's (its make_sheet: COPY of random typed values,
+then VACUUM ANALYZE); the number column holds values uniform in ±1,000,000,
+so `> 0` keeps about half the rows. Each window (limit 500) is asked
+`--repeat` times after one warm-up through Django's test client in this
+process (the view, the queries and the JSON; no server process, no
+network): the time to the answer's first piece (the head, with the count)
+and to its last byte, median and max.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+from bench.windows import ensure_database, make_sheet, setup_django  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    ensure_database()
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from sheets.models import Column
+
+    assert connection.vendor == "postgresql", "DATABASE_URL must name PostgreSQL"
+    user = get_user_model().objects.create_user(f"view{time.time_ns()}", password="x")
+    started = time.perf_counter()
+    sheet_id = make_sheet(user, "View bench", args.rows)
+    print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
+    number = str(Column.objects.filter(sheet_id=sheet_id, type="number").first().id)
+    half = {"column": number, "op": ">", "value": 0}
+    views = [
+        ("unsorted (no view)", None, 0),
+        ("sorted by number", {"sort": [{"column": number}]}, 0),
+        ("filtered to half", {"filters": [half]}, 0),
+        ("sorted + filtered to half", {"sort": [{"column": number}], "filters": [half]}, 0),
+        # About the middle of the half: OFFSET walks the sorted rows to it.
+        ("sorted + filtered, at rows/4", {"sort": [{"column": number}], "filters": [half]}, 1),
+    ]
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    for label, view, at in views:
+        url = f"/api/sheets/{sheet_id}/rows?limit=500"
+        if view is not None:
+            url += "&view=" + quote(json.dumps(view))
+        if at:
+            url += f"&at={args.rows // 4}"
+        heads, totals, body = [], [], b""
+        for i in range(args.repeat + 1):
+            t0 = time.perf_counter()
+            response = client.get(url)
+            pieces = iter(response.streaming_content)
+            body = next(pieces)
+            t1 = time.perf_counter()
+            body += b"".join(pieces)
+            if i:
+                heads.append((t1 - t0) * 1000)
+                totals.append((time.perf_counter() - t0) * 1000)
+        answer = json.loads(body)
+        assert response.status_code == 200 and len(answer["rows"]) == 500, answer
+        count = answer.get("count", answer["row_count"])
+        print(
+            f"{label}: first piece median {statistics.median(heads):,.0f} ms "
+            f"(max {max(heads):,.0f}), whole answer median {statistics.median(totals):,.0f} ms "
+            f"(max {max(totals):,.0f}); count {count:,}"
+        )
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
