@@ -108,6 +108,10 @@ def sheet_delete(request: HttpRequest, sheet_id: int) -> HttpResponse:
     return render(request, template, {"sheet": sheet})
 
 
+# Rows in the snapshot that opens a sheet page.
+HEAD_ROWS = 1000
+
+
 @login_required
 def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
     sheet = sheet_or_404(request, sheet_id)
@@ -117,6 +121,9 @@ def sheet_detail(request: HttpRequest, sheet_id: int) -> HttpResponse:
         "title": sheet.title,
         "ws_path": f"/ws/sheet/{sheet.id}/",
         "snapshot_url": api_base,
+        # The snapshot that opens the sheet: a sheet this long or shorter is held whole; a
+        # longer one's other rows come in windows. The page asks for it while it loads.
+        "head_url": f"{api_base}?rows=block&limit={HEAD_ROWS}",
         "changes_url": reverse("api_sheet_changes", args=[sheet.id]),
         "rows_url": reverse("api_sheet_rows", args=[sheet.id]),
         "find_url": reverse("api_sheet_find", args=[sheet.id]),

@@ -45,9 +45,6 @@ function showChanges({ store, grid, saving }) {
   return { showStatus, follow, rendered: () => { if (wanted) showStatus(); } };
 }
 
-// Rows in the snapshot that opens the sheet: a sheet this long or shorter is held whole.
-const HEAD_ROWS = 1000;
-
 function makeParts(pageConfig, config, header) {
   const { store, pending, local } = makeSheetState();
   const p = { store, pending, local, header, socket: null };
@@ -66,7 +63,7 @@ function makeParts(pageConfig, config, header) {
   p.sync = new SyncLoop({
     store,
     getJson,
-    snapshotUrl: `${config.snapshot_url}?rows=block&limit=${HEAD_ROWS}`,
+    snapshotUrl: config.head_url, // the page preloads it (sheets/detail.html)
     changesUrl: config.changes_url,
     onGone: gone,
     onLoggedOut: () => { header.handleFatal(4401); p.saving.loggedOutNow(); },
