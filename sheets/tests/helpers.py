@@ -105,3 +105,11 @@ def assert_json_error(response, status: int, error: str | None = None) -> dict:
         assert body["error"] == error
     assert body["message"]
     return body
+
+
+async def sheet_tabs(ws_connect, user, sheet, count: int = 2) -> list:
+    """`count` sockets of `user` on the sheet, each past its hello."""
+    tabs = [await ws_connect(f"/ws/sheet/{sheet.id}/", user=user) for _ in range(count)]
+    for tab in tabs:
+        await tab.receive_type("hello")
+    return tabs

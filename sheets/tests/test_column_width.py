@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from sheets import selectors, services
 from sheets.models import Change, Column
 from sheets.services import OpError
-from sheets.tests.helpers import col_ids, logged_in_client, new_id, post, version
+from sheets.tests.helpers import col_ids, logged_in_client, new_id, post, sheet_tabs, version
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +181,7 @@ def test_a_viewer_cannot_resize(client_for, make_user, user, sheet):
 
 @pytest.mark.django_db(transaction=True)
 async def test_width_change_reaches_every_tab(ws_connect, user, sheet):
-    tabs = [await ws_connect(f"/ws/sheet/{sheet.id}/", user=user) for _ in range(2)]
-    for tab in tabs:
-        await tab.receive_type("hello")
+    tabs = await sheet_tabs(ws_connect, user, sheet)
     client = await logged_in_client(user)
     col = (await database_sync_to_async(col_ids)(sheet))[1]
     response = await database_sync_to_async(_op)(client, sheet, {"column": col, "width": 333})

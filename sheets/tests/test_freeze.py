@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from sheets import selectors, services
 from sheets.models import Change, Sheet
 from sheets.services import OpError
-from sheets.tests.helpers import logged_in_client, new_id, post, sheet_state, version
+from sheets.tests.helpers import logged_in_client, new_id, post, sheet_state, sheet_tabs, version
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +142,7 @@ def test_another_users_sheet_is_not_found(client_for, make_user, sheet):
 
 @pytest.mark.django_db(transaction=True)
 async def test_freeze_reaches_every_tab(ws_connect, user, sheet):
-    tabs = [await ws_connect(f"/ws/sheet/{sheet.id}/", user=user) for _ in range(2)]
-    for tab in tabs:
-        await tab.receive_type("hello")
+    tabs = await sheet_tabs(ws_connect, user, sheet)
     client = await logged_in_client(user)
     response = await database_sync_to_async(_op)(client, sheet, {"columns": 3})
     assert response.status_code == 200

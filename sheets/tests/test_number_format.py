@@ -22,6 +22,7 @@ from sheets.tests.helpers import (
     post,
     row_ids,
     sheet_state,
+    sheet_tabs,
     update,
     version,
 )
@@ -280,9 +281,7 @@ def test_a_viewer_cannot_change_a_format(client_for, make_user, user, sheet, pri
 
 @pytest.mark.django_db(transaction=True)
 async def test_format_change_reaches_every_tab(ws_connect, user, sheet):
-    tabs = [await ws_connect(f"/ws/sheet/{sheet.id}/", user=user) for _ in range(2)]
-    for tab in tabs:
-        await tab.receive_type("hello")
+    tabs = await sheet_tabs(ws_connect, user, sheet)
     client = await logged_in_client(user)
     col = (await database_sync_to_async(col_ids)(sheet))[1]
     retyped = await database_sync_to_async(_op)(client, sheet, {"column": col, "type": "number"})
