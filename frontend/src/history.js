@@ -49,9 +49,19 @@ export function bindRevertButtons({ panel, revert }) {
   });
 }
 
-/** The sheet page's wiring: the store's versions signal the panel; its buttons revert. */
+/**
+ * The sheet page's wiring: the store's versions signal the panel; its buttons revert.
+ * A signal while the panel's own fetch is on its way waits for that answer to be
+ * swapped in (htmx would queue it on the panel being replaced, and so lose it).
+ */
 export function followHistory({ store, on, doc = globalThis.document }) {
-  const signal = new ChangeSignal({ notify: () => doc.body.dispatchEvent(new CustomEvent(CHANGED_EVENT)) });
+  let due = false;
+  const notify = () => {
+    due = !!doc.getElementById('history-panel')?.classList.contains('htmx-request');
+    if (!due) doc.body.dispatchEvent(new CustomEvent(CHANGED_EVENT));
+  };
+  doc.body.addEventListener('htmx:afterSettle', () => { if (due) notify(); });
+  const signal = new ChangeSignal({ notify });
   store.subscribe(() => signal.seen(store.lastSeq));
   // Refused or not, the panel comes back once the answer is in (a refusal commits nothing to signal).
   const revert = (seq) => Promise.resolve(on.revert(seq)).finally(() => signal.flush());

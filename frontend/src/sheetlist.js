@@ -39,7 +39,9 @@ export class SheetListFollower {
   refresh() {
     const list = this.doc.getElementById('sheet-list');
     if (!list) return;
-    if (list.querySelector('form')) { this.due = true; return; }
+    // A form open in it, or its own fetch on its way (htmx would queue this one on the list
+    // being replaced, and so lose it): again once that is swapped out.
+    if (list.querySelector('form') || list.classList.contains('htmx-request')) { this.due = true; return; }
     this.due = false;
     this.doc.body.dispatchEvent(new CustomEvent('sheetsChanged'));
   }
