@@ -346,3 +346,17 @@ def test_a_page_after_a_deleted_row_goes_on_from_its_place(auth_client, sheet, u
     services.rows_delete(sheet=sheet, user=user, client_id="", op_id=new_id(), rows=[rows[2]])
     rest = found(auth_client, sheet, "needle", after=first["next"])
     assert cells(rest) == [(rows[3], a, 2), (rows[9], a, 8)]
+
+
+def test_the_count_reads_past_rows_the_prefilter_let_through(auth_client, sheet, user, monkeypatch):
+    """Rows whose JSON text holds the query but no cell that shows it (here:
+    values a deleted column left) are not counted, however many they are."""
+    monkeypatch.setattr(find, "COUNT_CAP", 3)
+    rows, (a, b, *_) = row_ids(sheet), col_ids(sheet)
+    update(sheet, user, [{"row": r, "col": b, "value": "zz left"} for r in rows[:8]])
+    services.columns_delete(sheet=sheet, user=user, client_id="", op_id=new_id(), columns=[b])
+    update(sheet, user, [{"row": rows[n], "col": a, "value": "zz"} for n in (9, 12)])
+    assert counted(auth_client, sheet, "ZZ") == (2, False)
+    update(sheet, user, [{"row": rows[n], "col": a, "value": "zz"} for n in (13, 14)])
+    assert counted(auth_client, sheet, "ZZ") == (3, True)
+    assert cells(found(auth_client, sheet, "zz"))[0] == (rows[9], a, 9)
