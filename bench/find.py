@@ -1,6 +1,7 @@
 """Find (GET /api/sheets/<id>/find) on a 1,000,000 × 20 sheet on PostgreSQL:
 a text present in 10 rows, one in every row (the count stops at 10,000) and
-one in none.
+one in none; for each, the first page (the first match in hand), the count
+(count=only) and a floor: the same prefilter counted in bare SQL.
 
     scripts/with_services.bash .venv/bin/python bench/find.py
     scripts/with_services.bash .venv/bin/python bench/find.py --rows 100000
@@ -9,7 +10,7 @@ Setup as bench/windows.py's (its make_sheet: COPY, then VACUUM ANALYZE), the
 10 rows spread evenly from the top to the last row. Each query is asked
 `--repeat` times after one warm-up through Django's test client in this
 process (the view, the queries and the JSON; no server process, no network):
-the time until the answer, with its first match, is in hand (median, max).
+the time until the answer is in hand (median, max).
 """
 
 import argparse
@@ -54,22 +55,46 @@ def main() -> None:
     client = Client(HTTP_HOST="localhost")
     print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     client.force_login(user)
-    for label, q in [("in 10 rows", "needle"), ("in every row", "item"), ("in none", "nowhere")]:
-        url = f"/api/sheets/{sheet_id}/find?q={q}"
-        times, body = [], None
+    from sheets import find
+    from sheets.models import Row
+
+    def timed(ask) -> tuple[list[float], object]:
+        times, result = [], None
         for i in range(args.repeat + 1):
             t0 = time.perf_counter()
-            response = client.get(url)
-            body = response.json()
+            result = ask()
             if i:
                 times.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, body
-        first = body["matches"][0]["row_number"] if body["matches"] else None
+        return times, result
+
+    def show(what: str, times: list[float], tail: str) -> None:
         print(
-            f"q={q!r} ({label}): median {statistics.median(times):.0f} ms, "
-            f"max {max(times):.0f} ms; count {body['count']:,}{'+' if body['more'] else ''}, "
-            f"first match row {first}"
+            f"  {what}: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms; {tail}"
         )
+
+    def floor(q: str) -> int:
+        prefilter = find._prefilter(q)
+        with connection.cursor() as cursor:
+            sql, params = (
+                Row.objects.filter(sheet_id=sheet_id).filter(prefilter).query.sql_with_params()
+            )
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS found", params)
+            return cursor.fetchone()[0]
+
+    for label, q in [("in 10 rows", "needle"), ("in every row", "item"), ("in none", "nowhere")]:
+        url = f"/api/sheets/{sheet_id}/find?q={q}"
+        print(f"q={q!r} ({label}):")
+        times, page = timed(lambda: client.get(url))  # noqa: B023
+        assert page.status_code == 200, page.content
+        body = page.json()
+        first = body["matches"][0]["row_number"] if body["matches"] else None
+        show("first page", times, f"{len(body['matches'])} matches, first at row {first}")
+        times, counted = timed(lambda: client.get(url + "&count=only"))  # noqa: B023
+        body = counted.json()
+        show("count", times, f"count {body['count']:,}{'+' if body['more'] else ''}")
+        times, rows = timed(lambda: floor(q))  # noqa: B023
+        show("floor, SQL count(*) of the prefilter", times, f"{rows:,} rows")
+        print("  load average: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 

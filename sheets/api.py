@@ -134,8 +134,9 @@ def sheet_rows(request: HttpRequest, sheet) -> StreamingHttpResponse:
 @api_login_required
 @_sheet_read
 def sheet_find(request: HttpRequest, sheet) -> JsonResponse:
-    """The cells whose shown text contains `q` (docs/protocol.md, "Find")."""
-    return JsonResponse(find.find_cells(sheet, find.parse_find(request.GET)))
+    """A page of the cells whose shown text contains `q`, or with `count=only`
+    their count (docs/protocol.md, "Find")."""
+    return JsonResponse(find.find_answer(sheet, find.parse_find(request.GET)))
 
 
 def _streamed(request: HttpRequest, chunks) -> StreamingHttpResponse:

@@ -3,23 +3,30 @@ column order, with their row numbers (docs/protocol.md, "Find"). Reads only.
 
 What is searched is what the grid shows as text: text cells, dates
 ("2026-12-04"), numbers as plain digits ("1299.5") and formula results of
-those kinds. Checkboxes and formula errors are not text and never match.
+those kinds, case-insensitively. Checkboxes and formula errors are not text
+and never match. That rule is applied here, in Python, on both databases.
 
-PostgreSQL matches in the database (a row's JSON text first, then its
-cells, with lower() LIKE), reading rows in index order so that a common text
-stops at COUNT_CAP matches; a rare one reads every row, which is the cost
-(docs/protocol.md, "Find"). SQLite reads the rows in order and matches in
-Python, the same rule. Row numbers are counted on the (sheet, order, id)
-index up to the last match answered.
+Two questions, each at one version of the sheet:
+- a page: the first matches from a place in the sheet, read in row order a
+  chunk of rows at a time along the (sheet, order, id) index, and answered
+  as soon as `limit` matches are in hand, or at the end of a chunk once one
+  is: a text in few rows answers when its first match is read, not when the
+  last row is. `next` says where the following page starts.
+- the count: every match, up to COUNT_CAP.
+Both let the database pass over the rows whose JSON text cannot hold the
+query (_prefilter) before a row is decoded here.
 """
 
-from collections.abc import Iterator
+import math
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, TextField, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import BooleanField, F, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
 from sheets.models import Row, Sheet
 from sheets.refusals import RequestRefused
@@ -30,7 +37,10 @@ MAX_QUERY_CHARS = 200
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 COUNT_CAP = 10_000  # matches counted past this: "more": true
-_CHUNK = 2000
+CHUNK_ROWS = 5000  # rows read per step of a page
+_COUNT_FETCH = 2000
+
+Key = tuple[float, str]  # a row's place: (order, id)
 
 
 class FindError(RequestRefused):
@@ -40,11 +50,13 @@ class FindError(RequestRefused):
 @dataclass(frozen=True)
 class FindQuery:
     text: str
-    limit: int
+    limit: int = DEFAULT_LIMIT
+    after: Key | None = None  # a page from just after this row; None: from the top
+    count: bool = False  # the count instead of a page
 
 
 def parse_find(params: Any) -> FindQuery:
-    """The query a query string asks for; FindError if malformed."""
+    """The question a query string asks; FindError if malformed."""
     text = params.get("q") or ""
     if not text:
         raise FindError("invalid_query", "Give the text to find: ?q=<text>.")
@@ -54,97 +66,140 @@ def parse_find(params: Any) -> FindQuery:
         )
     if "\x00" in text:
         raise FindError("invalid_query", "The text to find holds a NUL character.")
-    raw = params.get("limit")
+    count = params.get("count")
+    if count not in (None, "", "only"):
+        raise FindError("invalid_count", "count must be the word only.")
+    if count == "only":
+        if any(params.get(name) not in (None, "") for name in ("limit", "after")):
+            raise FindError("invalid_count", "count=only takes no limit and no after.")
+        return FindQuery(text=text, count=True)
+    return FindQuery(
+        text=text, limit=_limit(params.get("limit")), after=_after(params.get("after"))
+    )
+
+
+def _limit(raw: str | None) -> int:
     if raw in (None, ""):
-        return FindQuery(text=text, limit=DEFAULT_LIMIT)
+        return DEFAULT_LIMIT
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= MAX_LIMIT:
         raise FindError("invalid_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
-    return FindQuery(text=text, limit=int(raw))
+    return int(raw)
 
 
-def find_cells(sheet: Sheet, query: FindQuery) -> dict[str, Any]:
-    """{"seq", "query", "count", "more", "matches": [{"row", "col", "row_number"}]}
-    at one version of the sheet."""
+def _after(raw: str | None) -> Key | None:
+    """`<order>,<row id>`, as a page's `next` gives it."""
+    if raw in (None, ""):
+        return None
+    message = "after must be a page's next: <order>,<row id>."
+    order, _, row_id = raw.partition(",")
+    try:
+        number = float(order)
+        if not math.isfinite(number) or order.strip() != order or len(row_id) != 36:
+            raise ValueError
+        return number, str(uuid.UUID(row_id))
+    except ValueError:
+        raise FindError("invalid_after", message) from None
+
+
+def find_answer(sheet: Sheet, query: FindQuery) -> dict[str, Any]:
+    return find_count(sheet, query) if query.count else find_page(sheet, query)
+
+
+def find_page(sheet: Sheet, query: FindQuery) -> dict[str, Any]:
+    """{"seq", "query", "matches": [{"row", "col", "row_number"}], "next"}:
+    the first matches after `query.after`; `next` (or null at the sheet's
+    end) is where the following page starts. A page ends at a row's end, so
+    it may hold a few more than `limit` matches."""
     with consistent_read():
         sheet.refresh_from_db(fields=["version"])
-        columns = [str(i) for i in sheet.columns.values_list("id", flat=True)]  # by position
-        place = {c: i for i, c in enumerate(columns)}
+        columns = _columns(sheet)
+        needle, prefilter = query.text.lower(), _prefilter(query.text)
+        rows = Row.objects.filter(sheet_id=sheet.id)
         matches: list[dict[str, Any]] = []
-        keys: dict[str, tuple[float, str]] = {}  # row id -> (order, id) of the rows answered
-        count = 0
-        if connection.vendor == "postgresql":
-            found = _rows_postgresql(sheet, columns, query.text)
-        else:
-            found = _rows_python(sheet, columns, query.text)
-        for row_id, order, cols in found:
-            for col in sorted(cols, key=place.__getitem__):
-                count += 1
-                if len(matches) < query.limit:
-                    matches.append({"row": row_id, "col": col})
-                    keys[row_id] = (order, row_id)
-            if count >= COUNT_CAP:
+        keys: list[Key] = []
+        start, nxt = query.after, None
+        while True:
+            end = _chunk_end(rows, start)
+            chunk = _upto(_past(rows, start), end)
+            if prefilter is not None:
+                chunk = chunk.filter(prefilter)
+            while True:  # the chunk's candidates, `limit` rows at a time
+                wanted = query.limit - len(matches)
+                found = chunk.order_by("order", "id").values_list("id", "order", "values")
+                found = list(found[:wanted])
+                for row_id, order, cells in found:
+                    start = (order, str(row_id))
+                    if cols := _matching(cells, columns, needle):
+                        matches += [{"row": str(row_id), "col": col} for col in cols]
+                        keys.append(start)
+                        if len(matches) >= query.limit:
+                            break
+                if len(matches) >= query.limit or len(found) < wanted:
+                    break
+                chunk = _past(chunk, start)
+            if len(matches) >= query.limit:
+                nxt = start
                 break
-        more = count > COUNT_CAP or (count == COUNT_CAP and next(found, None) is not None)
-        found.close()
-        numbers = _row_numbers(sheet, list(keys.values()))
+            if end is None:
+                break
+            start = nxt = end
+            if matches:
+                break
+        numbers = _row_numbers(rows, keys)
     for match in matches:
         match["row_number"] = numbers[match["row"]]
     return {
         "seq": sheet.version,
         "query": query.text,
-        "count": min(count, COUNT_CAP),
-        "more": more,
         "matches": matches,
+        "next": None if nxt is None else f"{nxt[0]!r},{nxt[1]}",
     }
 
 
-# --- Matching rows: (row id, order, [column ids of the cells that match]) in row order.
+def find_count(sheet: Sheet, query: FindQuery) -> dict[str, Any]:
+    """{"seq", "query", "count", "more"}: every match, counted up to COUNT_CAP."""
+    with consistent_read():
+        sheet.refresh_from_db(fields=["version"])
+        columns = _columns(sheet)
+        needle, prefilter = query.text.lower(), _prefilter(query.text)
+        rows = Row.objects.filter(sheet_id=sheet.id)
+        if prefilter is not None:
+            rows = rows.filter(prefilter)
+        candidates = rows.values_list("values", flat=True)  # no order: every row is read
+        _scan_in_parallel()
+        first = list(candidates[: COUNT_CAP + 1])
+        count = sum(len(_matching(cells, columns, needle)) for cells in first)
+        if len(first) > COUNT_CAP >= count:  # the prefilter let many through: read them all
+            count = 0
+            for cells in candidates.iterator(_COUNT_FETCH):
+                count += len(_matching(cells, columns, needle))
+                if count > COUNT_CAP:
+                    break
+    return {
+        "seq": sheet.version,
+        "query": query.text,
+        "count": min(count, COUNT_CAP),
+        "more": count > COUNT_CAP,
+    }
 
-Found = Iterator[tuple[str, float, list[str]]]
+
+def _scan_in_parallel() -> None:
+    """PostgreSQL: let the count's scan take parallel workers, for this
+    transaction. The planner takes the prefilter for cheap and as letting a
+    third of the rows through, so with a LIMIT it would scan alone."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('parallel_setup_cost', '0', true),"
+                " set_config('parallel_tuple_cost', '0', true)"
+            )
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+# --- The exact rule: a cell's shown text holds the query, case aside.
 
 
-def _json_safe(text: str) -> bool:
-    """Whether `text` is written the same inside a JSON string (nothing to escape)."""
-    return not any(ch in '"\\' or ord(ch) < 0x20 for ch in text)
-
-
-def _rows_postgresql(sheet: Sheet, columns: list[str], text: str) -> Found:
-    # lower() LIKE is ILIKE (PostgreSQL lowers both sides) at half the cost.
-    # A row whose JSON text cannot hold the query is passed over before its
-    # cells are taken apart (jsonb text keeps non-ASCII as it is).
-    prefilter = ' AND lower(r."values"::text) LIKE lower(%(like)s)' if _json_safe(text) else ""
-    sql = f"""
-        SELECT id, "order", cols FROM (
-            SELECT r.id, r."order", ARRAY(
-                SELECT e.key FROM jsonb_each(r."values") AS e
-                WHERE e.key = ANY(%(columns)s)
-                  AND jsonb_typeof(e.value) IN ('string', 'number')
-                  AND lower(e.value #>> '{{}}') LIKE lower(%(like)s)
-            ) AS cols
-            FROM {Row._meta.db_table} AS r
-            WHERE r.sheet_id = %(sheet)s{prefilter}
-        ) AS found
-        WHERE cardinality(cols) > 0
-        ORDER BY "order", id
-        LIMIT %(rows)s
-    """
-    params = {"columns": columns, "like": _like(text), "sheet": sheet.id, "rows": COUNT_CAP + 1}
-    with connection.cursor() as cursor:
-        # Rows in index order, so a common text stops after COUNT_CAP matches
-        # instead of every row being matched and then sorted; a rare one
-        # reads the rows in about their order on disk either way.
-        cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
-        cursor.execute(sql, params)
-        try:
-            while chunk := cursor.fetchmany(_CHUNK):
-                for row_id, order, cols in chunk:
-                    yield str(row_id), order, cols
-        finally:
-            cursor.execute("SELECT set_config('enable_seqscan', 'on', true)")
+def _columns(sheet: Sheet) -> list[str]:
+    return [str(i) for i in sheet.columns.values_list("id", flat=True)]  # by position
 
 
 def _shown(value: Any) -> str | None:
@@ -156,36 +211,87 @@ def _shown(value: Any) -> str | None:
     return None
 
 
-def _rows_python(sheet: Sheet, columns: list[str], text: str) -> Found:
-    needle = text.lower()
-    rows = Row.objects.filter(sheet_id=sheet.id).order_by("order", "id")
-    if text.isascii() and _json_safe(text):
-        # SQLite's LIKE ignores ASCII case and its JSON text escapes the rest.
-        rows = rows.alias(json=Cast("values", TextField())).filter(json__icontains=text)
-    for row_id, order, cells in rows.values_list("id", "order", "values").iterator(_CHUNK):
-        cols = [
-            c
-            for c in columns
-            if (shown := _shown(cells.get(c))) is not None and needle in shown.lower()
-        ]
-        if cols:
-            yield str(row_id), order, cols
+def _matching(cells: dict[str, Any], columns: list[str], needle: str) -> list[str]:
+    return [
+        c
+        for c in columns
+        if (shown := _shown(cells.get(c))) is not None and needle in shown.lower()
+    ]
 
 
-# --- Row numbers, counted by the index up to the last row answered.
+# --- The prefilter: a test on each row's JSON text that a match cannot fail.
+
+# Printable ASCII is written as itself in the JSON text of both databases,
+# except " and \ (escaped). "i" and "k" are left out too: "İ" and the Kelvin
+# sign lower-case to them in Python, not in SQL.
+_NOT_PLAIN = re.compile(r'[^\x20-\x7e]|["\\ik]')
+_NUMBER_CHARS = frozenset("0123456789.+-e")
+# PostgreSQL writes a number's JSON text without an exponent: 1e+20 is
+# shown "1e+20" but written "100000000000000000000", 1e-05 "0.00001".
+# Rows holding such a number are let through for a query a number can match.
+_PLAIN_BIG_OR_TINY = r"[0-9]{17}|0\.0000"
 
 
-def _row_numbers(sheet: Sheet, keys: list[tuple[float, str]]) -> dict[str, int]:
+def _prefilter(text: str) -> Q | None:
+    """A condition on a row's JSON text that every row with a match meets
+    (the longest plain run of the lower-cased query), or None if none is."""
+    lowered = text.lower()
+    part = max(_NOT_PLAIN.split(lowered), key=len)
+    if not part:
+        return None
+    table, values = (connection.ops.quote_name(n) for n in (Row._meta.db_table, "values"))
+    if connection.vendor == "postgresql":
+        sql, params = f'strpos(lower({table}.{values}::text COLLATE "C"), %s) > 0', [part]
+        if set(lowered) <= _NUMBER_CHARS:
+            sql = f"({sql} OR {table}.{values}::text ~ %s)"
+            params.append(_PLAIN_BIG_OR_TINY)
+    else:  # SQLite keeps the JSON text Python wrote: numbers as repr() writes them
+        sql, params = f"instr(lower({table}.{values}), %s) > 0", [part]
+    return Q(RawSQL(sql, params, output_field=BooleanField()))
+
+
+# --- Places in the sheet, by the (sheet, order, id) index.
+
+
+def _past(rows: QuerySet, key: Key | None) -> QuerySet:
+    """Rows after `key`; the order bound is what the index is searched by."""
+    if key is None:
+        return rows
+    order, row_id = key
+    return rows.filter(order__gte=order).filter(Q(order__gt=order) | Q(id__gt=row_id))
+
+
+def _upto(rows: QuerySet, key: Key | None) -> QuerySet:
+    """Rows up to `key`, itself included."""
+    if key is None:
+        return rows
+    order, row_id = key
+    return rows.filter(order__lte=order).filter(Q(order__lt=order) | Q(id__lte=row_id))
+
+
+def _chunk_end(rows: QuerySet, start: Key | None) -> Key | None:
+    """The place of the CHUNK_ROWS-th row after `start`; None if fewer are left.
+    Read from the index alone."""
+    ordered = _past(rows, start).order_by("order", "id").values_list("order", "id")
+    found = list(ordered[CHUNK_ROWS - 1 : CHUNK_ROWS])
+    return (found[0][0], str(found[0][1])) if found else None
+
+
+def _row_numbers(rows: QuerySet, keys: list[Key]) -> dict[str, int]:
+    """Row numbers of the rows at `keys` (in order): the rows before the first
+    counted on the index, then the rows from the first to the last numbered."""
     if not keys:
         return {}
-    order, row_id = keys[-1]
-    upto = Row.objects.filter(sheet_id=sheet.id, order__lte=order).filter(
-        Q(order__lt=order) | Q(id__lte=row_id)
+    first, last = keys[0], keys[-1]
+    before = (
+        rows.filter(order__lte=first[0]).filter(Q(order__lt=first[0]) | Q(id__lt=first[1])).count()
     )
-    numbered = upto.annotate(number=Window(RowNumber(), order_by=[F("order"), F("id")]))
+    since = rows.filter(order__gte=first[0]).filter(Q(order__gt=first[0]) | Q(id__gte=first[1]))
+    span = _upto(since, last)
+    numbered = span.annotate(number=Window(RowNumber(), order_by=[F("order"), F("id")]))
     # A condition on the window is applied outside the numbering (Django's
     # QUALIFY); one with an OR takes the id condition out with it, so the
-    # rows are numbered among all rows, not among the matches.
+    # rows are numbered among all rows of the span, not among the matches.
     wanted = Q(id__in=[k[1] for k in keys]) | Q(number__lt=1)
     found = numbered.filter(wanted).values_list("id", "number")
-    return {str(i): n - 1 for i, n in found}
+    return {str(i): before + n - 1 for i, n in found}

@@ -1,11 +1,14 @@
 // Find on the sheet page (docs/protocol.md, "Find"): the text typed, the
-// server's answer for it and which match the user is at. The server is asked
-// once the typing pauses; an answer to text no longer typed is dropped. Next
-// and Previous go round the matches the answer holds and hand each one to
-// `jump` (the grid scrolls there and selects it; its window loads). No DOM.
+// matches the server gave for it so far and which one the user is at. Once
+// the typing pauses two questions go out: the first page of matches (quick:
+// the server answers as soon as it holds one) and their count (which reads
+// every row). The status says "1 of …" until the count comes, then "3 of 41".
+// Next past the last match held asks for the following page; Previous before
+// the first one reads the pages to the end and goes to the last match. An
+// answer to text no longer typed is dropped. No DOM.
 
 export const FIND_DELAY_MS = 250;
-export const FIND_LIMIT = 1000; // matches fetched per query: Next goes round these
+export const FIND_LIMIT = 200; // matches asked per page
 
 export class FindState {
   /**
@@ -15,13 +18,9 @@ export class FindState {
   constructor({ getJson, findUrl, jump, onChange = () => {}, delayMs = FIND_DELAY_MS, timers = globalThis }) {
     Object.assign(this, { getJson, findUrl, jump, onChange, delayMs, timers });
     this.query = '';
-    this.answer = null; // the server's answer for `query`, once it came
-    this.index = 0; // the match the user is at (or will be at with the first Enter)
-    this.shown = false; // whether `index` was jumped to yet
-    this.failed = false;
     this.timer = null;
-    this.asked = 0; // a number per question: only the latest one's answer counts
-    this.waiting = null; // the question on its way (a promise), if any
+    this.asked = 0; // a number per query asked: only its answers count
+    this._reset();
   }
 
   /** The text in the box changed: ask about it once the typing pauses. */
@@ -31,24 +30,25 @@ export class FindState {
     this._reset();
     this.timers.clearTimeout(this.timer);
     this.timer = null;
-    this.asked += 1; // an answer on its way is for older text now
-    this.waiting = null;
+    this.asked += 1; // answers on their way are for older text now
     if (text) this.timer = this.timers.setTimeout(() => this.search(), this.delayMs);
     this.onChange();
   }
 
-  /** Ask the server now (the pause is over, or Enter came first). Resolves when answered. */
+  /** Ask the server now (the pause is over, or Enter came first). Resolves
+   * when the first page is answered; the count comes when it comes. */
   search() {
     this.timers.clearTimeout(this.timer);
     this.timer = null;
     if (!this.query) return Promise.resolve();
     if (this.waiting) return this.waiting;
+    this._reset();
     const ticket = (this.asked += 1);
-    const url = `${this.findUrl}?q=${encodeURIComponent(this.query)}&limit=${FIND_LIMIT}`;
-    const done = () => { if (ticket === this.asked) this.waiting = null; };
-    this.waiting = this.getJson(url).then(
-      (answer) => { done(); this._answered(ticket, answer); },
-      () => { done(); this._answered(ticket, null); },
+    const q = `${this.findUrl}?q=${encodeURIComponent(this.query)}`;
+    this.waiting = this._page(ticket, `${q}&limit=${FIND_LIMIT}`);
+    this.getJson(`${q}&count=only`).then(
+      (answer) => this._counted(ticket, answer),
+      () => this._counted(ticket, null),
     );
     this.onChange();
     return this.waiting;
@@ -65,51 +65,93 @@ export class FindState {
     this.setQuery('');
   }
 
-  /** What the status says: '', 'Searching…', 'No matches', '3 of 41', '3 of 10,000+'. */
+  /** What the status says: '', 'Searching…', 'No matches', '1 of …' (counting), '3 of 41', '3 of 10,000+'. */
   status() {
     if (!this.query) return '';
     if (this.failed) return 'Find failed; press Enter to try again';
-    if (!this.answer) return 'Searching…';
-    if (!this.answer.matches.length) return 'No matches';
-    const count = this.answer.count.toLocaleString('en-US') + (this.answer.more ? '+' : '');
+    if (!this.loaded) return 'Searching…';
+    if (!this.matches.length) return 'No matches';
+    if (!this.count) return `${this.index + 1} of …`;
+    const count = this.count.count.toLocaleString('en-US') + (this.count.more ? '+' : '');
     return `${this.index + 1} of ${count}`;
   }
 
   /** The match the user is at, once jumped to; else null. */
   current() {
-    return this.shown && this.answer ? this.answer.matches[this.index] || null : null;
+    return this.shown ? this.matches[this.index] || null : null;
   }
 
   _reset() {
-    this.answer = null;
+    this.matches = []; // the pages answered so far, in sheet order
+    this.after = null; // where the following page starts; null: none follows
+    this.loaded = false; // whether the first page came
+    this.count = null; // {count, more}, once counted
     this.index = 0;
-    this.shown = false;
+    this.shown = false; // whether `index` was jumped to yet
     this.failed = false;
+    this.waiting = null; // the first page on its way, if any
+    this.loading = null; // a following page on its way, if any
   }
 
-  _answered(ticket, answer) {
-    if (ticket !== this.asked) return; // an older query's: the box holds other text now
-    this._reset();
-    if (answer && answer.status === 200 && answer.body && Array.isArray(answer.body.matches)) {
-      this.answer = answer.body;
-    } else {
-      this.failed = true;
-    }
+  _page(ticket, url) {
+    const answered = (answer) => {
+      if (ticket !== this.asked) return; // an older query's: the box holds other text now
+      const body = answer && answer.status === 200 ? answer.body : null;
+      if (body && Array.isArray(body.matches)) {
+        this.matches.push(...body.matches);
+        this.after = body.next ?? null;
+        this.loaded = true;
+      } else {
+        this.failed = true;
+      }
+      this.waiting = null;
+      this.loading = null;
+      this.onChange();
+    };
+    return this.getJson(url).then(answered, () => answered(null));
+  }
+
+  _counted(ticket, answer) {
+    if (ticket !== this.asked) return;
+    const body = answer && answer.status === 200 ? answer.body : null;
+    if (!body || typeof body.count !== 'number') return; // the status keeps saying "of …"
+    this.count = { count: body.count, more: Boolean(body.more) };
     this.onChange();
+  }
+
+  /** The page after the matches held, if one follows. */
+  _more() {
+    if (!this.after || this.failed) return Promise.resolve();
+    if (!this.loading) {
+      const url = `${this.findUrl}?q=${encodeURIComponent(this.query)}&limit=${FIND_LIMIT}&after=${encodeURIComponent(this.after)}`;
+      this.loading = this._page(this.asked, url);
+    }
+    return this.loading;
   }
 
   async _go(step) {
     if (!this.query) return;
-    if (!this.answer) await this.search();
-    const matches = this.answer ? this.answer.matches : [];
-    if (!matches.length) return;
-    if (!this.shown) {
-      this.shown = true;
-      if (step < 0) this.index = matches.length - 1;
+    if (!this.loaded) await this.search();
+    const ticket = this.asked;
+    const stale = () => ticket !== this.asked || this.failed;
+    if (stale() || !this.matches.length) return;
+    let index;
+    if (step > 0) {
+      index = this.shown ? this.index + 1 : 0;
+      if (index >= this.matches.length) await this._more();
+      if (stale()) return;
+      if (index >= this.matches.length) index = 0; // past the last: round to the first
     } else {
-      this.index = (this.index + step + matches.length) % matches.length;
+      index = this.shown ? this.index - 1 : -1;
+      while (index < 0 && this.after) {
+        await this._more(); // the last match is on the last page
+        if (stale()) return;
+      }
+      if (index < 0) index = this.matches.length - 1;
     }
+    this.shown = true;
+    this.index = index;
     this.onChange();
-    this.jump(matches[this.index]);
+    this.jump(this.matches[index]);
   }
 }
