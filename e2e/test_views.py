@@ -165,3 +165,40 @@ def test_a_filter_value_that_is_no_number_is_told_and_changes_nothing(new_user):
     expect(row_count(tab_a)).to_have_text("2 of 40 shown")
     assert len(asked) >= 1
     assert all("lots" not in url for url in asked)
+
+
+def test_rows_added_under_a_view_show_where_inserted_and_others_mark_it_out_of_date(new_user):
+    tab_a, tab_b = two_tabs(new_user)
+    tab_a.menu_command(0, AMOUNT, "Sort Z → A")
+    tab_a.expect_cell(0, AMOUNT, "395")
+    expect(row_count(tab_a)).to_have_text("40 of 40 shown")
+
+    # A's own row shows where A put it, under the largest amount.
+    tab_a.insert_row_below(0)
+    tab_a.expect_saved()
+    tab_a.expect_rows(ROWS + 1)
+    tab_a.expect_cell(0, AMOUNT, "395")
+    tab_a.expect_cell(1, AMOUNT, "")
+    tab_a.expect_cell(2, AMOUNT, "385")
+    expect(row_count(tab_a)).to_have_text("41 of 41 shown")
+    refresh = view_bar(tab_a).get_by_role("button", name="Refresh view")
+    expect(refresh).to_be_hidden()
+    tab_b.expect_rows(ROWS + 1)
+
+    # B's row does not move into A's view: the view is out of date until refreshed.
+    tab_b.add_row()
+    tab_b.expect_saved()
+    expect(refresh).to_be_visible()
+    expect(row_count(tab_a)).to_have_text("41 of 42 shown")
+    tab_a.expect_rows(ROWS + 1)
+    refresh.click()
+    tab_a.expect_rows(ROWS + 2)
+    expect(row_count(tab_a)).to_have_text("42 of 42 shown")
+    tab_a.expect_cell(1, AMOUNT, "385")  # empty cells go last
+    tab_a.expect_cell(ROWS + 1, AMOUNT, "")
+
+    # The view is the tab's: a reload keeps it, the other tab never had it.
+    tab_a.reload()
+    expect(view_bar(tab_a).get_by_role("listitem")).to_have_text(["Sorted by Amount ↓×"])
+    tab_a.expect_cell(0, AMOUNT, "395")
+    expect(view_bar(tab_b)).to_be_hidden()
