@@ -37,7 +37,9 @@ export class ViewBar {
     rows.subscribe(() => this.render());
     // Columns that went leave the view (a view of a column gone would be refused).
     store.subscribe((change) => {
-      if (change.structure && this.store.loaded && state.keepColumns((id) => !!this.store.column(id))) this._applied();
+      if (!change.structure || !this.store.loaded) return;
+      if (state.keepColumns((id) => !!this.store.column(id))) this._applied();
+      else if (state.active) this.render(); // a column renamed: the bar says its new name
     });
     this.render();
     if (state.active) rows.apply(); // kept for this sheet by an earlier page of this tab
