@@ -15,7 +15,7 @@ const lastId = (list) => (list.length ? list[list.length - 1].id : null);
  * `prefs()` how the user writes numbers and dates (typedinput.js `inputPrefs`);
  * `onFormulaTyped()`: "=…" was typed into a plain cell (formulahint.js).
  */
-export function userActions({ store, pending, local, send, limits, grid, dialog, presence, windows = null, onRendered, prefs, onFormulaTyped = () => {} }) {
+export function userActions({ store, pending, local, send, limits, grid, dialog, presence, windows = null, views = null, onRendered, prefs, onFormulaTyped = () => {} }) {
   // Typed, pasted or filled: numbers and dates as the user writes them become what the server reads.
   const read = (colId, value) => readTyped(store.columns[store.colIndexOf(colId)]?.type, value, prefs());
   return {
@@ -41,7 +41,13 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
       else add();
     },
     /** The grid shows these rows: a big sheet's rows around them are fetched (windows.js). */
-    viewRows(first, last) { if (windows) windows.show(first, last); },
+    viewRows(first, last) {
+      if (views && views.rows.shown) views.rows.show(first, last); // the view's rows (viewrows.js)
+      else if (windows) windows.show(first, last);
+    },
+    /** This tab's own sort and filter (`views`: {rows, sortColumn, filterColumn}, viewbar.js). */
+    sortColumn(colId, dir) { if (views && colId) views.sortColumn(colId, dir); },
+    filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
     },

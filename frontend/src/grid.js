@@ -7,7 +7,7 @@ import { registerCellType, TextCellType, NumericCellType, CheckboxCellType } fro
 import { registerPlugin, AutoColumnSize, ContextMenu, CopyPaste, Autofill, ManualColumnResize, StretchColumns } from 'handsontable/plugins';
 import { selectionToRanges } from './presence.js';
 import { bindUndoKeys } from './undokeys.js';
-import { fitPaste, menuItems, selectedCells } from './gridmenu.js';
+import { fitPaste, menuItems, selectedCells, viewMenuItems } from './gridmenu.js';
 import { nameGridParts } from './gridaria.js';
 import { makeRenderers, columnSettings } from './cellrender.js';
 import { decorateHeader } from './columnheader.js';
@@ -16,6 +16,7 @@ import { GridFooter } from './footer.js';
 import { isFormula, shownValue } from './columninfo.js';
 import { columnsKey, gridRows } from './gridrows.js';
 import { keepTopRow, reselect, selectionByIds, topRowShown } from './gridplace.js';
+import { sanitizer } from './gridsanitize.js';
 
 registerCellType(TextCellType);
 registerCellType(NumericCellType);
@@ -36,19 +37,10 @@ const CELLS_PAINTED_ONE_BY_ONE = 50; // more changed cells in one frame: one ren
 const EDITOR_WAIT_MS = 150; // remote updates held while the editor is open: looked at again after this
 const HIDDEN_FLUSH_MS = 100; // no animation frame this long (a hidden tab): a timer flushes
 
-const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
-/** Handsontable writes headers and menu labels as HTML: make every one plain text. */
-function sanitizer(content, context) {
-  // Pasted HTML is parsed by DOMParser (inert); everything else is shown as text.
-  if (typeof context === 'string' && context.startsWith('CopyPaste.')) return content;
-  return escapeHtml(content);
-}
-
 export class GridAdapter {
-  /** `footer`: {wrap, label, list} of the totals row under the grid (footer.js), if the page has one. */
-  constructor({ container, store, pending, canEdit, licenseKey, on, footer = null }) {
-    Object.assign(this, { container, store, pending, on });
+  /** `footer`: {wrap, label, list} of the totals row (footer.js); `view`: this tab's sort and filter (viewrows.js). */
+  constructor({ container, store, pending, canEdit, licenseKey, on, footer = null, view = null }) {
+    Object.assign(this, { container, store, pending, on, view });
     this.editable = !!canEdit;
     this.rowIds = []; // what the grid shows, by visual row
     this.colIds = [];
@@ -67,6 +59,7 @@ export class GridAdapter {
     this.paintTimer = null;
     this.marksChanged = false; // outlines to redraw: the next paint renders the whole viewport
     this.menu = menuItems(this, on);
+    this.viewMenu = viewMenuItems(this, on); // a viewer's menu: sort and filter this tab only
     this.renderers = makeRenderers(this);
     this.footer = footer ? new GridFooter({ ...footer, grid: this }) : null;
     this.totalsWanted = false;
@@ -78,7 +71,11 @@ export class GridAdapter {
     this.destroyed = false;
     container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
     this.unsubscribe = store.subscribe((change) => this._changed(change));
+    if (view) view.subscribe((change) => this._changed(change));
   }
+
+  /** What the grid shows: the view's rows while one is shown, else the store's (both read alike). */
+  source() { return this.view && this.view.shown ? this.view : this.store; }
 
   _build(settings) {
     const { on, container } = this;
@@ -120,7 +117,7 @@ export class GridAdapter {
   _editSettings() {
     return {
       readOnly: !this.editable,
-      contextMenu: this.editable ? { items: this.menu } : false,
+      contextMenu: { items: this.editable ? this.menu : this.viewMenu },
       fillHandle: this.editable ? { autoInsertRow: false } : false,
       manualColumnResize: this.editable,
     };
@@ -155,6 +152,8 @@ export class GridAdapter {
       // Read-only covers typing, paste and autofill; anything that slips past it stops here.
       beforeChange: (changes, source) => this._beforeChange(changes, source),
       afterGetColHeader: (col, TH) => decorateHeader(this, col, TH),
+      // A row an edit took out of the view stays, greyed, until the view is refreshed.
+      afterRenderer: (TD, row) => TD.classList.toggle('row-outside-view', !!this.view && this.view.failsAt(row)),
       afterRender: () => { if (this.footer) this.footer.layout(); },
       afterScrollHorizontally: () => { if (this.footer) this.footer.scroll(); },
       afterScrollVertically: () => this._viewShown(),
@@ -170,10 +169,10 @@ export class GridAdapter {
   _beforeChange(changes, source) {
     if (NOT_EDITS.has(source)) return undefined;
     if (!this.editable) return false;
-    // A row not held yet (its block is on its way) takes no edit: it shows nothing to edit.
+    // A row not held yet (its block is on its way; a view's row the store does not hold) takes no edit.
     // A formula column's cells are computed: a change that slipped past readOnly is dropped.
     changes.forEach((change, i) => {
-      if (change && (this.rowIds[change[0]] === undefined || isFormula(this.store.column(this.colIds[change[1]])))) changes[i] = null;
+      if (change && (!this.store.row(this.rowIds[change[0]]) || isFormula(this.store.column(this.colIds[change[1]])))) changes[i] = null;
     });
     return undefined;
   }
@@ -216,7 +215,7 @@ export class GridAdapter {
     this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
     this.outlines = null;
     const cols = store.columns;
-    const shown = gridRows(store, pending, this.data);
+    const shown = gridRows(this.source(), pending, this.data);
     Object.assign(this, { data: shown.data, rowIds: shown.rowIds, rowPos: shown.rowPos });
     const frozen = Math.min(store.frozenColumns || 0, cols.length); // more than there are: all of them
     const colsKey = columnsKey(cols, this.editable, frozen);
@@ -272,7 +271,7 @@ export class GridAdapter {
       for (const [rowId, colId] of this.dirtyCells) {
         const r = this.rowPos.get(rowId);
         const c = this.colPos.get(colId);
-        const row = this.store.row(rowId);
+        const row = this.source().row(rowId);
         if (r !== undefined && c !== undefined && row) {
           this.data[r][c] = shownValue(this.pending.valueOf(row, colId));
           shown.push([r, c]);

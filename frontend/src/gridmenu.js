@@ -110,6 +110,29 @@ export function menuItems(grid, on) {
       hidden() { return !grid.store.frozenColumns; },
       callback() { on.freezeColumns(0); },
     },
+    // This tab's own sort and filter (viewstate.js), for viewers too.
+    ...viewMenuItems(grid, on),
+  };
+}
+
+/** The items that change only what this tab shows: its own sort and filter (viewbar.js). */
+export function viewMenuItems(grid, on) {
+  return {
+    gr_sort_asc: {
+      name: 'Sort A → Z',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.sortColumn(grid.colIds[activeCol(this)], 'asc'); },
+    },
+    gr_sort_desc: {
+      name: 'Sort Z → A',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.sortColumn(grid.colIds[activeCol(this)], 'desc'); },
+    },
+    gr_filter: {
+      name: 'Filter…',
+      disabled() { return !grid.colIds.length; },
+      callback() { on.filterColumn(grid.colIds[activeCol(this)]); },
+    },
   };
 }
 

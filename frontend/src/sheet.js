@@ -22,6 +22,10 @@ import { csrfToken, getJson, postJson } from './http.js';
 import { FormulaHint } from './formulahint.js';
 import { inputPrefs } from './typedinput.js';
 import { FindBox } from './findbox.js';
+import { ViewState } from './viewstate.js';
+import { ViewRows } from './viewrows.js';
+import { ViewBar } from './viewbar.js';
+import { viewCountText } from './status.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
 function showChanges({ store, grid, saving }) {
@@ -87,14 +91,15 @@ function makeParts(pageConfig, config, header) {
   // Read when first needed: the browser's first Intl formats cost the open ~20 ms.
   let prefsRead = null;
   const prefs = () => prefsRead ?? (prefsRead = inputPrefs(config.input_locale, navigator.language));
-  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, windows: p.windows, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
+  p.views = makeViews(p, config, prefs, grid, status);
+  const on = userActions({ store, pending, local, send, limits, grid, dialog: p.dialog, presence: p.presence, windows: p.windows, views: p.views, onRendered: status.rendered, prefs, onFormulaTyped: () => hint.typed() });
   const footer = {
     wrap: document.getElementById('grid-footer'),
     label: document.getElementById('grid-footer-label'),
     list: document.getElementById('grid-footer-cells'),
     labels: config.summaries || [],
   };
-  p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on, footer });
+  p.grid = new GridAdapter({ container: document.getElementById('grid'), store, pending, canEdit: !!config.can_edit, licenseKey: config.license_key, on, footer, view: p.views.rows });
   p.presence.attachGrid(p.grid);
   status.follow();
   const title = new TitleEditor({ store, local, send, canEdit: () => p.grid.canEdit() });
@@ -105,7 +110,19 @@ function makeParts(pageConfig, config, header) {
   const findRoot = document.getElementById('find-box');
   if (findRoot) p.find = new FindBox({ root: findRoot, getJson, findUrl: config.find_url, grid });
   status.showStatus();
+  // While a view is shown the row count says how many of the sheet's rows it shows.
+  if (p.saving.statusLine) p.saving.statusLine.rowsText = () => (p.views.rows.shown ? viewCountText(p.views.rows.count, store.rowCount) : null);
   return p;
+}
+
+/** This tab's own sort and filter: the spec (kept per sheet for the tab), its rows, the bar. */
+function makeViews(p, config, prefs, grid, status) {
+  let storage = null;
+  try { storage = window.sessionStorage; } catch { /* storage off: the view lasts as long as the page */ }
+  const state = new ViewState({ storage, key: `gridroom.view.v1.${config.sheet_id}` });
+  const rows = new ViewRows({ store: p.store, pending: p.pending, state, getJson, rowsUrl: config.rows_url, onGone: () => p.gone.leave('gone') });
+  rows.subscribe(() => status.showStatus());
+  return new ViewBar({ state, rows, store: p.store, prefs, grid });
 }
 
 /** Every socket message goes to the part it is for (the header sees them all first). */

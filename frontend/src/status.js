@@ -12,6 +12,12 @@ export function rowCountText(rows) {
   return `${COUNT.format(rows)} ${rows === 1 ? 'row' : 'rows'}`;
 }
 
+/** "12 of 40,000 shown": the rows of this tab's view (viewrows.js) of the sheet's rows. */
+export function viewCountText(shown, rows) {
+  if (!Number.isInteger(shown) || !Number.isInteger(rows)) return null;
+  return `${COUNT.format(shown)} of ${COUNT.format(rows)} shown`;
+}
+
 function headline({ pending, loaded, queue, socketDown, loggedOut }) {
   const waiting = pending.pendingCount();
   if (loggedOut && waiting) {
@@ -81,6 +87,7 @@ export class StatusLine {
     Object.assign(this, { element, act, doc });
     this.notice = null;
     this.rows = null;
+    this.rowsText = null; // (status) => what the row count says instead ("12 of 40,000 shown"), or null
   }
 
   render(status) {
@@ -88,7 +95,7 @@ export class StatusLine {
     if (!element) return;
     if (element.textContent !== status.text) element.textContent = status.text;
     element.dataset.state = status.kind;
-    this._renderRows(status.rows || null);
+    this._renderRows((this.rowsText && this.rowsText(status)) || status.rows || null);
     if (!status.notice && !this.notice) return;
     const notice = this._noticeElement();
     notice.hidden = !status.notice;

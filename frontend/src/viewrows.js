@@ -1,0 +1,305 @@
+// The rows of this tab's view (a sort and filter of its own, viewstate.js),
+// in the view's order: fetched in blocks from GET rows?view=…&at=K (one
+// request at a time, for wherever the user is when the last one answered) and
+// kept in step with the sheet's events as the committed store applies them
+// (its `recent` events). Nothing moves under the user: an edited row stays
+// where it is (greyed when it no longer passes the filters, viewmatch.js), a
+// row this tab inserts shows where it was inserted, and anything that would
+// move rows (another user's insert or delete, a sorted or filtered value
+// changed) only marks the view out of date until the user refreshes it.
+// The grid reads it as it reads the store (`layout`, `rows`, `columns`,
+// `row`). No DOM.
+import { ChangeFeed } from './changefeed.js';
+import { recordsOfBlock, replayOnto } from './blocks.js';
+import { firstUnheld, setRowValue } from './rowlayout.js';
+import { rowPasses } from './viewmatch.js';
+
+const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
+
+export class ViewRows {
+  /** `state`: the view asked for (viewstate.js); `getJson`, `rowsUrl`, `onGone` as the row windows'. */
+  constructor({ store, pending, state, getJson, rowsUrl, onGone = () => {}, blockRows = 500, marginRows = 100, retryMs = 3000 }) {
+    Object.assign(this, { store, pending, state, getJson, rowsUrl, onGone, blockRows, marginRows, retryMs });
+    this.feed = new ChangeFeed();
+    this.running = null;
+    this.retryTimer = null;
+    this.view = [0, 0]; // grid rows drawn
+    this._reset();
+    store.subscribe((change) => this._storeChanged(change));
+  }
+
+  _reset() {
+    this.generation = (this.generation || 0) + 1; // an answer for an earlier view is dropped
+    this.slots = []; // the record of each view row, undefined until its block comes
+    this.total = null; // the view's count as the server said it (null: no block yet)
+    this.mine = new Set(); // rows this tab inserted while the view shows
+    this.outOfDate = false;
+    this.misfit = false; // the server's row numbers no longer match the slots: no more blocks until a refresh
+    this.error = null; // the server refused the view (its message)
+    this.seenSeq = null; // the store's version the held rows are at
+    this.waiting = null; // a block read ahead of the tab
+    this.stale = 0;
+    this._layout = null;
+  }
+
+  subscribe(fn) { return this.feed.subscribe(fn); }
+
+  /** The grid shows the view (once its first block came); else the sheet's own order. */
+  get shown() { return this.state.active && this.total !== null && !this.error; }
+
+  /** Rows the view shows: those passing the filters when it was read, and rows this tab added since. */
+  get count() { return this.slots.length; }
+
+  /** The view asked for changed (or Refresh view): its rows are fetched from the first. */
+  apply() {
+    clearTimeout(this.retryTimer);
+    this.feed.batch(() => {
+      this._reset();
+      this.feed.structure();
+    });
+    return this.check();
+  }
+
+  /** The grid draws rows first..last: fetch what of them (and around) the view lacks. */
+  show(first, last) {
+    if (Number.isInteger(first) && Number.isInteger(last)) this.view = [first, last];
+    return this.check();
+  }
+
+  check() {
+    if (!this.running && this._wanted() !== null) {
+      this.running = this._loop().finally(() => { this.running = null; });
+    }
+    return this.idle();
+  }
+
+  idle() { return this.running || Promise.resolve(); }
+
+  // --- What the grid reads (as the store's).
+  get columns() { return this.store.columns; }
+
+  get rows() { return this.layout().rows; }
+
+  layout() {
+    if (!this._layout) {
+      const rows = [];
+      const visuals = [];
+      const rowPos = new Map();
+      this.slots.forEach((r, v) => { if (r) { rows.push(r); visuals.push(v); rowPos.set(r.id, v); } });
+      this._layout = { count: this.slots.length, rows, visuals, rowPos };
+    }
+    return this._layout;
+  }
+
+  row(id) {
+    const v = this.layout().rowPos.get(id);
+    return v === undefined ? null : this.slots[v];
+  }
+
+  /** Grid row `v` holds a row that no longer passes the filters (an edit took it out): greyed. */
+  failsAt(v) {
+    const rec = this.shown ? this.slots[v] : null;
+    if (!rec || !this.state.filters.length) return false;
+    return !rowPasses(this.state.filters, (colId) => this.pending.valueOf(rec, colId), (id) => this.store.column(id));
+  }
+
+  // --- Fetching.
+  _wanted() {
+    const { store } = this;
+    if (!this.state.active || this.error || !store.loaded || store.closed || this.waiting) return null;
+    if (this.total === null) return 0;
+    if (this.misfit) return null;
+    const layout = this.layout();
+    const [first, last] = this.view;
+    const v = firstUnheld(layout, first - this.marginRows, last + this.marginRows);
+    return v === null ? null : v - this._mineAbove(v);
+  }
+
+  /** Rows this tab added above grid row `v` (the server does not count them). */
+  _mineAbove(v) {
+    let n = 0;
+    for (const id of this.mine) if (this.layout().rowPos.get(id) < v) n += 1;
+    return n;
+  }
+
+  async _loop() {
+    let at;
+    while ((at = this._wanted()) !== null) {
+      const generation = this.generation;
+      const spec = encodeURIComponent(JSON.stringify(this.state.spec()));
+      let answer;
+      try {
+        answer = await this.getJson(`${this.rowsUrl}?view=${spec}&at=${at}&limit=${this.blockRows}`);
+      } catch (err) {
+        this._retryLater();
+        return;
+      }
+      if (generation !== this.generation) continue; // the view changed meanwhile: ask for the new one
+      if (answer.status === 404 || answer.status === 403) { this.onGone(); return; }
+      if (answer.status === 400) {
+        this.feed.batch(() => { this.error = answer.body?.message || 'This view cannot be shown.'; this.feed.structure(); });
+        return;
+      }
+      if (answer.status !== 200) { this._retryLater(); return; }
+      if (this._merge(answer.body) === 'stale') {
+        this.stale += 1;
+        if (this.stale >= STALE_TRIES) { this._markOutOfDate(); return; }
+      } else this.stale = 0;
+    }
+  }
+
+  _retryLater() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.check(), this.retryMs);
+  }
+
+  /** A view block: 'merged', 'held' (read ahead of the tab) or 'stale' (fetch it again). */
+  _merge(block) {
+    const { store } = this;
+    if (!block || !Number.isInteger(block.seq) || !Number.isInteger(block.count)) return 'stale';
+    if (block.seq > store.lastSeq) {
+      this.waiting = block;
+      store.feed.batch(() => { store.saw(block.seq); store.noteStanding(); }); // the tab catches up, then merges it
+      return 'held';
+    }
+    const records = recordsOfBlock(block, (id) => store.column(id));
+    if (block.seq < store.lastSeq && !replayOnto(records, block.seq, store.recent, store.lastSeq)) return 'stale';
+    this.feed.batch(() => {
+      if (this.total === null) {
+        this.total = block.count;
+        this.slots = new Array(block.count);
+        this.seenSeq = store.lastSeq;
+      } else if (block.count !== this.total) {
+        this.misfit = true;
+        this._markOutOfDate();
+        return;
+      }
+      // Server row n of the block goes to the nth slot that is not a row this tab added.
+      const { rowPos } = this.layout();
+      let v = block.first;
+      if (this.mine.size) {
+        let server = 0;
+        for (v = 0; v < this.slots.length && server < block.first; v += 1) {
+          if (!this.slots[v] || !this.mine.has(this.slots[v].id)) server += 1;
+        }
+      }
+      for (const rec of records) {
+        while (this.slots[v] && this.mine.has(this.slots[v].id)) v += 1;
+        if (v >= this.slots.length) break;
+        if (!this.slots[v] && !rowPos.has(rec.id)) this.slots[v] = rec; // a row held elsewhere stays there
+        v += 1;
+      }
+      this._layout = null;
+      this.feed.structure();
+    });
+    return 'merged';
+  }
+
+  _markOutOfDate() {
+    if (this.outOfDate) return;
+    this.outOfDate = true;
+    this.feed.status();
+  }
+
+  // --- Keeping in step with the sheet.
+  _storeChanged(change) {
+    if (!this.state.active) return;
+    this.feed.batch(() => {
+      if (this.waiting && this.waiting.seq <= this.store.lastSeq) {
+        const block = this.waiting;
+        this.waiting = null;
+        if (this._merge(block) === 'stale') this.check();
+      }
+      if (this.total === null) return;
+      this._followEvents();
+      if (change.structure) this._placeOwnRows();
+      const watched = this._watchedColumns();
+      for (const [rowId, colId] of change.cells) {
+        if (watched.has(colId) && this.row(rowId)) {
+          this._markOutOfDate(); // its place or its match may have changed
+          if (this.state.filters.length) this.feed.structure(); // the whole row is drawn again, greyed or not
+        }
+      }
+    });
+    this.check();
+  }
+
+  _watchedColumns() {
+    const out = new Set(this.state.filters.map((f) => f.column));
+    if (this.state.sort) out.add(this.state.sort.column);
+    return out;
+  }
+
+  /** The events the store applied since the held rows' version, applied to them. */
+  _followEvents() {
+    const { store } = this;
+    if (this.seenSeq === null || store.lastSeq === null || store.lastSeq <= this.seenSeq) return;
+    const events = store.recent.filter((e) => e.seq > this.seenSeq && e.seq <= store.lastSeq);
+    if (events.length !== store.lastSeq - this.seenSeq) this._markOutOfDate(); // a snapshot came: values may have moved on
+    this.seenSeq = store.lastSeq;
+    const watched = this._watchedColumns();
+    for (const e of events) {
+      if (e.type === 'cells.changed') {
+        for (const c of e.changes || []) this._set(c.row, c.col, c.value, watched);
+      } else if (e.type === 'column.updated' && e.column) {
+        for (const [rowId, value] of Object.entries(e.values || {})) this._set(rowId, e.column.id, value, watched);
+        if (watched.has(e.column.id)) this._markOutOfDate();
+      } else if (e.type === 'rows.deleted') {
+        this._dropRows(new Set(e.rows || []), e.broadcaster_id === this.pending.clientId);
+      } else if (e.type === 'rows.inserted') {
+        if ((e.rows || []).some((r) => !this.mine.has(r.id))) this._markOutOfDate();
+      } else if (e.type === 'columns.deleted' || e.type === 'sheet.reset' || e.type === 'columns.recomputed') {
+        this._markOutOfDate();
+      }
+    }
+  }
+
+  _set(rowId, colId, value, watched) {
+    const rec = this.row(rowId);
+    if (!rec) return;
+    setRowValue(rec, colId, value);
+    this.feed.touch(rowId, colId);
+    if (watched.has(colId)) this._markOutOfDate();
+  }
+
+  /**
+   * Deleted rows leave the view at once. Another tab's rows not held may have
+   * been in it: out of date. This tab's own (it deletes rows it shows) took
+   * their place with them (`_placeOwnRows`).
+   */
+  _dropRows(ids, own) {
+    const before = this.slots.length;
+    this.slots = this.slots.filter((r) => !r || !ids.has(r.id));
+    for (const id of ids) this.mine.delete(id);
+    if (!own) {
+      this.misfit = true; // rows not held may have left it too
+      this._markOutOfDate();
+    }
+    if (this.slots.length !== before) { this._layout = null; this.feed.structure(); }
+  }
+
+  /** Rows this tab is deleting leave at once; rows it inserted show after the row above them in the view. */
+  _placeOwnRows() {
+    let placed = false;
+    const deleting = this.pending.deletingRows;
+    if (deleting?.size && this.slots.some((r) => r && deleting.has(r.id))) {
+      const gone = (r) => !!r && deleting.has(r.id);
+      // The server's count of the view, as blocks read once the delete is in say it.
+      this.total -= this.slots.filter((r) => gone(r) && !this.mine.has(r.id)).length;
+      this.slots = this.slots.filter((r) => !gone(r));
+      this._layout = null;
+      placed = true;
+    }
+    const { rowPos } = this.layout();
+    for (const r of this.store.rows) {
+      if (!r.local || rowPos.has(r.id) || this.mine.has(r.id)) continue;
+      const after = r.localAfter == null ? -1 : this.layout().rowPos.get(r.localAfter);
+      const at = after === undefined ? this.slots.length : after + 1;
+      this.slots.splice(at, 0, r);
+      this.mine.add(r.id);
+      this._layout = null;
+      placed = true;
+    }
+    if (placed) this.feed.structure();
+  }
+}
