@@ -9,12 +9,16 @@ import { FindState } from './findstate.js';
 /** Scroll to a match and select its cell (where the row is held now, else at its row number). */
 export function showMatch(hot, grid, match) {
   const rows = hot.countRows();
-  if (!rows) return;
-  const row = Math.min(grid.rowPos.get(match.row) ?? match.row_number, rows - 1);
+  if (!rows) return true;
+  const at = grid.rowPos.get(match.row);
+  // Under this tab's sort and filter a row number says nothing of where a row shows.
+  if (at === undefined && grid.view && grid.view.shown) return false;
+  const row = Math.min(at ?? match.row_number, rows - 1);
   const col = grid.colPos.get(match.col) ?? 0;
   hot.scrollViewportTo({ row, col, verticalSnap: 'top' });
   // The box keeps the keyboard (no listen): Enter goes on to the next match.
   hot.selectCell(row, col, row, col, false, false);
+  return true;
 }
 
 export class FindBox {
@@ -22,22 +26,32 @@ export class FindBox {
   constructor({ root, getJson, findUrl, grid }) {
     this.root = root;
     this.grid = grid;
+    this.outside = false; // the match last jumped to is not among the rows the view shows
     this.input = root.querySelector('input');
     this.statusEl = root.querySelector('[role="status"]');
     this.state = new FindState({
       getJson,
       findUrl,
-      jump: (match) => { const g = grid(); if (g && g.hot) showMatch(g.hot, g, match); },
-      onChange: () => { this.statusEl.textContent = this.state.status(); },
+      jump: (match) => {
+        const g = grid();
+        this.outside = !!(g && g.hot) && !showMatch(g.hot, g, match);
+        this.showStatus();
+      },
+      onChange: () => this.showStatus(),
     });
     root.addEventListener('submit', (event) => event.preventDefault());
-    this.input.addEventListener('input', () => this.state.setQuery(this.input.value));
+    this.input.addEventListener('input', () => { this.outside = false; this.state.setQuery(this.input.value); });
     this.input.addEventListener('keydown', (event) => this._key(event));
     root.querySelector('[data-find="next"]').addEventListener('click', () => this.state.next());
     root.querySelector('[data-find="previous"]').addEventListener('click', () => this.state.previous());
     root.querySelector('[data-find="close"]').addEventListener('click', () => this.close());
     // Capture: seen before Handsontable and before the browser opens its own find.
     document.addEventListener('keydown', (event) => this._pageKey(event), true);
+  }
+
+  showStatus() {
+    const outside = this.outside ? ' (not among the rows your sort and filter show)' : '';
+    this.statusEl.textContent = `${this.state.status()}${outside}`;
   }
 
   open() {

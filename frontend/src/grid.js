@@ -151,6 +151,8 @@ export class GridAdapter {
       sanitizer,
       // Read-only covers typing, paste and autofill; anything that slips past it stops here.
       beforeChange: (changes, source) => this._beforeChange(changes, source),
+      // A row not held (yet) opens no editor: what was typed there could not be kept.
+      beforeBeginEditing: (row) => !!this.store.row(this.rowIds[row]),
       afterGetColHeader: (col, TH) => decorateHeader(this, col, TH),
       // A row an edit took out of the view stays, greyed, until the view is refreshed.
       afterRenderer: (TD, row) => TD.classList.toggle('row-outside-view', !!this.view && this.view.failsAt(row)),
