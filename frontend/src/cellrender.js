@@ -15,11 +15,12 @@ import { formatNumber, takesNumberFormat } from './numberformat.js';
 const language = () => globalThis.navigator?.language;
 
 /** The text of cell (row, col) in its column's number format, or `value` as given without one. */
-function shownNumber(grid, hot, row, col, value) {
+function shownNumber(grid, row, col, value) {
   const column = grid.store.column(grid.colIds[col]);
   if (!takesNumberFormat(column) || !column.numberFormat) return value;
   // `value` may be text already: Handsontable's numeric type formats before the renderer.
-  const stored = hot.getDataAtCell(row, col);
+  // The grid's own array holds what it gave Handsontable (grid rows are its rows: no HT sorting).
+  const stored = grid.data[row]?.[col];
   return typeof stored === 'number' ? formatNumber(stored, column.numberFormat, language()) : value;
 }
 
@@ -30,7 +31,7 @@ export function makeRenderers(grid) {
     decorate(grid, TD, row, col, value);
   };
   const number = (hot, TD, row, col, prop, value, props) => {
-    numericRenderer(hot, TD, row, col, prop, shownNumber(grid, hot, row, col, value), props);
+    numericRenderer(hot, TD, row, col, prop, shownNumber(grid, row, col, value), props);
     decorate(grid, TD, row, col, value);
   };
   // A formula column shows its result type; an error (its code, a string) as text.
@@ -41,7 +42,7 @@ export function makeRenderers(grid) {
     let base = textRenderer;
     if (type === 'number' && typeof value === 'number') {
       base = numericRenderer;
-      value = shownNumber(grid, hot, row, col, value);
+      value = shownNumber(grid, row, col, value);
     } else if (type === 'checkbox' && typeof value === 'boolean') base = checkboxRenderer;
     base(hot, TD, row, col, prop, value, props);
     decorate(grid, TD, row, col, value);

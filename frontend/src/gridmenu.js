@@ -24,6 +24,15 @@ const activeCol = (hot) => {
   return range ? Math.max(0, range.highlight.col) : 0;
 };
 
+/** An item acting on the column of the active cell: `act(colId)`; off when there are no columns. */
+function columnItem(grid, name, act) {
+  return {
+    name,
+    disabled() { return !grid.colIds.length; },
+    callback() { act(grid.colIds[activeCol(this)]); },
+  };
+}
+
 /** Those of `cells` ([rowId, colId], few: the refused values) that the selection covers. */
 export function selectedCells(hot, grid, cells) {
   const ranges = (hot.getSelectedRange() || []).map((range) => [range.getTopStartCorner(), range.getBottomEndCorner()]);
@@ -84,16 +93,8 @@ export function menuItems(grid, on) {
       callback() { on.deleteColumns(colsOf(this).map((c) => grid.colIds[c])); },
     },
     sep2: SEPARATOR,
-    gr_rename_col: {
-      name: 'Rename column…',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.editColumn(grid.colIds[activeCol(this)], 'name'); },
-    },
-    gr_col_settings: {
-      name: 'Column settings…',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.editColumn(grid.colIds[activeCol(this)], 'type'); },
-    },
+    gr_rename_col: columnItem(grid, 'Rename column…', (id) => on.editColumn(id, 'name')),
+    gr_col_settings: columnItem(grid, 'Column settings…', (id) => on.editColumn(id, 'type')),
     gr_number_format: {
       name: 'Number format…',
       // Number columns and formula columns whose results are numbers.
@@ -118,21 +119,9 @@ export function menuItems(grid, on) {
 /** The items that change only what this tab shows: its own sort and filter (viewbar.js). */
 export function viewMenuItems(grid, on) {
   return {
-    gr_sort_asc: {
-      name: 'Sort A → Z',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.sortColumn(grid.colIds[activeCol(this)], 'asc'); },
-    },
-    gr_sort_desc: {
-      name: 'Sort Z → A',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.sortColumn(grid.colIds[activeCol(this)], 'desc'); },
-    },
-    gr_filter: {
-      name: 'Filter…',
-      disabled() { return !grid.colIds.length; },
-      callback() { on.filterColumn(grid.colIds[activeCol(this)]); },
-    },
+    gr_sort_asc: columnItem(grid, 'Sort A → Z', (id) => on.sortColumn(id, 'asc')),
+    gr_sort_desc: columnItem(grid, 'Sort Z → A', (id) => on.sortColumn(id, 'desc')),
+    gr_filter: columnItem(grid, 'Filter…', (id) => on.filterColumn(id)),
   };
 }
 

@@ -1,8 +1,8 @@
 // The rows of this tab's view (a sort and filter of its own, viewstate.js),
 // in the view's order: fetched in blocks from GET rows?view=…&at=K (one
-// request at a time, for wherever the user is when the last one answered) and
-// kept in step with the sheet's events as the committed store applies them
-// (its `recent` events). Nothing moves under the user: an edited row stays
+// request at a time, for wherever the user is when the last one answered:
+// blockfetch.js) and kept in step with the sheet's events as the committed
+// store applies them (its `recent` events). Nothing moves under the user: an edited row stays
 // where it is (greyed when it no longer passes the filters, viewmatch.js), a
 // row this tab inserts shows where it was inserted, and anything that would
 // move rows (another user's insert or delete, a sorted or filtered value
@@ -13,6 +13,7 @@ import { ChangeFeed } from './changefeed.js';
 import { recordsOfBlock, replayOnto } from './blocks.js';
 import { firstUnheld, setRowValue } from './rowlayout.js';
 import { rowPasses } from './viewmatch.js';
+import { BlockFetch } from './blockfetch.js';
 
 const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
 
@@ -21,8 +22,18 @@ export class ViewRows {
   constructor({ store, pending, state, getJson, rowsUrl, onGone = () => {}, blockRows = 500, marginRows = 100, retryMs = 3000 }) {
     Object.assign(this, { store, pending, state, getJson, rowsUrl, onGone, blockRows, marginRows, retryMs });
     this.feed = new ChangeFeed();
-    this.running = null;
-    this.retryTimer = null;
+    this.fetch = new BlockFetch({
+      getJson,
+      retryMs,
+      onGone,
+      next: () => this._next(),
+      take: (block, request) => this._take(block, request),
+      refused: (body, request) => {
+        if (request.generation !== this.generation) return true; // an earlier view's: ask for this one
+        this.feed.batch(() => { this.error = body?.message || 'This view cannot be shown.'; this.feed.structure(); });
+        return false;
+      },
+    });
     this.view = [0, 0]; // grid rows drawn
     this._reset();
     store.subscribe((change) => this._storeChanged(change));
@@ -52,7 +63,7 @@ export class ViewRows {
 
   /** The view asked for changed (or Refresh view): its rows are fetched from the first. */
   apply() {
-    clearTimeout(this.retryTimer);
+    this.fetch.cancelRetry();
     this.feed.batch(() => {
       this._reset();
       this.feed.structure();
@@ -66,14 +77,9 @@ export class ViewRows {
     return this.check();
   }
 
-  check() {
-    if (!this.running && this._wanted() !== null) {
-      this.running = this._loop().finally(() => { this.running = null; });
-    }
-    return this.idle();
-  }
+  check() { return this.fetch.check(); }
 
-  idle() { return this.running || Promise.resolve(); }
+  idle() { return this.fetch.idle(); }
 
   // --- What the grid reads (as the store's).
   get columns() { return this.store.columns; }
@@ -122,35 +128,21 @@ export class ViewRows {
     return n;
   }
 
-  async _loop() {
-    let at;
-    while ((at = this._wanted()) !== null) {
-      const generation = this.generation;
-      const spec = encodeURIComponent(JSON.stringify(this.state.spec()));
-      let answer;
-      try {
-        answer = await this.getJson(`${this.rowsUrl}?view=${spec}&at=${at}&limit=${this.blockRows}`);
-      } catch (err) {
-        this._retryLater();
-        return;
-      }
-      if (generation !== this.generation) continue; // the view changed meanwhile: ask for the new one
-      if (answer.status === 404 || answer.status === 403) { this.onGone(); return; }
-      if (answer.status === 400) {
-        this.feed.batch(() => { this.error = answer.body?.message || 'This view cannot be shown.'; this.feed.structure(); });
-        return;
-      }
-      if (answer.status !== 200) { this._retryLater(); return; }
-      if (this._merge(answer.body) === 'stale') {
-        this.stale += 1;
-        if (this.stale >= STALE_TRIES) { this._markOutOfDate(); return; }
-      } else this.stale = 0;
-    }
+  _next() {
+    const at = this._wanted();
+    if (at === null) return null;
+    const spec = encodeURIComponent(JSON.stringify(this.state.spec()));
+    return { url: `${this.rowsUrl}?view=${spec}&at=${at}&limit=${this.blockRows}`, generation: this.generation };
   }
 
-  _retryLater() {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.check(), this.retryMs);
+  /** A view block answered (false: stop asking for now). */
+  _take(block, request) {
+    if (request.generation !== this.generation) return true; // the view changed meanwhile: ask for the new one
+    if (this._merge(block) === 'stale') {
+      this.stale += 1;
+      if (this.stale >= STALE_TRIES) { this._markOutOfDate(); return false; }
+    } else this.stale = 0;
+    return true;
   }
 
   /** A view block: 'merged', 'held' (read ahead of the tab) or 'stale' (fetch it again). */

@@ -2,9 +2,10 @@
 // (`show(first, last)`, grid rows), and the rows around them the store does not
 // hold come in blocks from GET rows?at=K (docs/protocol.md, "Holding only some
 // rows"), one request at a time, for wherever the user is by the time the last
-// one came back. The store merges each block (blocks.js). No DOM.
+// one came back (blockfetch.js). The store merges each block (blocks.js). No DOM.
 import { firstUnheld, serverRowNumber } from './rowlayout.js';
 import { releaseFar } from './blocks.js';
+import { BlockFetch } from './blockfetch.js';
 
 export const BLOCK_ROWS = 500;
 const MARGIN_ROWS = 100; // rows above and below the view fetched with it
@@ -20,11 +21,20 @@ export class RowWindows {
   constructor({ store, getJson, rowsUrl, pending = null, onGone = () => {}, retryMs = 3000, blockRows = BLOCK_ROWS, marginRows = MARGIN_ROWS, maxHeld = MAX_HELD_ROWS }) {
     Object.assign(this, { store, getJson, rowsUrl, pending, onGone, retryMs, blockRows, marginRows, maxHeld });
     this.view = null; // [first, last] grid rows shown
-    this.running = null;
     this.stale = 0;
-    this.stopped = false;
-    this.retryTimer = null;
+    this.fetch = new BlockFetch({
+      getJson,
+      retryMs,
+      onGone,
+      next: () => {
+        const at = this._wanted();
+        return at === null ? null : { url: `${this.rowsUrl}?at=${at}&limit=${this.blockRows}` };
+      },
+      take: (block) => this._take(block),
+    });
   }
+
+  get stopped() { return this.fetch.stopped; }
 
   /** The grid shows rows first..last (grid row numbers): fetch what of them (and around) is missing. */
   show(first, last) {
@@ -34,15 +44,10 @@ export class RowWindows {
   }
 
   /** Fetch what the view lacks, if anything (after a snapshot, a merge, a scroll). */
-  check() {
-    if (!this.running && !this.stopped && this._wanted() !== null) {
-      this.running = this._loop().finally(() => { this.running = null; });
-    }
-    return this.idle();
-  }
+  check() { return this.fetch.check(); }
 
   /** Resolves when no fetch is running. */
-  idle() { return this.running || Promise.resolve(); }
+  idle() { return this.fetch.idle(); }
 
   /** Resolves once the sheet's last row is held (Add row appends after it). */
   loadEnd() {
@@ -54,10 +59,7 @@ export class RowWindows {
     });
   }
 
-  stop() {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-  }
+  stop() { this.fetch.stop(); }
 
   /** The server row number to fetch from, or null when the view's rows are all held. */
   _wanted() {
@@ -69,37 +71,22 @@ export class RowWindows {
     return v === null ? null : serverRowNumber(layout, v);
   }
 
-  async _loop() {
-    let at;
-    while ((at = this._wanted()) !== null && !this.stopped) {
-      let answer;
-      try {
-        answer = await this.getJson(`${this.rowsUrl}?at=${at}&limit=${this.blockRows}`);
-      } catch (err) {
-        this._retryLater();
-        return;
-      }
-      if (answer.status === 404 || answer.status === 403) { this.stop(); this.onGone(); return; }
-      if (answer.status !== 200) { this._retryLater(); return; }
-      const outcome = this.store.mergeBlock(answer.body);
-      if (outcome === 'held') return; // merged once the tab reaches its version; the store's change asks again
-      if (outcome === 'merged' && this.pending && this.store.rows.length > this.maxHeld) {
-        const [first, last] = this.view;
-        const room = 2 * this.blockRows;
-        releaseFar(this.store, first - room, last + room, this.pending);
-      }
-      this.stale = outcome === 'stale' ? this.stale + 1 : 0;
-      if (this.stale >= STALE_TRIES) {
-        // The sheet keeps moving under the blocks: the snapshot and catch-up first.
-        this.stale = 0;
-        this.store.markGuessing();
-        return;
-      }
+  /** A block answered: merged, held for later, or asked again (false: stop for now). */
+  _take(block) {
+    const outcome = this.store.mergeBlock(block);
+    if (outcome === 'held') return false; // merged once the tab reaches its version; the store's change asks again
+    if (outcome === 'merged' && this.pending && this.store.rows.length > this.maxHeld) {
+      const [first, last] = this.view;
+      const room = 2 * this.blockRows;
+      releaseFar(this.store, first - room, last + room, this.pending);
     }
-  }
-
-  _retryLater() {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.check(), this.retryMs);
+    this.stale = outcome === 'stale' ? this.stale + 1 : 0;
+    if (this.stale >= STALE_TRIES) {
+      // The sheet keeps moving under the blocks: the snapshot and catch-up first.
+      this.stale = 0;
+      this.store.markGuessing();
+      return false;
+    }
+    return true;
   }
 }

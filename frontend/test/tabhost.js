@@ -76,7 +76,7 @@ function grid({ store }) {
 
 /** Wait until neither the sync loop nor the row windows have a request running. */
 async function settle(tab) {
-  while (tab.sync.running || (tab.windows && tab.windows.running)) {
+  while (tab.sync.running || (tab.windows && tab.windows.fetch.running)) {
     await tab.sync.idle();
     if (tab.windows) await tab.windows.idle();
   }
