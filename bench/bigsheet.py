@@ -246,11 +246,15 @@ def open_grid(
     *,
     timeout: float,
     at_interactive=None,
+    jumps: bool = True,
+    init_scripts: tuple[str, ...] = (),
 ) -> dict:
     """Open a grid page and time it (the module's docstring); `first`: the
     texts cell (0, 0) may show. `at_interactive()` is called once, when the
-    page is interactive or has failed. An open that fails or times out
-    says where in "error": it is lost, not the run."""
+    page is interactive or has failed; `jumps=False`: no jumps (a view's
+    rows are not the sheet's); `init_scripts`: run in the page before its
+    own. An open that fails or times out says where in "error": it is lost,
+    not the run."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     ms = timeout * 1000
@@ -264,6 +268,8 @@ def open_grid(
     try:
         context.add_cookies(cookies)
         context.add_init_script(PROBE + f"window.__bigsheet.watch(0, {json.dumps(first)});")
+        for script in init_scripts:
+            context.add_init_script(script)
         page = context.new_page()
         rows_asked = []
         page.on("request", lambda r: rows_asked.append(ROW_PATHS.match(urlsplit(r.url).path)))
@@ -289,7 +295,7 @@ def open_grid(
         out["interactive"] = seen(page, ms)
         out["typed"] = typed
         interactive_now()
-        for name, row in (("middle", rows // 2), ("end", rows - 1)):
+        for name, row in (("middle", rows // 2), ("end", rows - 1)) if jumps else ():
             stage = f"jump to the {name} (row {row:,})"
             asked = page.evaluate(
                 "([row, text]) => { const b = window.__bigsheet; const t = performance.now();"

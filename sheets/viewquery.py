@@ -231,7 +231,7 @@ def filtered(sheet: Sheet, spec: ViewSpec) -> QuerySet:
 # --- Sort
 
 
-def _order_by(key: SortKey) -> list:
+def order_by_key(key: SortKey) -> list:
     col = _Column(key.column, key.type)
     # 0: the column's own values, 1: other values, 2: empty; ascending both ways.
     place = _Cell(key.column, "place", col.own_kinds())
@@ -241,7 +241,7 @@ def _order_by(key: SortKey) -> list:
 
 def view_rows(sheet: Sheet, spec: ViewSpec) -> QuerySet:
     """The view's rows in its order, the sheet's row order breaking ties."""
-    keys = [part for key in spec.sort for part in _order_by(key)]
+    keys = [part for key in spec.sort for part in order_by_key(key)]
     return filtered(sheet, spec).order_by(*keys, "order", "id")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from proj.text import refusal
-from sheets import op_registry, realtime
+from sheets import op_registry, realtime, viewindex
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.op_registry import Conflict
 from sheets.realtime import events
@@ -156,6 +156,7 @@ def sheet_delete(*, sheet: Sheet, user) -> None:
     sheet_id, title = locked.id, locked.title
     members = sheet_member_ids(locked)  # read before the shares go
     locked.delete()
+    viewindex.drop_with_sheet(sheet_id)
     transaction.on_commit(lambda: realtime.broadcast_sheet_deleted(sheet_id=sheet_id, title=title))
     announce_lists_changed(sheet_id, members, "deleted")
 
