@@ -112,8 +112,11 @@ export class ViewRows {
   // --- Fetching.
   _wanted() {
     const { store } = this;
-    if (!this.state.active || this.error || !store.loaded || store.closed || this.waiting) return null;
+    if (!this.state.active || this.error || store.closed || this.waiting) return null;
+    // The first block is asked beside the sheet's own opening, not after it:
+    // the server may count the view's rows for a while (docs/protocol.md, "Views").
     if (this.total === null) return 0;
+    if (!store.loaded) return null;
     if (this.misfit) return null;
     const layout = this.layout();
     const [first, last] = this.view;
@@ -149,6 +152,10 @@ export class ViewRows {
   _merge(block) {
     const { store } = this;
     if (!block || !Number.isInteger(block.seq) || !Number.isInteger(block.count)) return 'stale';
+    if (!store.loaded) {
+      this.waiting = block; // merged once the sheet's own opening is in (_storeChanged)
+      return 'held';
+    }
     if (block.seq > store.lastSeq) {
       this.waiting = block;
       store.feed.batch(() => { store.saw(block.seq); store.noteStanding(); }); // the tab catches up, then merges it
@@ -197,7 +204,7 @@ export class ViewRows {
   _storeChanged(change) {
     if (!this.state.active) return;
     this.feed.batch(() => {
-      if (this.waiting && this.waiting.seq <= this.store.lastSeq) {
+      if (this.waiting && this.store.loaded && (this.waiting.seq <= this.store.lastSeq || !this.store.behind)) {
         const block = this.waiting;
         this.waiting = null;
         if (this._merge(block) === 'stale') this.check();

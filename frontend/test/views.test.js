@@ -244,3 +244,20 @@ test('a row this tab deletes leaves at once, and the view stays in date', async 
   assert.equal(tab.view.outOfDate, false);
   assert.equal(tab.view.count, 3);
 });
+
+test('the first block is asked before the sheet has loaded and shown once it has', async () => {
+  const server = new ModelSheet([50, 400, 120, 900]);
+  const tab = makeSheet({ clientId: 'me' });
+  tab.state = new ViewState();
+  const getJson = async (url) => ({ status: 200, body: server.viewBlock(url) });
+  tab.view = new ViewRows({ store: tab.store, pending: tab.pending, state: tab.state, getJson, rowsUrl: '/api/sheets/7/rows' });
+  tab.state.sortBy(AMOUNT, 'desc');
+  await tab.view.apply();
+  assert.deepEqual(server.asked, [0]); // asked at once, beside the sheet's own opening
+  assert.equal(tab.view.shown, false); // held: the sheet is not in yet
+  tab.store.loadSnapshot(server.snapshot());
+  await tab.view.idle();
+  assert.equal(tab.view.shown, true);
+  assert.deepEqual(shownAmounts(tab.view), [900, 400, 120, 50]);
+  assert.deepEqual(server.asked, [0]);
+});
