@@ -14,6 +14,24 @@ from e2e.pages import SheetPage, create_sheet
 from e2e.test_views import AMOUNT, ROWS, amounts, seed
 
 VIEW = "Top payments"
+B = 2  # the default column "B", after Amount and A
+
+# Whether the grid hides column `col` (a plugin never switched on hides none).
+SHOWS_HIDDEN = (
+    "(col) => { const p = window.gridroom.hot.getPlugin('hiddenColumns');"
+    " return !!p && p.isEnabled() && p.isHidden(col); }"
+)
+
+
+def is_hidden(tab: SheetPage, col: int) -> bool:
+    return tab.page.evaluate(f"(col) => ({SHOWS_HIDDEN})(col)", col)
+
+
+def wait_hidden(tab: SheetPage, col: int, hidden: bool) -> None:
+    tab.page.wait_for_function(
+        f"([col, want]) => ({SHOWS_HIDDEN})(col) === want",
+        arg=[col, hidden],
+    )
 
 
 def open_sheet(user, sheet_id: int) -> SheetPage:
@@ -127,6 +145,16 @@ def test_a_shared_view_is_chosen_by_others_and_its_changes_are_live(new_user):
         ["Sorted by Amount ↑×", "Amount > 300×"]
     )
     first_amounts(tab_b, "305", "315")
+
+    # Ann hides column B in the shared view: hidden in Bob's tab, not in her own tab's view.
+    menu(tab_a, B, "Hide column (this view)")
+    expect(bar(tab_a).get_by_role("listitem")).to_contain_text(["B hidden×"])
+    wait_hidden(tab_b, B, True)
+    assert not is_hidden(tab_c, B)
+    # Bob, an editor on it too, shows it again: for Ann as well.
+    bar(tab_b).get_by_role("button", name="Show column: B").click()
+    wait_hidden(tab_a, B, False)
+    wait_hidden(tab_b, B, False)
 
     # Cat, a viewer: sees the view, cannot save one; her sort makes her own copy.
     tab_v = open_sheet(cat, sheet_id)

@@ -49,6 +49,7 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     sortColumn(colId, dir) { if (views && colId) views.sortColumn(colId, dir); },
     thenSortColumn(colId, dir) { if (views && colId) views.thenSortColumn(colId, dir); },
     sortKeys() { return views ? views.sortKeys() : 0; },
+    hideColumn(colId) { if (views && colId) views.hideColumn(colId); },
     filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));

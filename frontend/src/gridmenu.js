@@ -135,6 +135,7 @@ export function viewMenuItems(grid, on) {
     gr_then_asc: thenItem(grid, on, 'Then sort A → Z', 'asc'),
     gr_then_desc: thenItem(grid, on, 'Then sort Z → A', 'desc'),
     gr_filter: columnItem(grid, 'Filter…', (id) => on.filterColumn(id)),
+    gr_hide_col: columnItem(grid, 'Hide column (this view)', (id) => on.hideColumn(id)),
   };
 }
 

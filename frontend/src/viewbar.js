@@ -55,6 +55,13 @@ export class ViewBar {
   /** The context menu's Then sort A → Z / Z → A: one more key (at most five). */
   thenSortColumn(colId, dir) { this._change(() => this.state.thenSortBy(colId, dir)); }
 
+  /** The context menu's Hide column (this tab's view; the last column shown stays). */
+  hideColumn(colId) {
+    const shown = this.store.columns.filter((c) => !this.state.hidden.includes(c.id));
+    if (shown.length <= 1 || !shown.some((c) => c.id === colId)) return;
+    this._change(() => this.state.hideColumn(colId), false);
+  }
+
   /** How many sort keys this tab's view has (the menu offers "Then sort" once there is one). */
   sortKeys() { return this.state.sorts.length; }
 
@@ -109,9 +116,10 @@ export class ViewBar {
     if (g && g.hot) g.hot.listen();
   }
 
-  _change(fn) {
+  /** `rows`: the change is to the sort or filters, so the view's rows are fetched again. */
+  _change(fn, rows = true) {
     fn();
-    this._applied();
+    if (rows) this._applied(); else this.render();
     this._edited();
   }
 
@@ -128,7 +136,7 @@ export class ViewBar {
 
   render() {
     const { state, choice } = this;
-    this.bar.hidden = !state.active && !(choice && (choice.views.list.length || state.copyOf));
+    this.bar.hidden = !state.active && !state.hidden.length && !(choice && (choice.views.list.length || state.copyOf));
     const label = choice ? choice.label() : { title: 'Your view', aside: '(only this tab)' };
     const labelKey = `${label.title}|${label.aside}`;
     if (this.heading.dataset.key !== labelKey) {
@@ -164,10 +172,13 @@ export class ViewBar {
     button.type = 'button';
     button.className = 'view-item-clear';
     button.textContent = '×';
-    button.setAttribute('aria-label', item.kind === 'sort' ? `Clear sort: ${item.text}` : `Clear filter: ${item.text}`);
+    const labels = { sort: 'Clear sort', filter: 'Clear filter', hidden: 'Show column' };
+    button.setAttribute('aria-label', `${labels[item.kind]}: ${item.kind === 'hidden' ? item.text.replace(/ hidden$/, '') : item.text}`);
     button.addEventListener('click', () => this._change(() => {
-      if (item.kind === 'sort') this.state.removeSort(item.index); else this.state.removeFilter(item.index);
-    }));
+      if (item.kind === 'sort') this.state.removeSort(item.index);
+      else if (item.kind === 'filter') this.state.removeFilter(item.index);
+      else this.state.showColumn(item.column);
+    }, item.kind !== 'hidden'));
     li.append(text, button);
     return li;
   }

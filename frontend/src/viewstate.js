@@ -142,6 +142,11 @@ export class ViewState {
 
   clearAll() { this.sorts = []; this.filters = []; this._save(); }
 
+  /** Hide a column in this tab's view (the grid keeps at least one: the caller checks). */
+  hideColumn(column) { if (!this.hidden.includes(column)) this.hidden = [...this.hidden, column]; this._save(); }
+
+  showColumn(column) { this.hidden = this.hidden.filter((id) => id !== column); this._save(); }
+
   /** A shared view's spec (or null: none) becomes this tab's; `shared`: its id, `copyOf`: a copy's name. */
   setSpec(spec, { shared = null, copyOf = null } = {}) {
     this.sorts = cleanSorts(spec?.sort);
@@ -181,6 +186,7 @@ export class ViewState {
   items(nameOf) {
     const out = this.sorts.map((k, index) => ({ kind: 'sort', index, text: (index ? thenText : sortText)(k, nameOf(k.column)) }));
     this.filters.forEach((f, index) => out.push({ kind: 'filter', index, text: filterText(f, nameOf(f.column)) }));
+    this.hidden.forEach((id, index) => out.push({ kind: 'hidden', index, column: id, text: `${nameOf(id)} hidden` }));
     return out;
   }
 
@@ -188,7 +194,7 @@ export class ViewState {
     if (!this.storage || !this.key) return;
     try {
       const kept = { ...this.fullSpec(), shared: this.shared, copyOf: this.copyOf };
-      if (this.active || this.shared || this.copyOf) this.storage.setItem(this.key, JSON.stringify(kept));
+      if (this.active || this.hidden.length || this.shared || this.copyOf) this.storage.setItem(this.key, JSON.stringify(kept));
       else this.storage.removeItem(this.key);
     } catch { /* storage full or off: the view lasts as long as the page */ }
   }

@@ -2,12 +2,14 @@
 // "My view (this tab)" and the sheet's shared views; Save as shared view…,
 // Rename view… and Delete view, and the name form (#view-name-dialog). What
 // each does is sharedviews.js's (ViewChoice); this module reads and writes
-// the page.
+// the page, and hides the view's hidden columns in the grid (gridhidden.js).
+import { GridHidden } from './gridhidden.js';
 
 export class ViewSwitch {
   /** `choice`: ViewChoice; `bar`: the ViewBar it lives in; `canEdit()`: may this user write the sheet. */
   constructor({ choice, bar, canEdit, doc = globalThis.document }) {
     Object.assign(this, { choice, bar, canEdit, doc });
+    this.hidden = new GridHidden({ grid: bar.grid, hidden: () => choice.state.hidden });
     const $ = (id) => doc.getElementById(id);
     this.select = $('view-switch');
     this.saveButton = $('view-save-shared');
@@ -34,6 +36,7 @@ export class ViewSwitch {
 
   render() {
     const { choice } = this;
+    this.hidden.sync();
     const current = choice.current();
     const key = JSON.stringify([choice.views.list.map((v) => [v.id, v.name]), current?.id || '']);
     if (this.select.dataset.key !== key) {

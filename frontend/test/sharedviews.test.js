@@ -40,6 +40,19 @@ test('then sort adds keys in order, one per column, at most five; each is remova
   assert.equal(state.sorts.length, MAX_SORT_KEYS);
 });
 
+test('hidden columns are listed in the bar, each shown again with its button, and kept', () => {
+  const storage = new FakeStorage();
+  const state = new ViewState({ storage, key: 'k' });
+  state.hideColumn(B);
+  state.hideColumn(B);
+  state.hideColumn(C);
+  assert.equal(state.active, false); // the rows are the sheet's own: nothing to fetch
+  assert.deepEqual(texts(state), ['Name hidden', 'Due hidden']);
+  assert.deepEqual(new ViewState({ storage, key: 'k' }).hidden, [B, C]);
+  state.showColumn(B);
+  assert.deepEqual(state.fullSpec().hidden, [C]);
+});
+
 test('the sort keys, the shared view and a copy are kept for the tab', () => {
   const storage = new FakeStorage();
   const state = new ViewState({ storage, key: 'k' });
@@ -128,6 +141,15 @@ test('another tab changing the shared view re-sorts this one; its own echo does 
   t.views.apply({ type: 'view.saved', view: view(V1, 'By due', spec([{ column: C, dir: 'asc' }])) });
   assert.equal(t.applied.length, 2);
   assert.equal(t.choice.label().title, 'Shared view: By due');
+});
+
+test('a shared view hiding another column changes no rows but the hidden list', () => {
+  const t = tab();
+  t.choice.choose(V1);
+  const hidden = { ...spec([{ column: A, dir: 'desc' }], [{ column: B, op: 'not_empty' }]), hidden: [C] };
+  t.views.apply({ type: 'view.saved', broadcaster_id: 'other', view: view(V1, 'By amount', hidden) });
+  assert.deepEqual(t.state.hidden, [C]);
+  assert.equal(t.applied.length, 1); // only the choice fetched rows
 });
 
 test('a change sent while the last one is on its way is not undone by its echo', async () => {
