@@ -120,6 +120,10 @@ def test_a_shared_view_is_chosen_by_others_and_its_changes_are_live(new_user):
     menu(tab_c, AMOUNT, "Sort A → Z")
     tab_c.expect_rows(ROWS)
     first_amounts(tab_c, "5", "15")
+    first_amounts(tab_a, "395", "385")
+    first_amounts(tab_b, "395", "385")
+    expect(heading(tab_a)).to_contain_text(f"Shared view: {VIEW}")
+    assert tab_b.messages("view.saved") == []  # nothing was sent for it
 
     # Ann sorts the shared view A → Z: Bob's tab follows, live.
     menu(tab_a, AMOUNT, "Sort A → Z")
@@ -128,6 +132,7 @@ def test_a_shared_view_is_chosen_by_others_and_its_changes_are_live(new_user):
     expect(bar(tab_b).get_by_role("listitem")).to_have_text(
         ["Sorted by Amount ↑×", "Amount > 300×"]
     )
+    assert len(tab_b.messages("view.saved")) == 1  # it came as the view's event
     # Ann's own tab stayed as it was.
     first_amounts(tab_c, "5", "15")
     tab_c.expect_rows(ROWS)

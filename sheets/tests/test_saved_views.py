@@ -383,3 +383,14 @@ async def test_a_view_change_reaches_every_tab(ws_connect, user, sheet):
     for tab in tabs:
         assert (await tab.receive_type("view.deleted"))["view"] == view_id
         await tab.disconnect()
+
+
+def test_the_history_panel_lists_view_changes(client_for, user, sheet):
+    view = save(sheet, user, "Team")["view"]
+    change(sheet, user, view["id"], spec={"sort": [{"column": col_ids(sheet)[0]}]})
+    delete(sheet, user, view["id"])
+    page = client_for(user).get(f"/sheets/{sheet.id}/history/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'saved the view "Team"' in text or "saved the view &quot;Team&quot;" in text
+    assert "deleted a shared view" in text
