@@ -189,3 +189,28 @@ test('save as shared view puts the tab on it; a refusal is told', async () => {
   assert.equal(t.state.shared, 'new');
   assert.deepEqual(t.sent[1], ['save', { name: 'Mine', spec: { sort: [{ column: A, dir: 'asc' }], filters: [], hidden: [], order: [] } }]);
 });
+
+test('the column menu offers Then sort once sorted, off at five keys, on the active column', async () => {
+  const { viewMenuItems } = await import('../src/gridmenu.js');
+  const state = new ViewState();
+  const calls = [];
+  const on = {
+    sortKeys: () => state.sorts.length,
+    thenSortColumn: (id, dir) => { calls.push([id, dir]); state.thenSortBy(id, dir); },
+    hideColumn: (id) => calls.push(['hide', id]),
+  };
+  const grid = { colIds: [A, B, C] };
+  const hot = { getSelectedRangeActive: () => ({ highlight: { col: 1 } }) };
+  const items = viewMenuItems(grid, on);
+  assert.equal(items.gr_then_asc.name, 'Then sort A → Z');
+  assert.equal(items.gr_then_asc.hidden.call(hot), true);
+  state.sortBy(A, 'asc');
+  assert.equal(items.gr_then_desc.hidden.call(hot), false);
+  items.gr_then_desc.callback.call(hot);
+  assert.deepEqual(calls, [[B, 'desc']]);
+  assert.deepEqual(texts(state), ['Sorted by Amount ↑', 'then by Name ↓']);
+  for (const id of ['x', 'y', 'z']) state.thenSortBy(id, 'asc');
+  assert.equal(items.gr_then_asc.disabled.call(hot), true);
+  items.gr_hide_col.callback.call(hot);
+  assert.deepEqual(calls[1], ['hide', B]);
+});
