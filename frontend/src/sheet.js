@@ -127,7 +127,9 @@ function makeViews(p, config, prefs, grid, status) {
   const bar = new ViewBar({ state, rows, store: p.store, prefs, grid });
   // The sheet's shared views: ops of their own, whose answer's event the store takes at once.
   const send = async (op, body) => {
-    const answer = await postJson(`/api/sheets/${config.sheet_id}/views/${op}`, { client_id: p.pending.clientId, op_id: crypto.randomUUID(), ...body });
+    const url = `/api/sheets/${config.sheet_id}/views/${op}`;
+    const answer = await postJson(url, { client_id: p.pending.clientId, op_id: crypto.randomUUID(), ...body })
+      .catch(() => ({ status: 0, body: { message: 'the server could not be reached; try again' } }));
     if (answer.body && answer.body.event) p.store.ingest(answer.body.event);
     return answer;
   };
