@@ -221,6 +221,10 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "undo": (services.sheet_undo, ()),
     "redo": (services.sheet_redo, ()),
     "revert": (services.change_revert, ("change",)),
+    # Shared views (docs/protocol.md, "Saved views").
+    "views/save": (services.view_save, ("name", "spec")),
+    "views/update": (services.view_update, ("view", "name", "spec")),
+    "views/delete": (services.view_delete, ("view",)),
 }
 
 

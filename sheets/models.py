@@ -234,3 +234,30 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
+
+
+class SavedView(models.Model):
+    """A named way to look at a sheet (sort, filters, hidden columns, column
+    order) that everyone who can read the sheet may choose
+    (services/saved_views.py). `spec` names columns by id; one deleted since
+    is left out when the view is shown (saved_views.view_info), so undoing
+    the delete brings it back into the view."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=100)
+    spec = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "name"], name="saved_view_name_once_per_sheet")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

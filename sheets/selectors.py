@@ -9,7 +9,8 @@ from django.db import connection, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from sheets import column_shown, op_registry
-from sheets.models import Change, Role, Sheet, SheetShare, can_edit
+from sheets.models import Change, Role, SavedView, Sheet, SheetShare, can_edit
+from sheets.realtime import events
 
 
 class SheetNotFound(Exception):
@@ -137,6 +138,28 @@ def shown_columns(sheet: Sheet) -> list[dict[str, Any]]:
     return [{**column_shown.column_info(c, names), "total": totals.get(str(c.id))} for c in found]
 
 
+def view_info(view: SavedView, known: set[str]) -> events.SavedViewInfo:
+    """A shared view as tabs see it (services/saved_views.py): only the
+    columns in `known`, the sheet's now (a column deleted since is left out)."""
+    spec = view.spec
+    return {
+        "id": str(view.id),
+        "name": view.name,
+        "spec": {
+            "sort": [k for k in spec.get("sort", []) if k.get("column") in known],
+            "filters": [f for f in spec.get("filters", []) if f.get("column") in known],
+            "hidden": [c for c in spec.get("hidden", []) if c in known],
+            "order": [c for c in spec.get("order", []) if c in known],
+        },
+        "created_by": view.created_by_id,
+    }
+
+
+def saved_views(sheet: Sheet, known: set[str]) -> list[events.SavedViewInfo]:
+    """Every shared view of the sheet, by name (the snapshot's `views`)."""
+    return [view_info(v, known) for v in SavedView.objects.filter(sheet=sheet)]
+
+
 def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
     """The whole sheet at one version: columns in order, rows in order.
 
@@ -147,6 +170,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
         columns = shown_columns(sheet)
         ids = [c["id"] for c in columns]
         known = set(ids)
+        views = saved_views(sheet, known)
         rows: list[Any] = []
         for row_id, values in sheet.rows.values_list("id", "values").iterator(chunk_size=5000):
             if row_arrays:
@@ -163,6 +187,7 @@ def sheet_snapshot(*, sheet: Sheet, row_arrays: bool = False) -> dict[str, Any]:
         "version": sheet.version,
         "row_count": sheet.row_count,
         "columns": columns,
+        "views": views,
         "rows": rows,
     }
 

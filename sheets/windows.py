@@ -333,6 +333,7 @@ def snapshot_stream(sheet: Sheet, limit: int | None) -> Iterator[bytes]:
             "row_count": sheet.row_count,
             "first": 0,
             "columns": columns,
+            "views": selectors.saved_views(sheet, set(column_ids)),
         }
         rows = Row.objects.filter(sheet_id=sheet.id).order_by("order", "id")
         if limit is not None:

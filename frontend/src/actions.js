@@ -47,6 +47,9 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     },
     /** This tab's own sort and filter (`views`: {rows, sortColumn, filterColumn}, viewbar.js). */
     sortColumn(colId, dir) { if (views && colId) views.sortColumn(colId, dir); },
+    thenSortColumn(colId, dir) { if (views && colId) views.thenSortColumn(colId, dir); },
+    sortKeys() { return views ? views.sortKeys() : 0; },
+    hideColumn(colId) { if (views && colId) views.hideColumn(colId); },
     filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));

@@ -7,7 +7,7 @@ import { heldRowAfter, mergeBlock, setRowValue, withoutRows } from './rowlayout.
 
 const RECENT_EVENTS = 1000; // kept to bring a block read a little earlier up to date
 // Events a block read before them can be brought through: they change values, not which rows exist.
-const REPLAYABLE = new Set(['cells.changed', 'column.updated', 'sheet.renamed', 'sheet.frozen']);
+const REPLAYABLE = new Set(['cells.changed', 'column.updated', 'sheet.renamed', 'sheet.frozen', 'view.saved', 'view.deleted']);
 
 /** An event the store applied, kept for blocks read before it. */
 export function rememberEvent(store, event) {

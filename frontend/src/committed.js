@@ -13,6 +13,7 @@ import { applyComputed, columnFromSpec, setColumnInfo } from './columninfo.js';
 import { ChangeFeed } from './changefeed.js';
 import { layoutRows, setRowValue, withoutRows } from './rowlayout.js';
 import { countUnheldDeletes, mergeBlockInto, mergeReadyBlocks, placeUnheld, rememberEvent } from './blocks.js';
+import { VIEW_EVENTS, sharedViewsOf } from './sharedviews.js';
 
 export const SEP = '\u0001';
 export const cellKey = (rowId, colId) => rowId + SEP + colId;
@@ -38,6 +39,7 @@ const APPLY = {
   'sheet.reset': (store) => { store.resetSeen = true; }, // the snapshot follows
   // Whole formula columns were computed again: their values come with a snapshot.
   'columns.recomputed': (store) => { store.resetSeen = true; },
+  ...VIEW_EVENTS, // shared views: the store keeps them beside the sheet (sharedviews.js)
 };
 
 export const SHEET_EVENTS = new Set(Object.keys(APPLY));
@@ -179,6 +181,7 @@ export class CommittedStore {
       this.title = snap.title ?? this.title;
       this.feed.title(this.title);
       this.frozenColumns = snap.frozen_columns ?? 0;
+      if (snap.views) sharedViewsOf(this).load(snap.views);
       this.columns = snap.columns.map(columnFromSpec);
       const block = 'more_after' in snap; // ?rows=block: maybe only the first rows
       this.rows = snap.rows.map((r) => rowFromSnapshot(r, this.columns, block ? 2 : 1));

@@ -116,12 +116,26 @@ export function menuItems(grid, on) {
   };
 }
 
+/** "Then sort": shown once this tab's view is sorted, off at five keys (as the server allows). */
+function thenItem(grid, on, name, dir) {
+  return {
+    name,
+    hidden() { return !on.sortKeys(); },
+    disabled() { return !grid.colIds.length || on.sortKeys() >= 5; },
+    callback() { on.thenSortColumn(grid.colIds[activeCol(this)], dir); },
+  };
+}
+
 /** The items that change only what this tab shows: its own sort and filter (viewbar.js). */
 export function viewMenuItems(grid, on) {
   return {
     gr_sort_asc: columnItem(grid, 'Sort A → Z', (id) => on.sortColumn(id, 'asc')),
     gr_sort_desc: columnItem(grid, 'Sort Z → A', (id) => on.sortColumn(id, 'desc')),
+    // Once sorted: one more key, after those there are (viewstate.js, at most five).
+    gr_then_asc: thenItem(grid, on, 'Then sort A → Z', 'asc'),
+    gr_then_desc: thenItem(grid, on, 'Then sort Z → A', 'desc'),
     gr_filter: columnItem(grid, 'Filter…', (id) => on.filterColumn(id)),
+    gr_hide_col: columnItem(grid, 'Hide column (this view)', (id) => on.hideColumn(id)),
   };
 }
 

@@ -25,6 +25,8 @@ import { FindBox } from './findbox.js';
 import { ViewState } from './viewstate.js';
 import { ViewRows } from './viewrows.js';
 import { ViewBar } from './viewbar.js';
+import { ViewChoice, sharedViewsOf } from './sharedviews.js';
+import { ViewSwitch } from './viewswitch.js';
 import { viewCountText } from './status.js';
 
 /** The title in the page and the tab; the status line together with the cells it speaks about. */
@@ -122,7 +124,20 @@ function makeViews(p, config, prefs, grid, status) {
   const state = new ViewState({ storage, key: `gridroom.view.v1.${config.sheet_id}` });
   const rows = new ViewRows({ store: p.store, pending: p.pending, state, getJson, rowsUrl: config.rows_url, onGone: () => p.gone.leave('gone') });
   rows.subscribe(() => status.showStatus());
-  return new ViewBar({ state, rows, store: p.store, prefs, grid });
+  const bar = new ViewBar({ state, rows, store: p.store, prefs, grid });
+  // The sheet's shared views: ops of their own, whose answer's event the store takes at once.
+  const send = async (op, body) => {
+    const url = `/api/sheets/${config.sheet_id}/views/${op}`;
+    const answer = await postJson(url, { client_id: p.pending.clientId, op_id: crypto.randomUUID(), ...body })
+      .catch(() => ({ status: 0, body: { message: 'the server could not be reached; try again' } }));
+    if (answer.body && answer.body.event) p.store.ingest(answer.body.event);
+    return answer;
+  };
+  const canEdit = () => !!grid() && grid().canEdit();
+  const choice = new ViewChoice({ state, views: sharedViewsOf(p.store), canEdit, send, applied: () => bar._applied(), clientId: p.pending.clientId });
+  p.viewSwitch = new ViewSwitch({ choice, bar, canEdit });
+  if (p.store.loaded) choice.viewsLoaded();
+  return bar;
 }
 
 /** Every socket message goes to the part it is for (the header sees them all first). */

@@ -2,8 +2,9 @@
 // filter form (#filter-dialog): what this tab's own sort and filter are
 // ("Sorted by Price ↓", "Amount > 100"), a button to clear each, Clear all,
 // and Refresh view once the rows shown are out of date. The state is
-// viewstate.js's, the rows viewrows.js's; this module only reads and writes
-// the page.
+// viewstate.js's, the rows viewrows.js's, the shared view this tab is on
+// sharedviews.js's (its switcher: viewswitch.js); this module only reads and
+// writes the page.
 import { OPERATORS, OPERATOR_LABELS, filterType, readFilter, takesValue } from './viewstate.js';
 
 const VALUE_HINTS = { number: 'Value (a number)', date: 'Value (a date, e.g. 2027-03-15)', text: 'Value' };
@@ -17,6 +18,8 @@ export class ViewBar {
     this.items = $('view-items');
     this.note = $('view-note');
     this.refreshButton = $('view-refresh');
+    this.heading = $('view-bar-label');
+    this.choice = null; // the shared view this tab is on (sharedviews.js), once attached
     this.dialog = $('filter-dialog');
     this.form = $('filter-form');
     this.title = $('filter-dialog-title');
@@ -29,6 +32,7 @@ export class ViewBar {
     this.error = $('filter-error');
     this.columnId = null;
     $('view-clear').addEventListener('click', () => this._change(() => state.clearAll()));
+    this.extra = () => {}; // the switcher's render (viewswitch.js)
     this.refreshButton.addEventListener('click', () => { this.rows.apply(); this.render(); });
     this.op.addEventListener('change', () => this._showValueFields());
     this.form.addEventListener('submit', (event) => { event.preventDefault(); this._submit(); });
@@ -47,6 +51,19 @@ export class ViewBar {
 
   /** The context menu's Sort A → Z / Z → A. */
   sortColumn(colId, dir) { this._change(() => this.state.sortBy(colId, dir)); }
+
+  /** The context menu's Then sort A → Z / Z → A: one more key (at most five). */
+  thenSortColumn(colId, dir) { this._change(() => this.state.thenSortBy(colId, dir)); }
+
+  /** The context menu's Hide column (this tab's view; the last column shown stays). */
+  hideColumn(colId) {
+    const shown = this.store.columns.filter((c) => !this.state.hidden.includes(c.id));
+    if (shown.length <= 1 || !shown.some((c) => c.id === colId)) return;
+    this._change(() => this.state.hideColumn(colId), false);
+  }
+
+  /** How many sort keys this tab's view has (the menu offers "Then sort" once there is one). */
+  sortKeys() { return this.state.sorts.length; }
 
   /** The context menu's Filter…: the form for this column. */
   filterColumn(colId) {
@@ -85,6 +102,7 @@ export class ViewBar {
     if (!this.state.addFilter(read.filter)) { this._showError('At most 20 filters.'); return; }
     this.dialog.close();
     this._applied();
+    this._edited();
   }
 
   _showError(message) {
@@ -98,10 +116,15 @@ export class ViewBar {
     if (g && g.hot) g.hot.listen();
   }
 
-  _change(fn) {
+  /** `rows`: the change is to the sort or filters, so the view's rows are fetched again. */
+  _change(fn, rows = true) {
     fn();
-    this._applied();
+    if (rows) this._applied(); else this.render();
+    this._edited();
   }
+
+  /** The user changed the sort or filters: saved to the shared view this tab is on, if any. */
+  _edited() { if (this.choice) this.choice.edited(); }
 
   /** The view asked for changed: its rows are fetched again from the top. */
   _applied() {
@@ -112,8 +135,18 @@ export class ViewBar {
   }
 
   render() {
-    const { state } = this;
-    this.bar.hidden = !state.active;
+    const { state, choice } = this;
+    this.bar.hidden = !state.active && !state.hidden.length && !(choice && (choice.views.list.length || state.copyOf));
+    const label = choice ? choice.label() : { title: 'Your view', aside: '(only this tab)' };
+    const labelKey = `${label.title}|${label.aside}`;
+    if (this.heading.dataset.key !== labelKey) {
+      this.heading.dataset.key = labelKey;
+      const aside = this.doc.createElement('span');
+      aside.className = 'view-bar-aside';
+      aside.textContent = label.aside;
+      this.heading.replaceChildren(`${label.title} `, aside);
+    }
+    this.extra();
     const nameOf = (id) => this.store.column(id)?.name ?? 'a column';
     const key = JSON.stringify([state.spec(), state.items(nameOf).map((i) => i.text)]);
     if (this.items.dataset.key !== key) {
@@ -124,6 +157,7 @@ export class ViewBar {
     this.refreshButton.hidden = !(rows.outOfDate && rows.shown);
     let note = '';
     if (rows.error) note = `This view cannot be shown: ${rows.error}`;
+    else if (this.choice && this.choice.notice) note = this.choice.notice;
     else if (state.active && !rows.shown) note = 'Loading the view…';
     else if (rows.shown && rows.outOfDate) note = 'The sheet changed: rows may be out of place.';
     if (this.note.textContent !== note) this.note.textContent = note;
@@ -138,10 +172,13 @@ export class ViewBar {
     button.type = 'button';
     button.className = 'view-item-clear';
     button.textContent = '×';
-    button.setAttribute('aria-label', item.kind === 'sort' ? `Clear sort: ${item.text}` : `Clear filter: ${item.text}`);
+    const labels = { sort: 'Clear sort', filter: 'Clear filter', hidden: 'Show column' };
+    button.setAttribute('aria-label', `${labels[item.kind]}: ${item.kind === 'hidden' ? item.text.replace(/ hidden$/, '') : item.text}`);
     button.addEventListener('click', () => this._change(() => {
-      if (item.kind === 'sort') this.state.clearSort(); else this.state.removeFilter(item.index);
-    }));
+      if (item.kind === 'sort') this.state.removeSort(item.index);
+      else if (item.kind === 'filter') this.state.removeFilter(item.index);
+      else this.state.showColumn(item.column);
+    }, item.kind !== 'hidden'));
     li.append(text, button);
     return li;
   }

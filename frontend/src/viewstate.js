@@ -2,7 +2,8 @@
 // filter)"): the spec this tab asks the server for, its words for the filter
 // bar ("Sorted by Price ↓", "Amount > 100"), the operators each column type
 // takes and the values a filter form may hold. Kept per tab (and per sheet in
-// sessionStorage, so a reload keeps it); other tabs see nothing. No DOM.
+// sessionStorage, so a reload keeps it); other tabs see nothing, unless the tab
+// is on a shared view (sharedviews.js), whose spec it then holds. No DOM.
 import { readDate, readNumber } from './typedinput.js';
 
 export const MAX_FILTERS = 20; // as the server allows (sheets/viewspec.py)
@@ -81,19 +82,48 @@ export function filterText(filter, name) {
 /** "Sorted by Price ↓" */
 export const sortText = (sort, name) => `Sorted by ${name} ${sort.dir === 'desc' ? '↓' : '↑'}`;
 
+export const MAX_SORT_KEYS = 5; // as the server allows (sheets/viewspec.py)
+
+/** "then by Name ↑": a later sort key, as the bar lists it. */
+export const thenText = (sort, name) => `then by ${name} ${sort.dir === 'desc' ? '↓' : '↑'}`;
+
+const cleanSorts = (list) => (Array.isArray(list) ? list : [])
+  .filter((k) => k && typeof k.column === 'string')
+  .map((k) => ({ column: k.column, dir: k.dir === 'desc' ? 'desc' : 'asc' }))
+  .slice(0, MAX_SORT_KEYS);
+const cleanFilters = (list) => (Array.isArray(list) ? list : []).filter((f) => f && typeof f.column === 'string' && typeof f.op === 'string');
+const cleanIds = (list) => (Array.isArray(list) ? list.filter((id) => typeof id === 'string') : []);
+
 export class ViewState {
   /** `storage` (sessionStorage) and `key`: where this tab keeps the view of this sheet. */
   constructor({ storage = null, key = null } = {}) {
     Object.assign(this, { storage, key });
-    this.sort = null; // {column, dir}
+    this.sorts = []; // [{column, dir}], the first key first
     this.filters = [];
+    this.hidden = []; // a shared view's hidden columns and column order, kept as chosen
+    this.order = [];
+    this.shared = null; // the id of the shared view this tab is on (sharedviews.js); null: its own view
+    this.copyOf = null; // the name of the shared view this tab's own view was copied from
     this._load();
   }
 
-  /** A sort or a filter is set: the tab shows the server's view rows. */
-  get active() { return !!this.sort || this.filters.length > 0; }
+  /** The first sort key (or null). */
+  get sort() { return this.sorts[0] || null; }
 
-  sortBy(column, dir) { this.sort = { column, dir: dir === 'desc' ? 'desc' : 'asc' }; this._save(); }
+  /** A sort or a filter is set: the tab shows the server's view rows. */
+  get active() { return this.sorts.length > 0 || this.filters.length > 0; }
+
+  /** Sort by this column only. */
+  sortBy(column, dir) { this.sorts = [{ column, dir: dir === 'desc' ? 'desc' : 'asc' }]; this._save(); }
+
+  /** Then sort by this column (a later key; its earlier key goes); false: at most MAX_SORT_KEYS. */
+  thenSortBy(column, dir) {
+    const rest = this.sorts.filter((k) => k.column !== column);
+    if (rest.length >= MAX_SORT_KEYS) return false;
+    this.sorts = [...rest, { column, dir: dir === 'desc' ? 'desc' : 'asc' }];
+    this._save();
+    return true;
+  }
 
   /** A filter of a column replaces that column's filter with the same operator; false: too many. */
   addFilter(filter) {
@@ -104,18 +134,37 @@ export class ViewState {
     return true;
   }
 
-  clearSort() { this.sort = null; this._save(); }
+  clearSort() { this.sorts = []; this._save(); }
+
+  removeSort(index) { this.sorts = this.sorts.filter((_, i) => i !== index); this._save(); }
 
   removeFilter(index) { this.filters = this.filters.filter((_, i) => i !== index); this._save(); }
 
-  clearAll() { this.sort = null; this.filters = []; this._save(); }
+  clearAll() { this.sorts = []; this.filters = []; this._save(); }
+
+  /** Hide a column in this tab's view (the grid keeps at least one: the caller checks). */
+  hideColumn(column) { if (!this.hidden.includes(column)) this.hidden = [...this.hidden, column]; this._save(); }
+
+  showColumn(column) { this.hidden = this.hidden.filter((id) => id !== column); this._save(); }
+
+  /** A shared view's spec (or null: none) becomes this tab's; `shared`: its id, `copyOf`: a copy's name. */
+  setSpec(spec, { shared = null, copyOf = null } = {}) {
+    this.sorts = cleanSorts(spec?.sort);
+    this.filters = cleanFilters(spec?.filters).map((f) => ({ ...f }));
+    this.hidden = cleanIds(spec?.hidden);
+    this.order = cleanIds(spec?.order);
+    Object.assign(this, { shared, copyOf });
+    this._save();
+  }
 
   /** Columns that are gone leave the view; true when something went. */
   keepColumns(has) {
-    const before = this.filters.length + (this.sort ? 1 : 0);
-    if (this.sort && !has(this.sort.column)) this.sort = null;
+    const before = this.filters.length + this.sorts.length;
+    this.sorts = this.sorts.filter((k) => has(k.column));
     this.filters = this.filters.filter((f) => has(f.column));
-    const changed = before !== this.filters.length + (this.sort ? 1 : 0);
+    this.hidden = this.hidden.filter(has);
+    this.order = this.order.filter(has);
+    const changed = before !== this.filters.length + this.sorts.length;
     if (changed) this._save();
     return changed;
   }
@@ -123,23 +172,29 @@ export class ViewState {
   /** The `view=` spec (sheets/viewspec.py). */
   spec() {
     const spec = {};
-    if (this.sort) spec.sort = [{ column: this.sort.column, dir: this.sort.dir }];
+    if (this.sorts.length) spec.sort = this.sorts.map((k) => ({ column: k.column, dir: k.dir }));
     if (this.filters.length) spec.filters = this.filters.map((f) => ({ ...f }));
     return spec;
   }
 
+  /** The whole view as a shared view keeps it (docs/protocol.md, "Saved views"). */
+  fullSpec() {
+    return { sort: this.sorts.map((k) => ({ ...k })), filters: this.filters.map((f) => ({ ...f })), hidden: [...this.hidden], order: [...this.order] };
+  }
+
   /** What the filter bar lists: [{kind: 'sort'|'filter', index, text}] with column names from `nameOf(id)`. */
   items(nameOf) {
-    const out = [];
-    if (this.sort) out.push({ kind: 'sort', index: 0, text: sortText(this.sort, nameOf(this.sort.column)) });
+    const out = this.sorts.map((k, index) => ({ kind: 'sort', index, text: (index ? thenText : sortText)(k, nameOf(k.column)) }));
     this.filters.forEach((f, index) => out.push({ kind: 'filter', index, text: filterText(f, nameOf(f.column)) }));
+    this.hidden.forEach((id, index) => out.push({ kind: 'hidden', index, column: id, text: `${nameOf(id)} hidden` }));
     return out;
   }
 
   _save() {
     if (!this.storage || !this.key) return;
     try {
-      if (this.active) this.storage.setItem(this.key, JSON.stringify(this.spec()));
+      const kept = { ...this.fullSpec(), shared: this.shared, copyOf: this.copyOf };
+      if (this.active || this.hidden.length || this.shared || this.copyOf) this.storage.setItem(this.key, JSON.stringify(kept));
       else this.storage.removeItem(this.key);
     } catch { /* storage full or off: the view lasts as long as the page */ }
   }
@@ -147,10 +202,13 @@ export class ViewState {
   _load() {
     if (!this.storage || !this.key) return;
     try {
-      const spec = JSON.parse(this.storage.getItem(this.key) || '{}');
-      const [sort] = Array.isArray(spec.sort) ? spec.sort : [];
-      if (sort && typeof sort.column === 'string') this.sort = { column: sort.column, dir: sort.dir === 'desc' ? 'desc' : 'asc' };
-      if (Array.isArray(spec.filters)) this.filters = spec.filters.filter((f) => f && typeof f.column === 'string' && typeof f.op === 'string');
+      const kept = JSON.parse(this.storage.getItem(this.key) || '{}');
+      this.sorts = cleanSorts(kept.sort);
+      this.filters = cleanFilters(kept.filters);
+      this.hidden = cleanIds(kept.hidden);
+      this.order = cleanIds(kept.order);
+      if (typeof kept.shared === 'string') this.shared = kept.shared;
+      if (typeof kept.copyOf === 'string') this.copyOf = kept.copyOf;
     } catch { /* nothing kept, or not ours: no view */ }
   }
 }

@@ -25,6 +25,9 @@ SHEET_FROZEN = "sheet.frozen"
 SHEET_RESET = "sheet.reset"
 # Whole formula columns were computed again (TODAY/NOW refreshed): tabs fetch their values.
 COLUMNS_RECOMPUTED = "columns.recomputed"
+# A shared view was saved (new or changed) or deleted (services/saved_views.py).
+VIEW_SAVED = "view.saved"
+VIEW_DELETED = "view.deleted"
 
 SHEET_EVENT_TYPES = (
     CELLS_CHANGED,
@@ -37,6 +40,8 @@ SHEET_EVENT_TYPES = (
     SHEET_FROZEN,
     SHEET_RESET,
     COLUMNS_RECOMPUTED,
+    VIEW_SAVED,
+    VIEW_DELETED,
 )
 
 
@@ -231,6 +236,40 @@ def columns_recomputed(columns: list[str]) -> ColumnsRecomputed:
     return {"type": COLUMNS_RECOMPUTED, "columns": columns, "reason": "today"}
 
 
+class SavedViewSpec(TypedDict):
+    sort: list[dict[str, Any]]  # as a view's sort (sheets/viewspec.py)
+    filters: list[dict[str, Any]]  # as a view's filters
+    hidden: list[str]  # column ids not shown
+    order: list[str]  # column ids shown first, in this order; the rest follow in the sheet's
+
+
+class SavedViewInfo(TypedDict):
+    """A shared view as the snapshot and view.saved show it."""
+
+    id: str
+    name: str
+    spec: SavedViewSpec
+    created_by: int | None  # the user's id
+
+
+class ViewSaved(TypedDict):
+    type: str
+    view: SavedViewInfo  # the whole view as it is now: add it or replace the one of its id
+
+
+def view_saved(view: SavedViewInfo) -> ViewSaved:
+    return {"type": VIEW_SAVED, "view": view}
+
+
+class ViewDeleted(TypedDict):
+    type: str
+    view: str  # its id
+
+
+def view_deleted(view_id: str) -> ViewDeleted:
+    return {"type": VIEW_DELETED, "view": view_id}
+
+
 class FormulaShown(TypedDict):
     formula: str | None
     result_type: str | None
@@ -268,6 +307,8 @@ SheetEventBody = (
     | SheetFrozen
     | SheetReset
     | ColumnsRecomputed
+    | ViewSaved
+    | ViewDeleted
 )
 
 

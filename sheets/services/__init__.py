@@ -12,6 +12,7 @@ from sheets.services.formula_check import formula_check
 from sheets.services.refresh import refresh_volatile_formulas, sheet_refresh_formulas
 from sheets.services.retention import change_log_prune
 from sheets.services.rows import rows_delete, rows_insert
+from sheets.services.saved_views import view_delete, view_save, view_update
 from sheets.services.sharing import share_remove, sheet_share, sheet_transfer
 from sheets.services.sheets import (
     DEFAULT_COLUMNS,
@@ -48,4 +49,7 @@ __all__ = [
     "sheet_transfer",
     "sheet_undo",
     "share_remove",
+    "view_delete",
+    "view_save",
+    "view_update",
 ]

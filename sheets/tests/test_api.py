@@ -48,7 +48,16 @@ def test_snapshot_shape(auth_client, sheet, user):
     response = auth_client.get(f"/api/sheets/{sheet.id}/")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "title", "frozen_columns", "version", "row_count", "columns", "rows"}
+    assert set(body) == {
+        "id",
+        "title",
+        "frozen_columns",
+        "version",
+        "row_count",
+        "columns",
+        "views",
+        "rows",
+    }
     assert (body["id"], body["title"], body["version"]) == (sheet.id, "Budget", 1)
     assert body["row_count"] == len(rows) == len(body["rows"])
     assert body["columns"][0] == {

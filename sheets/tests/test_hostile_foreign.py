@@ -32,6 +32,9 @@ def op_body(sheet: Sheet, op: str) -> dict:
         "undo": {},
         "redo": {},
         "revert": {"change": 1},
+        "views/save": {"name": "Mine", "spec": {"sort": [{"column": cols[0]}]}},
+        "views/update": {"view": new_id(), "name": "Mine"},
+        "views/delete": {"view": new_id()},
     }[op]
     return {"client_id": "tab-1", "op_id": new_id(), **fields}
 

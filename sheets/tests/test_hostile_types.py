@@ -10,6 +10,7 @@ import pytest
 
 from sheets import services
 from sheets.api import OPS
+from sheets.models import SavedView
 from sheets.tests.helpers import (
     assert_json_error,
     col_ids,
@@ -67,7 +68,15 @@ def good_bodies(sheet) -> dict[str, dict]:
         "redo": {},
         # The undo that `undoable` made last: reverting it puts "two" back.
         "revert": {"change": version(sheet)},
+        "views/save": {"name": "New view", "spec": {"sort": [{"column": cols[0], "dir": "asc"}]}},
+        "views/update": {"view": _view_id(sheet), "name": "Renamed view", "spec": {}},
+        "views/delete": {"view": _view_id(sheet)},
     }
+
+
+def _view_id(sheet) -> str:
+    """The shared view `undoable` saved."""
+    return str(SavedView.objects.filter(sheet=sheet).values_list("id", flat=True).first())
 
 
 # Per op: {path into the body: the samples that field takes}.
@@ -112,6 +121,20 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
     "undo": {},
     "redo": {},
     "revert": {("change",): {"number"}},
+    "views/save": {
+        ("name",): {"text"},
+        ("spec",): {"null", "empty object"},
+        ("spec", "sort"): {"empty list"},
+        ("spec", "sort", 0): set(),
+        ("spec", "sort", 0, "column"): set(),
+        ("spec", "sort", 0, "dir"): set(),
+    },
+    "views/update": {
+        ("view",): set(),
+        ("name",): {"text", "null"},
+        ("spec",): {"null", "empty object"},
+    },
+    "views/delete": {("view",): set()},
 }
 assert set(FIELDS) == set(OPS), "every op endpoint is in the table"
 
@@ -136,7 +159,8 @@ def _replace(body: dict, path: tuple, value) -> dict:
 
 @pytest.fixture
 def undoable(sheet, user):
-    """A sheet with a change to undo and an undo to redo."""
+    """A sheet with a shared view, a change to undo and an undo to redo."""
+    services.view_save(sheet=sheet, user=user, client_id="tab-1", op_id=new_id(), name="Kept")
     first = {"row": row_ids(sheet)[2], "col": col_ids(sheet)[2], "value": "one"}
     update(sheet, user, [first])
     update(sheet, user, [{**first, "value": "two"}])

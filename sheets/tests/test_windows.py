@@ -245,7 +245,16 @@ def test_the_block_snapshot_may_hold_only_the_first_rows(auth_client, tall):
 
 def test_the_classic_snapshot_is_unchanged_but_for_the_count(auth_client, sheet):
     body = auth_client.get(f"/api/sheets/{sheet.id}/").json()
-    assert set(body) == {"id", "title", "frozen_columns", "version", "row_count", "columns", "rows"}
+    assert set(body) == {
+        "id",
+        "title",
+        "frozen_columns",
+        "version",
+        "row_count",
+        "columns",
+        "views",
+        "rows",
+    }
     assert set(body["rows"][0]) == {"id", "values"}
     assert body == {**selectors.sheet_snapshot(sheet=sheet)}
 
