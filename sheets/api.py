@@ -210,6 +210,7 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "cells": (services.cells_update, ("changes",)),
     "rows/insert": (services.rows_insert, ("rows",)),
     "rows/delete": (services.rows_delete, ("rows",)),
+    "rows/sort": (services.rows_sort, ("sort",)),
     "columns/insert": (services.columns_insert, ("columns",)),
     "columns/delete": (services.columns_delete, ("columns",)),
     "columns/update": (

@@ -25,6 +25,8 @@ SHEET_FROZEN = "sheet.frozen"
 SHEET_RESET = "sheet.reset"
 # Whole formula columns were computed again (TODAY/NOW refreshed): tabs fetch their values.
 COLUMNS_RECOMPUTED = "columns.recomputed"
+# Every row got a new place ("Sort the sheet", or its undo): tabs reload their rows.
+ROWS_SORTED = "rows.sorted"
 
 SHEET_EVENT_TYPES = (
     CELLS_CHANGED,
@@ -37,6 +39,7 @@ SHEET_EVENT_TYPES = (
     SHEET_FROZEN,
     SHEET_RESET,
     COLUMNS_RECOMPUTED,
+    ROWS_SORTED,
 )
 
 
@@ -257,6 +260,24 @@ def with_computed(
     return body
 
 
+class SortKeyInfo(TypedDict):
+    column: str
+    descending: bool
+
+
+class RowsSorted(TypedDict):
+    """The rows' order changed for everyone. It lists no row ids (a sheet may
+    hold a million rows): tabs reload the rows they hold, as after an import."""
+
+    type: str
+    sort: list[SortKeyInfo]  # the keys sorted by; [] for an undo back to the order before
+    rows: int  # how many rows were placed
+
+
+def rows_sorted(sort: list[SortKeyInfo], rows: int) -> RowsSorted:
+    return {"type": ROWS_SORTED, "sort": sort, "rows": rows}
+
+
 SheetEventBody = (
     CellsChanged
     | RowsInserted
@@ -268,6 +289,7 @@ SheetEventBody = (
     | SheetFrozen
     | SheetReset
     | ColumnsRecomputed
+    | RowsSorted
 )
 
 

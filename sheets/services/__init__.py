@@ -21,6 +21,7 @@ from sheets.services.sheets import (
     sheet_freeze,
     sheet_rename,
 )
+from sheets.services.sort_sheet import rows_sort
 from sheets.services.undo import change_revert, sheet_redo, sheet_undo
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "refresh_volatile_formulas",
     "rows_delete",
     "rows_insert",
+    "rows_sort",
     "sheet_create",
     "sheet_delete",
     "sheet_freeze",
