@@ -48,6 +48,8 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     /** This tab's own sort and filter (`views`: {rows, sortColumn, filterColumn}, viewbar.js). */
     sortColumn(colId, dir) { if (views && colId) views.sortColumn(colId, dir); },
     filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
+    /** Sort the sheet's rows for everyone by one column (an undoable op). */
+    sortSheet(colId, descending) { if (colId && grid().canEdit()) send(local.sortSheet([{ column: colId, descending }])); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
     },

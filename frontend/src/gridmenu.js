@@ -111,8 +111,17 @@ export function menuItems(grid, on) {
       hidden() { return !grid.store.frozenColumns; },
       callback() { on.freezeColumns(0); },
     },
+    ...sheetSortItems(grid, on),
     // This tab's own sort and filter (viewstate.js), for viewers too.
     ...viewMenuItems(grid, on),
+  };
+}
+
+/** Editors' items that reorder the rows for everyone (an op, undone with Ctrl+Z). */
+function sheetSortItems(grid, on) {
+  return {
+    gr_sheet_sort_asc: columnItem(grid, 'Sort sheet A → Z (for everyone)', (id) => on.sortSheet(id, false)),
+    gr_sheet_sort_desc: columnItem(grid, 'Sort sheet Z → A (for everyone)', (id) => on.sortSheet(id, true)),
   };
 }
 

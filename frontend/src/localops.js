@@ -113,6 +113,9 @@ export class LocalOps {
 
   renameSheet(title) { return this._batch(() => this._newOp('rename', { title }).op); }
 
+  /** Sort every row for everyone: sort [{column, descending}]. Shown once committed (a reload). */
+  sortSheet(sort) { return this._batch(() => this._newOp('rows/sort', { sort }).op); }
+
   /** Keep the first `count` columns in place for everyone (0: none). Shown once committed. */
   freezeColumns(count) { return this._batch(() => this._newOp('freeze', { columns: count }).op); }
 
