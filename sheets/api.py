@@ -215,7 +215,7 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "columns/delete": (services.columns_delete, ("columns",)),
     "columns/update": (
         services.column_update,
-        ("column", "name", "type", "formula", "summary", "width", "number_format"),
+        ("column", "name", "type", "formula", "summary", "width", "number_format", "wrap"),
     ),
     "rename": (services.sheet_rename, ("title",)),
     "freeze": (services.sheet_freeze, ("columns",)),

@@ -123,6 +123,7 @@ class ColumnInfo(TypedDict):
     summary: str | None  # the footer total's kind (sheets/services/totals.py)
     width: int | None  # pixels in the grid; None: the grid's default
     number_format: dict | None  # how numbers are shown (sheets/number_format.py); None: as stored
+    wrap: bool  # long text wraps and its row grows to fit
 
 
 def column_info(
@@ -135,6 +136,7 @@ def column_info(
     summary: str | None,
     width: int | None = None,
     number_format: dict | None = None,
+    wrap: bool = False,
 ) -> ColumnInfo:
     return {
         "id": id,
@@ -145,6 +147,7 @@ def column_info(
         "summary": summary,
         "width": width,
         "number_format": number_format,
+        "wrap": wrap,
     }
 
 

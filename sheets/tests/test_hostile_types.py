@@ -61,6 +61,7 @@ def good_bodies(sheet) -> dict[str, dict]:
             "summary": "filled",
             "width": 200,
             "number_format": None,
+            "wrap": True,
         },
         "rename": {"title": "Renamed"},
         "freeze": {"columns": 2},
@@ -113,6 +114,7 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("width",): {"null"},
         # An object that asks for nothing is null (numbers as stored).
         ("number_format",): {"null", "empty object"},
+        ("wrap",): {"true"},
     },
     "rename": {("title",): {"text"}},
     "freeze": {("columns",): {"zero", "number"}},
