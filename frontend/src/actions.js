@@ -59,6 +59,7 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
     /** A header's border was dragged: the width for everyone. Resolves with the answer. */
     freezeColumns(count) { if (grid().canEdit()) send(local.freezeColumns(count)); },
+    wrapColumn(id, wrap) { if (id && grid().canEdit()) send(local.updateColumn(id, { wrap })); },
     resizeColumn(id, width) { return grid().canEdit() ? send(local.updateColumn(id, { width })) : Promise.resolve(null); },
     // After every change already queued (the queue keeps the order), like any op.
     undo() { if (grid().canEdit()) send(local.undo()); },

@@ -4,6 +4,7 @@
 import { undoShortcuts } from './undokeys.js';
 import { isFormula } from './columninfo.js';
 import { takesNumberFormat } from './numberformat.js';
+import { wrapMenuItems } from './columnwrap.js';
 
 const SEPARATOR = { name: '---------' };
 export const MAX_FROZEN_COLUMNS = 10; // as the server allows (services/sheets.py)
@@ -101,6 +102,7 @@ export function menuItems(grid, on) {
       disabled() { return !takesNumberFormat(grid.store.column(grid.colIds[activeCol(this)])); },
       callback() { on.editColumn(grid.colIds[activeCol(this)], 'format'); },
     },
+    ...wrapMenuItems(grid, on, (hot) => grid.colIds[activeCol(hot)]),
     gr_freeze: {
       name() { return freezeLabel(activeCol(this) + 1); },
       disabled() { return !grid.colIds.length || activeCol(this) >= MAX_FROZEN_COLUMNS; },

@@ -99,7 +99,7 @@ export class LocalOps {
    * (null: the default) or a number format (null: as stored) to a column.
    * Shown once committed: the server may refuse it.
    */
-  updateColumn(id, { name, type, formula, summary, width, numberFormat } = {}) {
+  updateColumn(id, { name, type, formula, summary, width, numberFormat, wrap } = {}) {
     if (this.store.colIndexOf(id) < 0) return null;
     const body = { column: id };
     if (name !== undefined) body.name = name;
@@ -108,6 +108,7 @@ export class LocalOps {
     if (summary !== undefined) body.summary = summary;
     if (width !== undefined) body.width = width;
     if (numberFormat !== undefined) body.number_format = numberFormat;
+    if (wrap !== undefined) body.wrap = wrap;
     return this._batch(() => this._newOp('columns/update', body).op);
   }
 
