@@ -5,6 +5,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from sheets import services
+from sheets.history import recent_changes
 from sheets.models import Change, Row
 from sheets.services import OpError
 from sheets.tests.helpers import (
@@ -181,6 +182,24 @@ def test_redo_after_its_column_was_deleted_is_refused(shared_sheet, user, other_
     assert exc.value.error == "undo_conflict"
     assert "column" in exc.value.message
     assert row_ids(shared_sheet) == before
+
+
+def test_history_lists_the_sort_and_reverts_it(shared_sheet, user, other_user):
+    col = col_ids(shared_sheet)[0]
+    fill_column(shared_sheet, user, col, ["c", "a", "b"])
+    before = row_ids(shared_sheet)
+    seq = sort(shared_sheet, user, [{"column": col}])["version"]
+    listed = [c for c in recent_changes(sheet=shared_sheet) if c["seq"] == seq]
+    assert listed and listed[0]["what"] == "sorted the sheet by 1 column"
+    assert listed[0]["can_revert"] is True
+    answer = services.change_revert(
+        sheet=shared_sheet, user=other_user, client_id="t", op_id=new_id(), change=seq
+    )
+    assert (answer["event"]["type"], answer["event"]["kind"]) == ("rows.sorted", "revert")
+    assert row_ids(shared_sheet) == before
+    # The revert is bob's change: his undo sorts again.
+    services.sheet_undo(sheet=shared_sheet, user=other_user, client_id="t", op_id=new_id())
+    assert row_ids(shared_sheet) != before
 
 
 @pytest.mark.parametrize(
