@@ -6,7 +6,7 @@ Undo kinds "rows_sort" (put the rows back in their order before a sort) and
 
 The undo record keeps no row ids: the sort gives the row of rank k the order
 key k * ORDER_GAP, so the record is the list of the old keys by rank (one
-number a row, ~10 MB of JSON for 1,000,000 rows instead of ~50 MB with ids),
+number a row, ~13 MB of JSON for 1,000,000 rows instead of ~50 MB with ids),
 and the undo gives the row holding key k * ORDER_GAP its old key back. That
 holds while no row came or went and nothing else reordered the rows: an undo
 after a row insert, a row delete, an import or another sort is refused
