@@ -210,11 +210,12 @@ OPS: dict[str, tuple[Callable[..., dict], tuple[str, ...]]] = {
     "cells": (services.cells_update, ("changes",)),
     "rows/insert": (services.rows_insert, ("rows",)),
     "rows/delete": (services.rows_delete, ("rows",)),
+    "rows/sort": (services.rows_sort, ("sort",)),
     "columns/insert": (services.columns_insert, ("columns",)),
     "columns/delete": (services.columns_delete, ("columns",)),
     "columns/update": (
         services.column_update,
-        ("column", "name", "type", "formula", "summary", "width", "number_format"),
+        ("column", "name", "type", "formula", "summary", "width", "number_format", "wrap"),
     ),
     "rename": (services.sheet_rename, ("title",)),
     "freeze": (services.sheet_freeze, ("columns",)),

@@ -61,6 +61,7 @@ def column_info(column: Column, names: dict[str, str]) -> events.ColumnInfo:
         summary=column.summary or None,
         width=column.width,
         number_format=column.number_format,
+        wrap=column.wrap,
     )
 
 

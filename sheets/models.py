@@ -73,6 +73,9 @@ class Column(models.Model):
     # How its numbers are shown, for everyone (null: as stored; the shape is
     # sheets/number_format.py's). The values themselves never change.
     number_format = models.JSONField(null=True, blank=True)
+    # Long text wraps and its row grows to fit, for everyone (only the rows a
+    # tab draws are measured: off, every row keeps the grid's fixed height).
+    wrap = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]

@@ -51,6 +51,8 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     sortKeys() { return views ? views.sortKeys() : 0; },
     hideColumn(colId) { if (views && colId) views.hideColumn(colId); },
     filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
+    /** Sort the sheet's rows for everyone by one column (an undoable op). */
+    sortSheet(colId, descending) { if (colId && grid().canEdit()) send(local.sortSheet([{ column: colId, descending }])); },
     deleteRows(ids) {
       for (const chunk of splitItems(ids.filter(Boolean), limits)) send(local.deleteRows(chunk));
     },
@@ -60,6 +62,7 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     editColumn(id, focus) { if (id) dialog.open(id, focus); },
     /** A header's border was dragged: the width for everyone. Resolves with the answer. */
     freezeColumns(count) { if (grid().canEdit()) send(local.freezeColumns(count)); },
+    wrapColumn(id, wrap) { if (id && grid().canEdit()) send(local.updateColumn(id, { wrap })); },
     resizeColumn(id, width) { return grid().canEdit() ? send(local.updateColumn(id, { width })) : Promise.resolve(null); },
     // After every change already queued (the queue keeps the order), like any op.
     undo() { if (grid().canEdit()) send(local.undo()); },

@@ -6,6 +6,7 @@
 // column's number format (numberformat.js), in the browser's language; the
 // data, and so the cell editor, keep the stored value. Each column's
 // settings: a formula column is read-only for everyone.
+import { wrapSettings } from './columnwrap.js';
 import { textRenderer, numericRenderer, checkboxRenderer } from 'handsontable/renderers';
 import { SelectionIndex } from './presence.js';
 import { cellError, isFormula } from './columninfo.js';
@@ -52,7 +53,7 @@ export function makeRenderers(grid) {
 
 /** Handsontable's settings of one column (`index`: its data index). */
 export function columnSettings(grid, col, index) {
-  const common = { data: index, readOnly: !grid.editable, validator: null };
+  const common = { data: index, readOnly: !grid.editable, validator: null, ...wrapSettings(col) };
   const r = grid.renderers;
   switch (col.type) {
     // What was typed is sent as typed: the server validates and answers the committed value.

@@ -2,6 +2,7 @@
 // and result type, the footer summary and its total (docs/protocol.md,
 // "Formula columns and totals"), and how the grid words them. The server
 // computes every value and total; nothing here evaluates a formula. No DOM.
+import { readWrap } from './columnwrap.js';
 import { formatNumber, readNumberFormat, takesNumberFormat } from './numberformat.js';
 
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 10 });
@@ -23,6 +24,7 @@ export function setColumnInfo(col, spec) {
   col.formula = spec.type === 'formula' && typeof spec.formula === 'string' ? spec.formula : null;
   col.width = Number.isInteger(spec.width) && spec.width > 0 ? spec.width : null;
   col.numberFormat = readNumberFormat(spec.number_format);
+  col.wrap = readWrap(spec);
   col.resultType = spec.type === 'formula' ? spec.result_type || null : null;
   col.summary = spec.summary || null;
   if ('total' in spec) col.total = spec.total ?? null;

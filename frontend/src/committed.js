@@ -36,9 +36,9 @@ const APPLY = {
   'column.updated': (store, e) => store._applyColumnUpdated(e),
   'sheet.renamed': (store, e) => { store.title = e.title; store.feed.title(e.title); },
   'sheet.frozen': (store, e) => { store.frozenColumns = e.columns; store._structure(); },
-  'sheet.reset': (store) => { store.resetSeen = true; }, // the snapshot follows
-  // Whole formula columns were computed again: their values come with a snapshot.
-  'columns.recomputed': (store) => { store.resetSeen = true; },
+  'sheet.reset': (store) => { store.resetSeen = true; }, // an import: the snapshot follows
+  'columns.recomputed': (store) => { store.resetSeen = true; }, // whole formula columns: values with it
+  'rows.sorted': (store) => { store.resetSeen = true; }, // every row moved (no ids on the wire): reload
   ...VIEW_EVENTS, // shared views: the store keeps them beside the sheet (sharedviews.js)
 };
 

@@ -4,6 +4,7 @@
 import { undoShortcuts } from './undokeys.js';
 import { isFormula } from './columninfo.js';
 import { takesNumberFormat } from './numberformat.js';
+import { wrapMenuItems } from './columnwrap.js';
 
 const SEPARATOR = { name: '---------' };
 export const MAX_FROZEN_COLUMNS = 10; // as the server allows (services/sheets.py)
@@ -101,6 +102,7 @@ export function menuItems(grid, on) {
       disabled() { return !takesNumberFormat(grid.store.column(grid.colIds[activeCol(this)])); },
       callback() { on.editColumn(grid.colIds[activeCol(this)], 'format'); },
     },
+    ...wrapMenuItems(grid, on, (hot) => grid.colIds[activeCol(hot)]),
     gr_freeze: {
       name() { return freezeLabel(activeCol(this) + 1); },
       disabled() { return !grid.colIds.length || activeCol(this) >= MAX_FROZEN_COLUMNS; },
@@ -111,6 +113,7 @@ export function menuItems(grid, on) {
       hidden() { return !grid.store.frozenColumns; },
       callback() { on.freezeColumns(0); },
     },
+    ...sheetSortItems(grid, on),
     // This tab's own sort and filter (viewstate.js), for viewers too.
     ...viewMenuItems(grid, on),
   };
@@ -123,6 +126,14 @@ function thenItem(grid, on, name, dir) {
     hidden() { return !on.sortKeys(); },
     disabled() { return !grid.colIds.length || on.sortKeys() >= 5; },
     callback() { on.thenSortColumn(grid.colIds[activeCol(this)], dir); },
+  };
+}
+
+/** Editors' items that reorder the rows for everyone (an op, undone with Ctrl+Z). */
+function sheetSortItems(grid, on) {
+  return {
+    gr_sheet_sort_asc: columnItem(grid, 'Sort sheet A → Z (for everyone)', (id) => on.sortSheet(id, false)),
+    gr_sheet_sort_desc: columnItem(grid, 'Sort sheet Z → A (for everyone)', (id) => on.sortSheet(id, true)),
   };
 }
 

@@ -2,6 +2,7 @@
 // for the rows the store holds; a row not held (a big sheet's rows outside the
 // windows fetched, rowlayout.js) is one shared empty array, blank until its
 // block comes. So a million-row sheet costs the grid one pointer per row.
+import { wrapKey } from './columnwrap.js';
 import { shownValue } from './columninfo.js';
 
 export const NOT_HELD = [];
@@ -29,5 +30,5 @@ export function gridRows(store, pending, data) {
 
 /** What Handsontable's column settings depend on: unchanged, the grid need not be set up again. */
 export function columnsKey(columns, editable, frozen = 0) {
-  return `${editable}|${frozen}|${columns.map((c) => [c.id, c.name, c.type, c.formula || '', c.resultType || ''].join('\u0001')).join('\u0002')}`;
+  return `${editable}|${frozen}|${columns.map((c) => [c.id, c.name, c.type, c.formula || '', c.resultType || '', wrapKey(c)].join('\u0001')).join('\u0002')}`;
 }

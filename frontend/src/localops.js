@@ -99,7 +99,7 @@ export class LocalOps {
    * (null: the default) or a number format (null: as stored) to a column.
    * Shown once committed: the server may refuse it.
    */
-  updateColumn(id, { name, type, formula, summary, width, numberFormat } = {}) {
+  updateColumn(id, { name, type, formula, summary, width, numberFormat, wrap } = {}) {
     if (this.store.colIndexOf(id) < 0) return null;
     const body = { column: id };
     if (name !== undefined) body.name = name;
@@ -108,10 +108,14 @@ export class LocalOps {
     if (summary !== undefined) body.summary = summary;
     if (width !== undefined) body.width = width;
     if (numberFormat !== undefined) body.number_format = numberFormat;
+    if (wrap !== undefined) body.wrap = wrap;
     return this._batch(() => this._newOp('columns/update', body).op);
   }
 
   renameSheet(title) { return this._batch(() => this._newOp('rename', { title }).op); }
+
+  /** Sort every row for everyone: sort [{column, descending}]. Shown once committed (a reload). */
+  sortSheet(sort) { return this._batch(() => this._newOp('rows/sort', { sort }).op); }
 
   /** Keep the first `count` columns in place for everyone (0: none). Shown once committed. */
   freezeColumns(count) { return this._batch(() => this._newOp('freeze', { columns: count }).op); }

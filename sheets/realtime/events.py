@@ -28,6 +28,8 @@ COLUMNS_RECOMPUTED = "columns.recomputed"
 # A shared view was saved (new or changed) or deleted (services/saved_views.py).
 VIEW_SAVED = "view.saved"
 VIEW_DELETED = "view.deleted"
+# Every row got a new place ("Sort the sheet", or its undo): tabs reload their rows.
+ROWS_SORTED = "rows.sorted"
 
 SHEET_EVENT_TYPES = (
     CELLS_CHANGED,
@@ -42,6 +44,7 @@ SHEET_EVENT_TYPES = (
     COLUMNS_RECOMPUTED,
     VIEW_SAVED,
     VIEW_DELETED,
+    ROWS_SORTED,
 )
 
 
@@ -125,6 +128,7 @@ class ColumnInfo(TypedDict):
     summary: str | None  # the footer total's kind (sheets/services/totals.py)
     width: int | None  # pixels in the grid; None: the grid's default
     number_format: dict | None  # how numbers are shown (sheets/number_format.py); None: as stored
+    wrap: bool  # long text wraps and its row grows to fit
 
 
 def column_info(
@@ -137,6 +141,7 @@ def column_info(
     summary: str | None,
     width: int | None = None,
     number_format: dict | None = None,
+    wrap: bool = False,
 ) -> ColumnInfo:
     return {
         "id": id,
@@ -147,6 +152,7 @@ def column_info(
         "summary": summary,
         "width": width,
         "number_format": number_format,
+        "wrap": wrap,
     }
 
 
@@ -296,6 +302,24 @@ def with_computed(
     return body
 
 
+class SortKeyInfo(TypedDict):
+    column: str
+    descending: bool
+
+
+class RowsSorted(TypedDict):
+    """The rows' order changed for everyone. It lists no row ids (a sheet may
+    hold a million rows): tabs reload the rows they hold, as after an import."""
+
+    type: str
+    sort: list[SortKeyInfo]  # the keys sorted by; [] for an undo back to the order before
+    rows: int  # how many rows were placed
+
+
+def rows_sorted(sort: list[SortKeyInfo], rows: int) -> RowsSorted:
+    return {"type": ROWS_SORTED, "sort": sort, "rows": rows}
+
+
 SheetEventBody = (
     CellsChanged
     | RowsInserted
@@ -309,6 +333,7 @@ SheetEventBody = (
     | ColumnsRecomputed
     | ViewSaved
     | ViewDeleted
+    | RowsSorted
 )
 
 

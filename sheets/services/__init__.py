@@ -22,6 +22,7 @@ from sheets.services.sheets import (
     sheet_freeze,
     sheet_rename,
 )
+from sheets.services.sort_sheet import rows_sort
 from sheets.services.undo import change_revert, sheet_redo, sheet_undo
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "refresh_volatile_formulas",
     "rows_delete",
     "rows_insert",
+    "rows_sort",
     "sheet_create",
     "sheet_delete",
     "sheet_freeze",

@@ -1,6 +1,6 @@
 """A column's update: its name, its type (converting every value), its
 formula, its footer summary, its width in the grid, how its numbers are
-shown. Undo kind "column_update"; event `column.updated`.
+shown, whether its text wraps. Undo kind "column_update"; event `column.updated`.
 
 A formula change, and a type change to or from formula, compute the whole
 column in the op and say so in the event (`recomputed`: tabs fetch the
@@ -39,6 +39,7 @@ _STATE = {
     "summary": "",
     "width": None,
     "number_format": None,
+    "wrap": False,
 }
 # A column's width in pixels: narrower hides its header, wider than a screen.
 MIN_WIDTH, MAX_WIDTH = 40, 1000
@@ -62,6 +63,13 @@ def clean_number_format(raw: Any) -> dict | None:
         return number_formats.clean(raw)
     except number_formats.InvalidNumberFormat as exc:
         raise OpError("invalid_number_format", exc.message) from None
+
+
+def clean_wrap(raw: Any) -> bool:
+    """Whether the column's text wraps: true or false, nothing else."""
+    if raw.__class__ is not bool:
+        raise OpError("invalid_wrap", "wrap is true (long text wraps) or false.")
+    return raw
 
 
 def _state(column: Column) -> dict[str, Any]:
@@ -97,11 +105,13 @@ def column_update(
     summary: Any = UNSET,
     width: Any = UNSET,
     number_format: Any = UNSET,
+    wrap: Any = UNSET,
     base_version: Any = None,
 ) -> dict:
     """Rename a column, change its type or formula, choose its footer
     summary (null: none), its width (null: the default) or how its numbers
-    are shown (null: as stored; number columns and number formulas only). A
+    are shown (null: as stored; number columns and number formulas only), or
+    whether its long text wraps. A
     type change converts every value or, if any value does not convert,
     refuses with the list of them."""
     column_id = str(parse_uuid(column, "column"))
@@ -111,11 +121,13 @@ def column_update(
     new_summary = clean_summary(summary) if summary is not UNSET else None
     new_width = clean_width(width) if width is not UNSET else UNSET
     new_format = clean_number_format(number_format) if number_format is not UNSET else UNSET
+    new_wrap = clean_wrap(wrap) if wrap is not UNSET else UNSET
     if (new_name, new_type, text, new_summary) == (None, None, None, None) and (
-        new_width is UNSET and new_format is UNSET
+        new_width is UNSET and new_format is UNSET and new_wrap is UNSET
     ):
         raise OpError(
-            "invalid_update", "Give a new name, type, formula, summary, width or number format."
+            "invalid_update",
+            "Give a new name, type, formula, summary, width, number format or wrap.",
         )
     if text is not None and new_type not in (None, FORMULA):
         raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
@@ -135,6 +147,8 @@ def column_update(
             target["width"] = new_width
         if new_format is not UNSET:
             target["number_format"] = new_format
+        if new_wrap is not UNSET:
+            target["wrap"] = new_wrap
         target_type = new_type or col.type
         if text is not None and target_type != FORMULA:
             raise OpError("invalid_formula", 'Only a column of type "formula" has a formula.')
@@ -178,9 +192,10 @@ def _refuse_format_of(column_type: str, result_type: str | None) -> None:
 
 
 def _become(locked: Sheet, col: Column, target: dict) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Give the column the `target` state ({name, type, formula, summary, width, number_format}),
-    converting or dropping its values: ({row: old value} of the plain values
-    it replaced, {row: new value} of those it converted)."""
+    """Give the column the `target` state (its name, type, formula, summary,
+    width, number format and wrap), converting or dropping its values:
+    ({row: old value} of the plain values it replaced, {row: new value} of
+    those it converted)."""
     old_values: dict[str, Any] = {}
     converted: dict[str, Any] = {}
     key = str(col.id)

@@ -135,6 +135,7 @@ def place_columns(locked: Sheet, specs: list[dict], *, lost_after_at_end: bool =
             summary=spec.get("summary") or "",
             width=spec.get("width"),  # an undone delete's; a new column's is the default
             number_format=spec.get("number_format"),  # the same
+            wrap=spec.get("wrap") is True,  # the same
         )
         existing.insert(index, column)
         placed.append((column, str(existing[index - 1].id) if index else None))
@@ -177,6 +178,7 @@ def delete_columns(locked: Sheet, ids: list[str]) -> tuple[list[str], dict]:
                 "summary": column.summary,
                 "width": column.width,
                 "number_format": column.number_format,
+                "wrap": column.wrap,
             }
         )
     locked.columns.filter(id__in=deleted).delete()

@@ -25,6 +25,7 @@ from sheets.services.core import (
     run_op,
     same_value,
 )
+from sheets.services.sort_sheet import reorders
 
 
 def order_keys(locked: Sheet, after_id: str | None, count: int) -> list[float]:
@@ -279,13 +280,15 @@ def revert_rows_delete(locked: Sheet, spec: dict) -> tuple[events.RowsInserted, 
 op_registry.register_event(
     events.ROWS_INSERTED,
     summary=lambda e: f"inserted {op_registry.plural(len(e.get('rows', [])), 'row')}",
-    touches=lambda e, conflict: False,
+    touches=lambda e, conflict: reorders(conflict),
     rows=lambda e, count: count + len(e["rows"]),
 )
 op_registry.register_event(
     events.ROWS_DELETED,
     summary=lambda e: f"deleted {op_registry.plural(len(e.get('rows', [])), 'row')}",
-    touches=lambda e, conflict: not conflict.row_ids().isdisjoint(e.get("rows", [])),
+    touches=lambda e, conflict: (
+        reorders(conflict) or not conflict.row_ids().isdisjoint(e.get("rows", []))
+    ),
     rows=lambda e, count: count - len(e["rows"]),
 )
 op_registry.register_reverter("rows_insert", revert_rows_insert)

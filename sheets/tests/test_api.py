@@ -69,6 +69,7 @@ def test_snapshot_shape(auth_client, sheet, user):
         "summary": None,
         "width": None,
         "number_format": None,
+        "wrap": False,
         "total": None,
     }
     assert [c["id"] for c in body["columns"]] == cols
@@ -265,6 +266,7 @@ def test_every_op_endpoint_applies_its_op(auth_client, sheet):
         "summary": None,
         "width": None,
         "number_format": None,
+        "wrap": False,
         "total": None,
     }
     assert [r["id"] for r in snapshot["rows"]] == [rows[0], new_row, *rows[2:]]

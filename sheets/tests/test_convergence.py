@@ -83,6 +83,9 @@ def random_op(rng: random.Random, tab: Tab) -> tuple:
         return services.columns_insert, {"columns": [column]}
     if choice < 0.92 and len(cols) > 1:
         return services.columns_delete, {"columns": [rng.choice(cols)]}
+    if cols and choice >= 0.97:
+        key = {"column": rng.choice(cols), "descending": rng.random() < 0.5}
+        return services.rows_sort, {"sort": [key]}
     if cols:
         change = {"column": rng.choice(cols)}
         change.update(rng.choice([{"name": f"C{rng.randint(1, 9)}"}, {"type": "text"}]))

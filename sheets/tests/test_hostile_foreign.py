@@ -24,6 +24,7 @@ def op_body(sheet: Sheet, op: str) -> dict:
         "cells": {"changes": [{"row": rows[0], "col": cols[0], "value": "x"}]},
         "rows/insert": {"rows": [{"id": new_id(), "after": None, "values": {}}]},
         "rows/delete": {"rows": [rows[0]]},
+        "rows/sort": {"sort": [{"column": cols[0], "descending": True}]},
         "columns/insert": {"columns": [{"id": new_id(), "name": "N", "type": "text"}]},
         "columns/delete": {"columns": [cols[0]]},
         "columns/update": {"column": cols[0], "name": "N"},

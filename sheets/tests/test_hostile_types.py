@@ -47,6 +47,7 @@ def good_bodies(sheet) -> dict[str, dict]:
         "cells": {"changes": [{"row": rows[0], "col": cols[0], "value": "x"}]},
         "rows/insert": {"rows": [{"id": new_id(), "after": rows[0], "values": {cols[0]: "x"}}]},
         "rows/delete": {"rows": [rows[1]]},
+        "rows/sort": {"sort": [{"column": cols[0], "descending": False}]},
         "columns/insert": {
             "columns": [
                 {"id": new_id(), "name": "New", "type": "text", "after": cols[0], "formula": None}
@@ -61,6 +62,7 @@ def good_bodies(sheet) -> dict[str, dict]:
             "summary": "filled",
             "width": 200,
             "number_format": None,
+            "wrap": True,
         },
         "rename": {"title": "Renamed"},
         "freeze": {"columns": 2},
@@ -96,6 +98,12 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("rows", 0, "values"): {"null", "empty object"},
     },
     "rows/delete": {("rows",): set(), ("rows", 0): set()},
+    "rows/sort": {
+        ("sort",): set(),
+        ("sort", 0): set(),
+        ("sort", 0, "column"): set(),
+        ("sort", 0, "descending"): {"true"},
+    },
     "columns/insert": {
         ("columns",): set(),
         ("columns", 0): set(),
@@ -115,6 +123,7 @@ FIELDS: dict[str, dict[tuple, set[str]]] = {
         ("width",): {"null"},
         # An object that asks for nothing is null (numbers as stored).
         ("number_format",): {"null", "empty object"},
+        ("wrap",): {"true"},
     },
     "rename": {("title",): {"text"}},
     "freeze": {("columns",): {"zero", "number"}},

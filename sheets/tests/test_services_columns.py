@@ -49,6 +49,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "summary": None,
             "width": None,
             "number_format": None,
+            "wrap": False,
         },
         {
             "id": middle,
@@ -60,6 +61,7 @@ def test_column_is_inserted_at_the_left_or_after_a_column(sheet, user):
             "summary": None,
             "width": None,
             "number_format": None,
+            "wrap": False,
         },
     ]
     assert Column.objects.get(pk=middle).type == "date"
@@ -145,6 +147,7 @@ def test_column_is_renamed(sheet, user):
         "summary": None,
         "width": None,
         "number_format": None,
+        "wrap": False,
     }
     assert answer["event"]["values"] == {}
 

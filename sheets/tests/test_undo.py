@@ -279,6 +279,7 @@ def test_undo_of_a_column_insert_and_its_redo(sheet, user):
             "summary": None,
             "width": None,
             "number_format": None,
+            "wrap": False,
         }
     ]
     assert col_ids(sheet) == [cols[0], new, *cols[1:]]
