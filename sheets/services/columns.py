@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 
-from proj.text import refusal
 from sheets import column_shown, op_registry
 from sheets.models import COLUMN_TYPES, FORMULA, Column, Row, Sheet
 from sheets.op_registry import Conflict
@@ -21,6 +20,7 @@ from sheets.services.core import (
     ORDER_GAP,
     OpError,
     clean_id_list,
+    clean_label,
     columns_by_id,
     parse_uuid,
     run_op,
@@ -31,13 +31,13 @@ MAX_NAME_CHARS = 100
 
 
 def clean_column_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise OpError("invalid_name", "A column needs a name.")
-    if message := refusal(name, "A column name"):
-        raise OpError("invalid_name", message)
-    if len(name.strip()) > MAX_NAME_CHARS:
-        raise OpError("invalid_name", f"A column name is at most {MAX_NAME_CHARS} characters.")
-    return name.strip()
+    return clean_label(
+        name,
+        error="invalid_name",
+        missing="A column needs a name.",
+        what="A column name",
+        max_chars=MAX_NAME_CHARS,
+    )
 
 
 def clean_column_type(column_type: Any) -> str:

@@ -40,6 +40,19 @@ def _not_found() -> OpError:
     return OpError("not_found", "Sheet not found.", status=404)
 
 
+def clean_label(raw: Any, *, error: str, missing: str, what: str, max_chars: int) -> str:
+    """A name or title as given, trimmed: `missing` when there is none, refused
+    (`error`) when it holds what no text may or is over `max_chars`."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise OpError(error, missing)
+    if message := refusal(raw, what):
+        raise OpError(error, message)
+    label = raw.strip()
+    if len(label) > max_chars:
+        raise OpError(error, f"{what} is at most {max_chars} characters.")
+    return label
+
+
 def parse_uuid(raw: Any, what: str) -> uuid.UUID:
     """Only the canonical form, 8-4-4-4-12 hex digits in either case:
     uuid.UUID alone also takes "urn:uuid:", braces, no hyphens and more."""

@@ -16,13 +16,12 @@ sort key went sorts by the keys left.
 import json
 from typing import Any
 
-from proj.text import refusal
 from sheets import op_registry, viewspec
 from sheets.models import SavedView, Sheet
 from sheets.op_registry import Conflict
 from sheets.realtime import events
 from sheets.selectors import view_info
-from sheets.services.core import OpError, parse_uuid, run_op
+from sheets.services.core import OpError, clean_label, parse_uuid, run_op
 
 MAX_VIEWS = 50
 MAX_NAME_CHARS = 100
@@ -31,14 +30,13 @@ CONFLICT = "the view was"
 
 
 def clean_name(raw: Any) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise OpError("invalid_name", "A view needs a name.")
-    name = raw.strip()
-    if message := refusal(name, "A view's name"):
-        raise OpError("invalid_name", message)
-    if len(name) > MAX_NAME_CHARS:
-        raise OpError("invalid_name", f"A view's name is at most {MAX_NAME_CHARS} characters.")
-    return name
+    return clean_label(
+        raw,
+        error="invalid_name",
+        missing="A view needs a name.",
+        what="A view's name",
+        max_chars=MAX_NAME_CHARS,
+    )
 
 
 def clean_spec(raw: Any, sheet: Sheet) -> dict[str, Any]:

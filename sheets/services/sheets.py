@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from proj.text import refusal
 from sheets import op_registry, realtime, viewindex
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.op_registry import Conflict
@@ -18,6 +17,7 @@ from sheets.services.core import (
     ORDER_GAP,
     OpError,
     announce_lists_changed,
+    clean_label,
     lock_sheet,
     run_op,
     sheet_member_ids,
@@ -74,14 +74,13 @@ def _create_token(raw: Any) -> uuid.UUID | None:
 
 
 def clean_title(title: Any) -> str:
-    if not isinstance(title, str) or not title.strip():
-        raise OpError("invalid_title", "A sheet needs a title.")
-    title = title.strip()
-    if message := refusal(title, "A title"):
-        raise OpError("invalid_title", message)
-    if len(title) > MAX_TITLE_CHARS:
-        raise OpError("invalid_title", f"A title is at most {MAX_TITLE_CHARS} characters.")
-    return title
+    return clean_label(
+        title,
+        error="invalid_title",
+        missing="A sheet needs a title.",
+        what="A title",
+        max_chars=MAX_TITLE_CHARS,
+    )
 
 
 def sheet_rename(
