@@ -3,7 +3,7 @@ the top of the view is the sheet's last rows, which the tab's store does not
 hold (a sheet over 1,000 rows opens with its first rows only). A value typed
 there is saved and reaches another tab, unsorted, where the row always was;
 a refused value stays in its cell; a paste and Delete of a range work there,
-and so does Undo. The row stays where it is until the view is refreshed."""
+and so do Undo and Remove row. The row stays where it is until the view is refreshed."""
 
 from __future__ import annotations
 
@@ -128,3 +128,10 @@ def test_a_sorted_views_rows_deep_in_a_big_sheet_take_edits(new_user):
     tab_a.page.keyboard.press("Escape")
     tab_a.expect_cell(1, AMOUNT, str(LAST - 1))
     tab_a.expect_saved()
+
+    # Remove row on the first row of the view: it leaves this view and the other tab.
+    tab_a.menu_command(0, NOTE, "Remove row")
+    tab_a.expect_cell(0, NOTE, f"n{LAST - 1}")
+    tab_a.expect_saved()
+    tab_b.expect_rows(ROWS - 1)
+    tab_b.expect_cell(LAST - 1, NOTE, f"n{LAST - 1}")

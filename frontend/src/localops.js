@@ -75,7 +75,8 @@ export class LocalOps {
 
   _delete(ids, isRows) {
     return this._batch(() => {
-      const known = ids.filter((id) => (isRows ? this.store.rowIndexOf(id) : this.store.colIndexOf(id)) >= 0);
+      // A row the shown view holds goes too, held by the store or not (knownrows.js).
+      const known = ids.filter((id) => (isRows ? this.pending.rows.has(id) : this.store.colIndexOf(id) >= 0));
       if (!known.length) return null;
       const { op, rec } = this._newOp(isRows ? 'rows/delete' : 'columns/delete', isRows ? { rows: known } : { columns: known });
       this.pending.markDeleting(rec, known, isRows);

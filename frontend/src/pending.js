@@ -225,7 +225,7 @@ export class PendingEdits {
 
   /** After an event applied: conflicts flagged, this tab's own op settled. */
   afterEvent(e, contested) {
-    if (contested) this.marks.flag(contested, e, (key) => this._shown(key));
+    if (contested) this.marks.flag(contested, e, (key) => this._shown(key, e));
     // Values of rows the store does not hold touch nothing there: told anyway, so that
     // the view holding them (viewrows.js follows the store's events) hears of the event.
     const changed = e.type === 'cells.changed' ? (e.changes || []).map((c) => [c.row, c.col])
@@ -253,11 +253,14 @@ export class PendingEdits {
   /** The conflict marks by cell (cellKey -> {name, until}). */
   get conflicts() { return this.marks.marks; }
 
-  /** What cell `key` shows (undefined: its row is gone). */
-  _shown(key) {
+  /** What cell `key` shows (undefined: its row is gone), once cells event `e` (if given) applied. */
+  _shown(key, e = null) {
     const [rowId, colId] = splitKey(key);
-    const row = this.store.row(rowId);
-    return row ? this.valueOf(row, colId) : undefined;
+    const row = this.rows.row(rowId);
+    if (!row) return undefined;
+    // A row only the view holds: its record follows the event once the store's batch is over.
+    const change = e && !this.store.row(rowId) ? (e.changes || []).find((c) => c.row === rowId && c.col === colId) : null;
+    return change && !this.cells.has(key) && !this.refused.has(key) ? (change.value ?? null) : this.valueOf(row, colId);
   }
 
   // --- Settling: the op is done.

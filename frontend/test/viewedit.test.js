@@ -175,3 +175,32 @@ test('an edit of a row this tab does not know is dropped', async () => {
   tab.store.loadSnapshot(server.snapshot());
   assert.equal(tab.local.editCells([{ row: DEEP, col: AMOUNT, value: 1 }]), null);
 });
+
+test('another user\'s value over this tab\'s fresh one in a view row the store does not hold is marked', async () => {
+  const server = new BigSheet();
+  const tab = await sortedTab(server);
+  const op = tab.local.editCells([{ row: DEEP, col: AMOUNT, value: 5 }]);
+  const mine = server.event(op.body.changes, { op_id: op.opId, broadcaster_id: 'me' });
+  tab.pending.applyAnswer(op.opId, { applied: true, version: mine.seq, event: mine, errors: [] }, 200, op.body);
+  tab.store.receive(server.event([{ row: DEEP, col: AMOUNT, value: 9 }], { broadcaster_id: 'other', user: { display_name: 'Bob' } }));
+  assert.equal(tab.view.row(DEEP).values[AMOUNT], 9);
+  assert.equal(tab.pending.cellInfo(DEEP, AMOUNT).conflict, 'Bob');
+});
+
+test('rows of the view the store does not hold can be removed: they leave the view at once', async () => {
+  const server = new BigSheet();
+  const tab = await sortedTab(server);
+  const op = tab.local.deleteRows([DEEP, rowId(99)]);
+  assert.deepEqual(op.body.rows, [DEEP]); // a row nobody here knows is left out
+  assert.equal(tab.view.row(DEEP), null);
+  assert.equal(tab.view.rows[0].id, rowId(5));
+  const rowCount = tab.store.rowCount;
+  server.rows = server.rows.filter((r) => r.id !== DEEP);
+  server.version += 1;
+  const event = { type: 'rows.deleted', seq: server.version, op_id: op.opId, broadcaster_id: 'me', rows: [DEEP], positions: [6 * 1024] };
+  tab.pending.applyAnswer(op.opId, { applied: true, version: event.seq, event, errors: [] }, 200, op.body);
+  assert.equal(tab.pending.pendingCount(), 0);
+  assert.equal(tab.store.rowCount, rowCount - 1); // the sheet's count: one row fewer, among those not held
+  assert.equal(tab.store.needsSnapshot, false);
+  assert.equal(tab.view.outOfDate, false);
+});
