@@ -151,8 +151,8 @@ export class GridAdapter {
       sanitizer,
       // Read-only covers typing, paste and autofill; anything that slips past it stops here.
       beforeChange: (changes, source) => this._beforeChange(changes, source),
-      // A row not held (yet) opens no editor: what was typed there could not be kept.
-      beforeBeginEditing: (row) => !!this.store.row(this.rowIds[row]),
+      // A row not known (yet) opens no editor: what was typed there could not be kept.
+      beforeBeginEditing: (row) => this.pending.rows.has(this.rowIds[row]),
       afterGetColHeader: (col, TH) => decorateHeader(this, col, TH),
       // A row an edit took out of the view stays, greyed, until the view is refreshed.
       afterRenderer: (TD, row) => TD.classList.toggle('row-outside-view', !!this.view && this.view.failsAt(row)),
@@ -171,10 +171,10 @@ export class GridAdapter {
   _beforeChange(changes, source) {
     if (NOT_EDITS.has(source)) return undefined;
     if (!this.editable) return false;
-    // A row not held yet (its block is on its way; a view's row the store does not hold) takes no edit.
+    // A row not known yet (its block is on its way: knownrows.js) takes no edit.
     // A formula column's cells are computed: a change that slipped past readOnly is dropped.
     changes.forEach((change, i) => {
-      if (change && (!this.store.row(this.rowIds[change[0]]) || isFormula(this.store.column(this.colIds[change[1]])))) changes[i] = null;
+      if (change && (!this.pending.rows.has(this.rowIds[change[0]]) || isFormula(this.store.column(this.colIds[change[1]])))) changes[i] = null;
     });
     return undefined;
   }

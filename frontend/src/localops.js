@@ -28,11 +28,14 @@ export class LocalOps {
   _batch(fn) { return this.store.feed.batch(fn); }
 
   // --- What the user does. Each returns the op to send, or null.
-  /** changes: [{row: rowId, col: colId, value}]. Unknown rows/columns are skipped. */
+  /**
+   * changes: [{row: rowId, col: colId, value}]. Rows and columns this tab does not
+   * know are skipped; a row the shown view holds is known (knownrows.js), held by the store or not.
+   */
   editCells(changes) {
     return this._batch(() => {
       const { store, pending } = this;
-      const valid = changes.filter((c) => store.rowIndexOf(c.row) >= 0 && store.colIndexOf(c.col) >= 0);
+      const valid = changes.filter((c) => pending.rows.has(c.row) && store.colIndexOf(c.col) >= 0);
       if (!valid.length) return null;
       pending.clearRejection();
       const sent = valid.map((c) => ({ row: c.row, col: c.col, value: c.value === undefined ? null : c.value }));
@@ -72,7 +75,8 @@ export class LocalOps {
 
   _delete(ids, isRows) {
     return this._batch(() => {
-      const known = ids.filter((id) => (isRows ? this.store.rowIndexOf(id) : this.store.colIndexOf(id)) >= 0);
+      // A row the shown view holds goes too, held by the store or not (knownrows.js).
+      const known = ids.filter((id) => (isRows ? this.pending.rows.has(id) : this.store.colIndexOf(id) >= 0));
       if (!known.length) return null;
       const { op, rec } = this._newOp(isRows ? 'rows/delete' : 'columns/delete', isRows ? { rows: known } : { columns: known });
       this.pending.markDeleting(rec, known, isRows);

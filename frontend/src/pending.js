@@ -8,6 +8,7 @@
 import { cellKey, splitKey } from './committed.js';
 import { sentValue } from './refused.js';
 import { ConflictMarks } from './conflicts.js';
+import { KnownRows } from './knownrows.js';
 
 export { CONFLICT_WINDOW_MS, CONFLICT_SHOW_MS } from './conflicts.js';
 
@@ -29,6 +30,7 @@ export class PendingEdits {
   /** `refused` is the refused values (refused.js), made with the store's feed (sheetstate.js). */
   constructor({ store, clientId, now = () => Date.now(), refused }) {
     this.store = store;
+    this.rows = new KnownRows(store); // rows held by the store or by the view shown (knownrows.js)
     this.feed = store.feed;
     this.clientId = clientId || uuid();
     this.now = now;
@@ -223,7 +225,12 @@ export class PendingEdits {
 
   /** After an event applied: conflicts flagged, this tab's own op settled. */
   afterEvent(e, contested) {
-    if (contested) this.marks.flag(contested, e, (key) => this._shown(key));
+    if (contested) this.marks.flag(contested, e, (key) => this._shown(key, e));
+    // Values of rows the store does not hold touch nothing there: told anyway, so that
+    // the view holding them (viewrows.js follows the store's events) hears of the event.
+    const changed = e.type === 'cells.changed' ? (e.changes || []).map((c) => [c.row, c.col])
+      : e.type === 'column.updated' && e.column ? Object.keys(e.values || {}).map((rowId) => [rowId, e.column.id]) : [];
+    for (const [rowId, colId] of changed) if (!this.store.row(rowId) && this.rows.has(rowId)) this.feed.touch(rowId, colId);
     if (e.op_id && this.records.has(e.op_id)) {
       this.records.get(e.op_id).seq = e.seq;
       this._settle(e.op_id);
@@ -235,8 +242,9 @@ export class PendingEdits {
     for (const [opId, op] of this.records) {
       if (op.seq !== null && op.seq <= version) this._settleCommitted(opId);
     }
-    // Refused values kept on the device for cells gone meanwhile go too.
-    if (this.refused.size) this.refused.prune((rowId, colId) => !!this.store.row(rowId) && this.store.colIndexOf(colId) >= 0);
+    // Refused values kept on the device for cells gone meanwhile go too (a row the
+    // store does not hold on a big sheet, or one the view holds, is not known to be gone).
+    if (this.refused.size) this.refused.prune((rowId, colId) => this.rows.mayExist(rowId) && this.store.colIndexOf(colId) >= 0);
   }
 
   /** Conflict marks whose time is up go (a timer does this too). */
@@ -245,11 +253,14 @@ export class PendingEdits {
   /** The conflict marks by cell (cellKey -> {name, until}). */
   get conflicts() { return this.marks.marks; }
 
-  /** What cell `key` shows (undefined: its row is gone). */
-  _shown(key) {
+  /** What cell `key` shows (undefined: its row is gone), once cells event `e` (if given) applied. */
+  _shown(key, e = null) {
     const [rowId, colId] = splitKey(key);
-    const row = this.store.row(rowId);
-    return row ? this.valueOf(row, colId) : undefined;
+    const row = this.rows.row(rowId);
+    if (!row) return undefined;
+    // A row only the view holds: its record follows the event once the store's batch is over.
+    const change = e && !this.store.row(rowId) ? (e.changes || []).find((c) => c.row === rowId && c.col === colId) : null;
+    return change && !this.cells.has(key) && !this.refused.has(key) ? (change.value ?? null) : this.valueOf(row, colId);
   }
 
   // --- Settling: the op is done.

@@ -123,6 +123,7 @@ function makeViews(p, config, prefs, grid, status) {
   try { storage = window.sessionStorage; } catch { /* storage off: the view lasts as long as the page */ }
   const state = new ViewState({ storage, key: `gridroom.view.v1.${config.sheet_id}` });
   const rows = new ViewRows({ store: p.store, pending: p.pending, state, getJson, rowsUrl: config.rows_url, onGone: () => p.gone.leave('gone') });
+  p.pending.rows.showing(rows); // its rows take edits like the store's (knownrows.js)
   rows.subscribe(() => status.showStatus());
   const bar = new ViewBar({ state, rows, store: p.store, prefs, grid });
   // The sheet's shared views: ops of their own, whose answer's event the store takes at once.
