@@ -69,7 +69,7 @@ export function columnSettings(grid, col, index) {
 function formulaErrorAt(grid, row, col) {
   const colId = grid.colIds[col];
   if (!isFormula(grid.store.column(colId))) return null;
-  const record = grid.store.row(grid.rowIds[row]);
+  const record = grid.source().row(grid.rowIds[row]); // a view row the store does not hold too
   return record ? cellError(record.values[colId]) : null;
 }
 
