@@ -23,6 +23,7 @@ SQLite: none. Its sort of a view has no index (see bench/README.md).
 import hashlib
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -175,6 +176,12 @@ def drop_with_sheet(sheet_id: int) -> None:
         thread.start()
 
     transaction.on_commit(start)
+
+
+def sheet_deleted(sender: Any, instance: Sheet, **kwargs: Any) -> None:
+    """post_delete of a Sheet (sheets/apps.py): however it goes (its delete
+    op, its owner's account deleted, the admin), its view indexes go too."""
+    drop_with_sheet(instance.id)
 
 
 def settle(timeout: float = 600) -> None:

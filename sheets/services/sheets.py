@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from sheets import op_registry, realtime, viewindex
+from sheets import op_registry, realtime
 from sheets.models import Column, ColumnType, Row, Sheet
 from sheets.op_registry import Conflict
 from sheets.realtime import events
@@ -155,7 +155,6 @@ def sheet_delete(*, sheet: Sheet, user) -> None:
     sheet_id, title = locked.id, locked.title
     members = sheet_member_ids(locked)  # read before the shares go
     locked.delete()
-    viewindex.drop_with_sheet(sheet_id)
     transaction.on_commit(lambda: realtime.broadcast_sheet_deleted(sheet_id=sheet_id, title=title))
     announce_lists_changed(sheet_id, members, "deleted")
 

@@ -135,3 +135,15 @@ def test_the_count_follows_the_writes(numbered, auth_client, user):
     answer = block(auth_client, numbered, spec)
     assert answer["count"] == 6
     assert sorted(r[3] for r in answer["rows"]) == [0.5, 5, 7, 9, 12, 40]
+
+
+@only_on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_indexes_go_when_the_sheet_goes_with_its_owner(numbered, auth_client, user, settings):
+    settings.VIEW_INDEX_MIN_ROWS = 1
+    block(auth_client, numbered, view(numbered, sort=[{"column": col_ids(numbered)[1]}]))
+    viewindex.settle()
+    assert len(viewindex.names(numbered.id)) == 1
+    user.delete()  # the account goes, and its sheets with it (a cascade, not the delete op)
+    viewindex.settle()
+    assert viewindex.names(numbered.id) == []
