@@ -11,6 +11,7 @@ import { FakeStorage } from './fakestorage.js';
 import { OPERATORS, ViewState, filterText, filterType, readFilter } from '../src/viewstate.js';
 import { rowPasses } from '../src/viewmatch.js';
 import { ViewRows } from '../src/viewrows.js';
+import { fitToCount, sameCount } from '../src/viewcount.js';
 import { viewCountText } from '../src/status.js';
 
 const AMOUNT = '00000000-0000-4000-8000-00000000c001';
@@ -378,4 +379,27 @@ test('the sheet sorted for everyone marks a shown view out of date', async () =>
   server.version = 2;
   tab.store.receive({ type: 'rows.sorted', seq: 2, broadcaster_id: 'other', sort: [{ column: AMOUNT, dir: 'asc' }], rows: 4 });
   assert.equal(tab.view.outOfDate, true);
+});
+
+test('a late count is taken only when nothing between could change it, and sizes the slots', () => {
+  const filters = [{ column: AMOUNT, op: '>', value: 1 }];
+  const recent = [
+    { seq: 2, type: 'cells.changed', changes: [{ row: rowId(1), col: NAME, value: 'x' }] },
+    { seq: 3, type: 'cells.changed', changes: [{ row: rowId(1), col: AMOUNT, value: 5 }] },
+  ];
+  assert.equal(sameCount(filters, recent, 1, 1), true);
+  assert.equal(sameCount(filters, recent, 1, 2), true); // another column's value
+  assert.equal(sameCount(filters, recent, 2, 1), true); // read before the first block: the same
+  assert.equal(sameCount(filters, recent, 1, 3), false); // a filtered column's value
+  assert.equal(sameCount(filters, recent, 0, 2), false); // an event not held (a snapshot came)
+  assert.equal(sameCount(filters, [{ seq: 2, type: 'rows.inserted', rows: [] }], 1, 2), false);
+
+  const slots = new Array(10);
+  slots[0] = { id: 'a' };
+  assert.equal(fitToCount(slots, 0, 4), true);
+  assert.equal(slots.length, 4);
+  assert.equal(fitToCount(slots, 1, 6), true); // a row this tab added is not the server's
+  assert.equal(slots.length, 7);
+  slots[6] = { id: 'b' };
+  assert.equal(fitToCount(slots, 0, 3), false); // a row read lies past the count
 });
