@@ -15,8 +15,9 @@ shown, then interactive: a click on cell 0,0, a value typed, Enter, the
 cell shows it), no jumps: a view open is timed to its own first row
 shown, not the sheet's. That row is among the sheet's first rows since
 the grid opens an editor only on a row the sheet's own windows hold
-(frontend/src/grid.js); the server still walks the sort's index and
-counts the filter over every row. Every open types
+(frontend/src/grid.js); the server still walks the sort's index, and
+counts the filter over every row for the `count=only` the page asks beside
+the first block (the block does not wait for it). Every open types
 into cell 0,0 (a write), so each view open is at a new version and counts
 the view's rows again. The first view open ever starts its sort's index
 (sheets/viewindex.py) and sorts without it: reported apart.

@@ -118,15 +118,21 @@ def sheet_snapshot(request: HttpRequest, sheet) -> JsonResponse | StreamingHttpR
 @_only("GET")
 @api_login_required
 @_sheet_read
-def sheet_rows(request: HttpRequest, sheet) -> StreamingHttpResponse:
+def sheet_rows(request: HttpRequest, sheet) -> StreamingHttpResponse | JsonResponse:
     """A window of the sheet's rows (docs/protocol.md, "Row windows"), or of
-    a view's order with `view=<json>` (docs/protocol.md, "Views")."""
+    a view's order with `view=<json>`, or with `count=only` the view's count
+    (docs/protocol.md, "Views")."""
+    only_count = windows.wants_view_count(request.GET)
     window = windows.parse_window(request.GET)
     raw_view = request.GET.get("view")
     if not raw_view:
+        if only_count:
+            raise windows.WindowError("invalid_count", "count=only counts a view: give view.")
         return _streamed(request, windows.block_stream(sheet, window))
     windows.check_view_window(window)
     spec = viewspec.parse_view(raw_view, list(sheet.columns.all()))
+    if only_count:
+        return JsonResponse(windows.view_count_answer(sheet, spec))
     return _streamed(request, windows.view_block_stream(sheet, window, spec))
 
 

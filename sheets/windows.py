@@ -200,16 +200,24 @@ class _Edges:
 
     first: Key | None = None
     last: Key | None = None
+    rows: int = 0  # rows written
+    beyond: bool = False  # a row past the block's limit was found (and not written)
 
 
-def _row_chunks(found: QuerySet, column_ids: list[str], edges: _Edges) -> Iterator[bytes]:
+def _row_chunks(
+    found: QuerySet, column_ids: list[str], edges: _Edges, limit: int | None = None
+) -> Iterator[bytes]:
     """The rows as `[row id, position, value per column]` JSON arrays, joined
-    by commas, a chunk at a time."""
+    by commas, a chunk at a time (up to `limit`: a row past it is noted in
+    `edges.beyond`)."""
     pending: list[list] = []
     sep = b""
     for row_id, position, cells in found.values_list("id", "order", "values").iterator(
         chunk_size=CHUNK_ROWS
     ):
+        if limit is not None and edges.rows + len(pending) == limit:
+            edges.beyond = True
+            break
         pending.append([str(row_id), position, *map(cells.get, column_ids)])
         if len(pending) == CHUNK_ROWS:
             yield sep + _piece(pending, edges)
@@ -222,6 +230,7 @@ def _piece(rows: list[list], edges: _Edges) -> bytes:
     if edges.first is None:
         edges.first = (rows[0][1], rows[0][0])
     edges.last = (rows[-1][1], rows[-1][0])
+    edges.rows += len(rows)
     return _encode(rows)[1:-1].encode()
 
 
@@ -262,45 +271,88 @@ def check_view_window(window: Window) -> None:
         )
 
 
+def wants_view_count(params: Any) -> bool:
+    """`count=only`: the view's count instead of a block; WindowError if
+    malformed (it takes no window)."""
+    count = params.get("count")
+    if count in (None, ""):
+        return False
+    if count != "only":
+        raise WindowError("invalid_count", "count must be the word only.")
+    if any(params.get(name) not in (None, "") for name in ("at", "after", "before", "limit")):
+        raise WindowError("invalid_count", "count=only takes no at, after, before or limit.")
+    return True
+
+
+def view_count_answer(sheet: Sheet, spec: ViewSpec) -> dict[str, int]:
+    """{"seq", "count"}: the view's count at the sheet's version, counted
+    once and kept for that version, so later blocks carry it."""
+    with consistent_read():
+        sheet.refresh_from_db(fields=["version", "row_count"])
+        count = _known_count(sheet, spec)
+        return {"seq": sheet.version, "count": _counted(sheet, spec) if count is None else count}
+
+
 def view_block_stream(sheet: Sheet, window: Window, spec: ViewSpec) -> Iterator[bytes]:
     """One block of a view's rows (sheets/viewquery.py) from row number `at`
     of the view's order, with the view's row `count`, at one version. The
     block is OFFSET over the view's ordered rows; on PostgreSQL a big
     sheet's sorted view walks its sort's index (sheets/viewindex.py), once
-    built, and stops at the block. The count is read once per version and
-    view (docs/protocol.md, "Views")."""
+    built, and stops at the block. A filtered view's count reads every row:
+    a block does not wait for it. Unless it is known for this version (or
+    the block reaches the view's end) `count` is null, told by `count=only`
+    (docs/protocol.md, "Views")."""
     indexed = viewindex.want(sheet, spec)
     with consistent_read():
         sheet.refresh_from_db(fields=["version", "row_count"])
         column_ids = [str(i) for i in sheet.columns.values_list("id", flat=True)]
-        count = _view_count(sheet, spec)
+        count = _known_count(sheet, spec)
+        if count is None and window.end:
+            count = _counted(sheet, spec)  # the last rows need the count
         first = max(count - window.limit, 0) if window.end else window.at
-        head = {
-            "seq": sheet.version,
-            "row_count": sheet.row_count,
-            "count": count,
-            "first": first,
-            "columns": column_ids,
-        }
-        more = {"more_before": first > 0 and count > 0, "more_after": first + window.limit < count}
+        head = {"seq": sheet.version, "row_count": sheet.row_count, "first": first}
+        if count is not None:
+            head["count"] = count
+        head["columns"] = column_ids
         if indexed and all(f.column == spec.sort[0].column for f in spec.filters):
             _prefer_index()  # not when another column's filter may leave few rows to find
-        rows = viewquery.view_rows(sheet, spec)[first : first + window.limit]
-        yield from _answer(head, _row_chunks(rows, column_ids, _Edges()), lambda: more)
+        # One row past the block says whether more follow when the count is not known.
+        rows = viewquery.view_rows(sheet, spec)[first : first + window.limit + 1]
+        edges = _Edges()
+
+        def tail() -> dict:
+            known = count
+            if known is None and not edges.beyond and (edges.rows or not first):
+                known = first + edges.rows  # the block reached the view's end: its count
+                cache.set(_count_key(sheet, spec), known, VIEW_COUNT_SECONDS)
+            out: dict[str, Any] = {"more_before": first > 0 and known != 0}
+            if count is None:
+                out["count"] = known
+            out["more_after"] = edges.beyond if known is None else first + window.limit < known
+            return out
+
+        yield from _answer(head, _row_chunks(rows, column_ids, edges, window.limit), tail)
 
 
-def _view_count(sheet: Sheet, spec: ViewSpec) -> int:
-    """The view's count at the sheet's version (read in its consistent
-    read): counted once, then from the cache while the version stands (every
-    write moves it on). A filtered count reads every row of the sheet."""
+def _count_key(sheet: Sheet, spec: ViewSpec) -> str:
+    # The sheet's creation time too: a new database (tests) gives its ids again.
+    digest = hashlib.sha1(f"{sheet.created_at.isoformat()}{spec!r}".encode()).hexdigest()
+    return f"viewcount:{sheet.id}:{sheet.version}:{digest}"
+
+
+def _known_count(sheet: Sheet, spec: ViewSpec) -> int | None:
+    """The view's count at the sheet's version if known without counting:
+    the sheet's row count with no filters, else the count kept for this
+    version (every write moves the version on), else None."""
     if not spec.filters:
         return sheet.row_count
-    digest = hashlib.sha1(repr(spec).encode()).hexdigest()
-    key = f"viewcount:{sheet.id}:{sheet.version}:{digest}"
-    count = cache.get(key)
-    if count is None:
-        count = viewquery.view_count(sheet, spec)
-        cache.set(key, count, VIEW_COUNT_SECONDS)
+    return cache.get(_count_key(sheet, spec))
+
+
+def _counted(sheet: Sheet, spec: ViewSpec) -> int:
+    """The view's count, counted (it reads every row of the sheet) and kept for this version."""
+    count = viewquery.view_count(sheet, spec)
+    cache.set(_count_key(sheet, spec), count, VIEW_COUNT_SECONDS)
     return count
 
 

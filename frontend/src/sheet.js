@@ -113,7 +113,7 @@ function makeParts(pageConfig, config, header) {
   if (findRoot) p.find = new FindBox({ root: findRoot, getJson, findUrl: config.find_url, grid });
   status.showStatus();
   // While a view is shown the row count says how many of the sheet's rows it shows.
-  if (p.saving.statusLine) p.saving.statusLine.rowsText = () => (p.views.rows.shown ? viewCountText(p.views.rows.count, store.rowCount) : null);
+  if (p.saving.statusLine) p.saving.statusLine.rowsText = () => (p.views.rows.shown ? viewCountText(p.views.rows.counted ? p.views.rows.count : null, store.rowCount) : null);
   return p;
 }
 

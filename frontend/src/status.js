@@ -12,10 +12,13 @@ export function rowCountText(rows) {
   return `${COUNT.format(rows)} ${rows === 1 ? 'row' : 'rows'}`;
 }
 
-/** "12 of 40,000 shown": the rows of this tab's view (viewrows.js) of the sheet's rows. */
+/**
+ * "12 of 40,000 shown": the rows of this tab's view (viewrows.js) of the
+ * sheet's rows; "… of 40,000 shown" while the view is being counted (`shown` null).
+ */
 export function viewCountText(shown, rows) {
-  if (!Number.isInteger(shown) || !Number.isInteger(rows)) return null;
-  return `${COUNT.format(shown)} of ${COUNT.format(rows)} shown`;
+  if (!Number.isInteger(rows) || !(shown === null || Number.isInteger(shown))) return null;
+  return `${shown === null ? '…' : COUNT.format(shown)} of ${COUNT.format(rows)} shown`;
 }
 
 function headline({ pending, loaded, queue, socketDown, loggedOut }) {

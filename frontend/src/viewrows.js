@@ -6,7 +6,10 @@
 // where it is (greyed when it no longer passes the filters, viewmatch.js), a
 // row this tab inserts shows where it was inserted, and anything that would
 // move rows (another user's insert or delete, a sorted or filtered value
-// changed) only marks the view out of date until the user refreshes it.
+// changed, "Sort the sheet") only marks the view out of date until the user
+// refreshes it. A filtered view's count may come after its first block (the
+// server counts every row for it): the view is sized by what is known until
+// `count=only` answers (`counted`), never by a guess shown as the count.
 // The grid reads it as it reads the store (`layout`, `rows`, `columns`,
 // `row`). No DOM.
 import { ChangeFeed } from './changefeed.js';
@@ -14,6 +17,7 @@ import { recordsOfBlock, replayOnto } from './blocks.js';
 import { firstUnheld, setRowValue } from './rowlayout.js';
 import { rowPasses } from './viewmatch.js';
 import { BlockFetch } from './blockfetch.js';
+import { fitToCount, sameCount } from './viewcount.js';
 
 const STALE_TRIES = 3; // a block read while the sheet moved is fetched again, this many times in a row
 
@@ -35,6 +39,7 @@ export class ViewRows {
       },
     });
     this.view = [0, 0]; // grid rows drawn
+    this.counting = Promise.resolve(); // the count=only request, if one runs
     this._reset();
     store.subscribe((change) => this._storeChanged(change));
   }
@@ -42,13 +47,17 @@ export class ViewRows {
   _reset() {
     this.generation = (this.generation || 0) + 1; // an answer for an earlier view is dropped
     this.slots = []; // the record of each view row, undefined until its block comes
-    this.total = null; // the view's count as the server said it (null: no block yet)
+    this.opened = false; // the first block came
+    this.total = null; // the view's count as the server said it (null: not known yet)
+    this.countAsked = false; // count=only asked for this view
+    this.countHeld = null; // a count read at a version this tab has not reached yet
     this.mine = new Set(); // rows this tab inserted while the view shows
     this.outOfDate = false;
     this.misfit = false; // the server's row numbers no longer match the slots: no more blocks until a refresh
     this.error = null; // the server refused the view (its message)
     this.seenSeq = null; // the store's version the held rows are at
     this.waiting = null; // a block read ahead of the tab
+    this.firstSeq = null; // the version of the view the slots were sized by
     this.stale = 0;
     this._layout = null;
   }
@@ -56,10 +65,17 @@ export class ViewRows {
   subscribe(fn) { return this.feed.subscribe(fn); }
 
   /** The grid shows the view (once its first block came); else the sheet's own order. */
-  get shown() { return this.state.active && this.total !== null && !this.error; }
+  get shown() { return this.state.active && this.opened && !this.error; }
 
-  /** Rows the view shows: those passing the filters when it was read, and rows this tab added since. */
+  /**
+   * Rows the view shows: those passing the filters when it was read, and rows
+   * this tab added since. Until `counted`, an upper bound: the rows read, then
+   * the rest of the sheet's rows while more may follow.
+   */
   get count() { return this.slots.length; }
+
+  /** The view's count is known (the status line says it; else "… of N shown"). */
+  get counted() { return this.opened && this.total !== null; }
 
   /** The view asked for changed (or Refresh view): its rows are fetched from the first. */
   apply() {
@@ -77,9 +93,12 @@ export class ViewRows {
     return this.check();
   }
 
-  check() { return this.fetch.check(); }
+  check() {
+    const blocks = this.fetch.check();
+    return blocks.then(() => this.counting);
+  }
 
-  idle() { return this.fetch.idle(); }
+  idle() { return this.fetch.idle().then(() => this.counting); }
 
   // --- What the grid reads (as the store's).
   get columns() { return this.store.columns; }
@@ -115,7 +134,7 @@ export class ViewRows {
     if (!this.state.active || this.error || store.closed || this.waiting) return null;
     // The first block is asked beside the sheet's own opening, not after it:
     // the server may count the view's rows for a while (docs/protocol.md, "Views").
-    if (this.total === null) return 0;
+    if (!this.opened) return 0;
     if (!store.loaded) return null;
     if (this.misfit) return null;
     const layout = this.layout();
@@ -135,7 +154,47 @@ export class ViewRows {
     const at = this._wanted();
     if (at === null) return null;
     const spec = encodeURIComponent(JSON.stringify(this.state.spec()));
+    if (!this.opened) this._askCount(spec);
     return { url: `${this.rowsUrl}?view=${spec}&at=${at}&limit=${this.blockRows}`, generation: this.generation };
+  }
+
+  /**
+   * A filtered view's count, asked once beside its first block: blocks do not
+   * wait for it (docs/protocol.md, "Views"). Its answer is dropped if the view
+   * changed meanwhile; a failed request is asked again with the next block.
+   */
+  _askCount(spec) {
+    if (this.countAsked || !this.state.filters.length) return;
+    this.countAsked = true;
+    const { generation } = this;
+    this.counting = this.getJson(`${this.rowsUrl}?view=${spec}&count=only`).then((answer) => {
+      if (generation !== this.generation) return;
+      if (answer.status !== 200) {
+        if (answer.status !== 404 && answer.status !== 403) this.countAsked = false; // the block fetch tells a gone sheet
+        return;
+      }
+      const { seq, count } = answer.body || {};
+      if (Number.isInteger(seq) && Number.isInteger(count)) this.feed.batch(() => this._takeCount(seq, count));
+    }, () => {
+      if (generation === this.generation) this.countAsked = false;
+    });
+  }
+
+  /**
+   * The view's count at version `seq`: the view's length once it is known to
+   * be the count of the rows held (read at `firstSeq`), that is when nothing
+   * between the two versions could add rows to the view or take them out.
+   */
+  _takeCount(seq, count) {
+    if (this.total !== null) return;
+    const { store } = this;
+    if (!this.opened || !store.loaded || seq > store.lastSeq) { this.countHeld = { seq, count }; return; }
+    this.countHeld = null;
+    if (!sameCount(this.state.filters, store.recent, this.firstSeq, seq)) { this._markOutOfDate(); return; }
+    if (!fitToCount(this.slots, this.mine.size, count)) { this.misfit = true; this._markOutOfDate(); return; }
+    this.total = count;
+    this._layout = null;
+    this.feed.structure();
   }
 
   /** A view block answered (false: stop asking for now). */
@@ -151,7 +210,8 @@ export class ViewRows {
   /** A view block: 'merged', 'held' (read ahead of the tab) or 'stale' (fetch it again). */
   _merge(block) {
     const { store } = this;
-    if (!block || !Number.isInteger(block.seq) || !Number.isInteger(block.count)) return 'stale';
+    if (!block || !Number.isInteger(block.seq) || !Array.isArray(block.rows)) return 'stale';
+    const count = Number.isInteger(block.count) ? block.count : null; // null: not counted yet
     if (!store.loaded) {
       this.waiting = block; // merged once the sheet's own opening is in (_storeChanged)
       return 'held';
@@ -164,14 +224,24 @@ export class ViewRows {
     const records = recordsOfBlock(block, (id) => store.column(id));
     if (block.seq < store.lastSeq && !replayOnto(records, block.seq, store.recent, store.lastSeq)) return 'stale';
     this.feed.batch(() => {
-      if (this.total === null) {
-        this.total = block.count;
-        this.slots = new Array(block.count);
+      if (!this.opened) {
+        this.opened = true;
+        this.total = count;
+        // Uncounted: the rows read, and while more may follow the sheet's other rows (an upper bound).
+        const read = block.first + block.rows.length;
+        this.slots = new Array(count ?? (block.more_after ? Math.max(read, block.row_count || 0) : read));
         this.seenSeq = store.lastSeq;
-      } else if (block.count !== this.total) {
+        this.firstSeq = block.seq;
+        if (count === null && this.countHeld) this._takeCount(this.countHeld.seq, this.countHeld.count);
+      } else if (count !== null && this.total === null) {
+        this._takeCount(block.seq, count);
+        if (this.misfit) return;
+      } else if (count !== null && count !== this.total) {
         this.misfit = true;
         this._markOutOfDate();
         return;
+      } else if (count === null && this.total === null && !block.rows.length && !block.more_after) {
+        this._cutTo(block.first); // none from here: the view ends before
       }
       // Server row n of the block goes to the nth slot that is not a row this tab added.
       const { rowPos } = this.layout();
@@ -194,6 +264,15 @@ export class ViewRows {
     return 'merged';
   }
 
+  /** Uncounted: the view has no row past server row `end`; drop the unread slots after it. */
+  _cutTo(end) {
+    let last = this.slots.length;
+    while (last > 0 && this.slots[last - 1] === undefined && last - this._mineAbove(last) > end) last -= 1;
+    if (last === this.slots.length) return;
+    this.slots.length = last;
+    this._layout = null;
+  }
+
   _markOutOfDate() {
     if (this.outOfDate) return;
     this.outOfDate = true;
@@ -209,7 +288,10 @@ export class ViewRows {
         this.waiting = null;
         if (this._merge(block) === 'stale') this.check();
       }
-      if (this.total === null) return;
+      if (this.countHeld && this.opened && this.store.loaded && this.countHeld.seq <= this.store.lastSeq) {
+        this._takeCount(this.countHeld.seq, this.countHeld.count);
+      }
+      if (!this.opened) return;
       this._followEvents();
       if (change.structure) this._placeOwnRows();
       const watched = this._watchedColumns();
@@ -224,8 +306,9 @@ export class ViewRows {
   }
 
   _watchedColumns() {
+    // Every sort key orders rows (hidden columns do not matter for rows).
     const out = new Set(this.state.filters.map((f) => f.column));
-    if (this.state.sort) out.add(this.state.sort.column);
+    for (const k of this.state.sorts || []) out.add(k.column);
     return out;
   }
 
@@ -247,7 +330,8 @@ export class ViewRows {
         this._dropRows(new Set(e.rows || []), e.broadcaster_id === this.pending.clientId);
       } else if (e.type === 'rows.inserted') {
         if ((e.rows || []).some((r) => !this.mine.has(r.id))) this._markOutOfDate();
-      } else if (e.type === 'columns.deleted' || e.type === 'sheet.reset' || e.type === 'columns.recomputed') {
+      } else if (['columns.deleted', 'sheet.reset', 'columns.recomputed', 'rows.sorted'].includes(e.type)) {
+        // rows.sorted: "Sort the sheet" moved every row (the view's ties follow the sheet's order).
         this._markOutOfDate();
       }
     }
@@ -284,7 +368,7 @@ export class ViewRows {
     if (deleting?.size && this.slots.some((r) => r && deleting.has(r.id))) {
       const gone = (r) => !!r && deleting.has(r.id);
       // The server's count of the view, as blocks read once the delete is in say it.
-      this.total -= this.slots.filter((r) => gone(r) && !this.mine.has(r.id)).length;
+      if (this.total !== null) this.total -= this.slots.filter((r) => gone(r) && !this.mine.has(r.id)).length;
       this.slots = this.slots.filter((r) => !gone(r));
       this._layout = null;
       placed = true;

@@ -11,6 +11,7 @@ import { FakeStorage } from './fakestorage.js';
 import { OPERATORS, ViewState, filterText, filterType, readFilter } from '../src/viewstate.js';
 import { rowPasses } from '../src/viewmatch.js';
 import { ViewRows } from '../src/viewrows.js';
+import { fitToCount, sameCount } from '../src/viewcount.js';
 import { viewCountText } from '../src/status.js';
 
 const AMOUNT = '00000000-0000-4000-8000-00000000c001';
@@ -64,6 +65,7 @@ test('the bar says what is active, and the spec is what the server reads', () =>
   assert.equal(again.active, false);
   assert.equal(storage.getItem('gridroom.view.v1.7'), null);
   assert.equal(viewCountText(12, 40000), '12 of 40,000 shown');
+  assert.equal(viewCountText(null, 40000), '… of 40,000 shown'); // being counted
 });
 
 test('held rows are matched as the server matches them', () => {
@@ -97,16 +99,24 @@ class ModelSheet {
     };
   }
 
+  /** `deferCount`: as the server, a filtered view's block says count null until counted (count=only). */
   viewBlock(url) {
     const params = new URL(url, 'http://x').searchParams;
     const spec = JSON.parse(params.get('view'));
+    let rows = this.rows.filter((r) => (spec.filters || []).every((f) => typeof r.value === 'number' && r.value > f.value));
+    if (spec.sort) rows = [...rows].sort((a, b) => (a.value - b.value) * (spec.sort[0].dir === 'desc' ? -1 : 1));
+    const known = !this.deferCount || !(spec.filters || []).length || this.counted === this.version;
+    if (params.get('count') === 'only') {
+      this.countsAsked = (this.countsAsked || 0) + 1;
+      this.counted = this.version;
+      return { seq: this.version, count: rows.length };
+    }
     this.asked.push(Number(params.get('at')));
     const at = Number(params.get('at'));
     const limit = Number(params.get('limit'));
-    let rows = this.rows.filter((r) => (spec.filters || []).every((f) => typeof r.value === 'number' && r.value > f.value));
-    if (spec.sort) rows = [...rows].sort((a, b) => (a.value - b.value) * (spec.sort[0].dir === 'desc' ? -1 : 1));
+    const ends = at + limit >= rows.length && (at < rows.length || at === 0);
     return {
-      seq: this.version, row_count: this.rows.length, count: rows.length, first: at, columns: [AMOUNT],
+      seq: this.version, row_count: this.rows.length, count: known || ends ? rows.length : null, first: at, columns: [AMOUNT],
       rows: rows.slice(at, at + limit).map((r) => [r.id, r.pos, r.value]),
       more_before: at > 0, more_after: at + limit < rows.length,
     };
@@ -260,4 +270,136 @@ test('the first block is asked before the sheet has loaded and shown once it has
   assert.equal(tab.view.shown, true);
   assert.deepEqual(shownAmounts(tab.view), [900, 400, 120, 50]);
   assert.deepEqual(server.asked, [0]);
+});
+
+test('a filtered view is shown before it is counted, sized by what is known, then by its count', async () => {
+  const server = new ModelSheet(Array.from({ length: 300 }, (_, i) => i));
+  server.deferCount = true;
+  const tab = tabOn(server, { blockRows: 50, marginRows: 10 });
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  const plain = tab.view.getJson;
+  tab.view.getJson = async (url) => {
+    if (url.includes('count=only')) await gate; // the count comes after the first block
+    return plain(url);
+  };
+  tab.state.sortBy(AMOUNT, 'desc');
+  tab.state.addFilter({ column: AMOUNT, op: '>', value: 99 }); // 200 rows pass
+  const opened = tab.view.apply();
+  await tab.view.fetch.idle();
+  assert.equal(tab.view.shown, true);
+  assert.equal(tab.view.counted, false);
+  assert.equal(tab.view.count, 300); // the 50 read, then at most the sheet's other rows
+  assert.equal(viewCountText(tab.view.counted ? tab.view.count : null, tab.store.rowCount), '… of 300 shown');
+  assert.deepEqual(shownAmounts(tab.view).slice(0, 2), [299, 298]);
+  release();
+  await opened;
+  assert.equal(server.countsAsked, 1); // once, beside the blocks
+  assert.equal(tab.view.counted, true);
+  assert.equal(tab.view.count, 200);
+  assert.equal(tab.view.rows.length, 50); // the rows read stay
+  // Later blocks carry the count (kept for the version) and agree.
+  await tab.view.show(150, 170);
+  assert.deepEqual(server.asked, [0, 140]);
+  assert.equal(tab.view.count, 200);
+  assert.equal(tab.view.outOfDate, false);
+});
+
+test('an uncounted view read past its end shrinks to the rows it has; a count for another view is dropped', async () => {
+  const server = new ModelSheet(Array.from({ length: 100 }, (_, i) => i));
+  server.deferCount = true;
+  const tab = tabOn(server, { blockRows: 10, marginRows: 0 });
+  const plain = tab.view.getJson;
+  const counts = [];
+  tab.view.getJson = (url) => {
+    if (!url.includes('count=only')) return plain(url);
+    return new Promise((resolve) => counts.push(() => resolve(plain(url)))); // answered when told
+  };
+  tab.state.addFilter({ column: AMOUNT, op: '>', value: 69 }); // 30 rows pass
+  const first = tab.view.apply();
+  await tab.view.fetch.idle();
+  assert.equal(tab.view.count, 100);
+  tab.view.show(60, 65); // past the view's end: nothing there
+  await tab.view.fetch.idle();
+  assert.equal(tab.view.counted, false);
+  assert.ok(tab.view.count <= 60 && tab.view.count >= 30, `count ${tab.view.count}`);
+  // The view changes before the count answers: that answer is dropped, the new view's is asked.
+  tab.state.addFilter({ column: AMOUNT, op: '>', value: 89 });
+  const again = tab.view.apply();
+  await tab.view.fetch.idle();
+  counts.forEach((answer) => answer());
+  await Promise.all([first, again]);
+  assert.equal(counts.length, 2);
+  assert.equal(tab.view.counted, true);
+  assert.equal(tab.view.count, 10);
+});
+
+test('a count read after a change that moves rows in or out is not taken: the view is out of date', async () => {
+  const server = new ModelSheet([50, 400, 120, 900, 10, 300]);
+  server.deferCount = true;
+  const tab = tabOn(server, { blockRows: 2, marginRows: 0 }); // one block: the view's end is not read
+  const plain = tab.view.getJson;
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  tab.view.getJson = async (url) => {
+    if (url.includes('count=only')) await gate;
+    return plain(url);
+  };
+  tab.state.addFilter({ column: AMOUNT, op: '>', value: 100 });
+  const opened = tab.view.apply();
+  await tab.view.fetch.idle();
+  server.edit(tab, 0, 500); // 50 -> 500: one more row passes
+  release();
+  await opened;
+  assert.equal(tab.view.counted, false);
+  assert.equal(tab.view.outOfDate, true);
+  await tab.view.apply();
+  assert.equal(tab.view.counted, true);
+  assert.equal(tab.view.count, 5);
+});
+
+test('every sort key of the view is watched, not only the first', async () => {
+  const server = new ModelSheet([50, 400, 120, 900]);
+  const tab = tabOn(server);
+  tab.state.sortBy(AMOUNT, 'desc');
+  tab.state.thenSortBy(NAME, 'asc');
+  await tab.view.apply();
+  assert.equal(tab.view.outOfDate, false);
+  server.version = 2;
+  tab.store.receive({ type: 'cells.changed', seq: 2, broadcaster_id: 'other', changes: [{ row: server.rows[0].id, col: NAME, value: 'b' }] });
+  assert.equal(tab.view.outOfDate, true); // the second key orders rows too
+});
+
+test('the sheet sorted for everyone marks a shown view out of date', async () => {
+  const server = new ModelSheet([50, 400, 120, 900]);
+  const tab = tabOn(server);
+  tab.state.addFilter({ column: AMOUNT, op: '>', value: 100 });
+  await tab.view.apply();
+  assert.equal(tab.view.outOfDate, false);
+  server.version = 2;
+  tab.store.receive({ type: 'rows.sorted', seq: 2, broadcaster_id: 'other', sort: [{ column: AMOUNT, dir: 'asc' }], rows: 4 });
+  assert.equal(tab.view.outOfDate, true);
+});
+
+test('a late count is taken only when nothing between could change it, and sizes the slots', () => {
+  const filters = [{ column: AMOUNT, op: '>', value: 1 }];
+  const recent = [
+    { seq: 2, type: 'cells.changed', changes: [{ row: rowId(1), col: NAME, value: 'x' }] },
+    { seq: 3, type: 'cells.changed', changes: [{ row: rowId(1), col: AMOUNT, value: 5 }] },
+  ];
+  assert.equal(sameCount(filters, recent, 1, 1), true);
+  assert.equal(sameCount(filters, recent, 1, 2), true); // another column's value
+  assert.equal(sameCount(filters, recent, 2, 1), true); // read before the first block: the same
+  assert.equal(sameCount(filters, recent, 1, 3), false); // a filtered column's value
+  assert.equal(sameCount(filters, recent, 0, 2), false); // an event not held (a snapshot came)
+  assert.equal(sameCount(filters, [{ seq: 2, type: 'rows.inserted', rows: [] }], 1, 2), false);
+
+  const slots = new Array(10);
+  slots[0] = { id: 'a' };
+  assert.equal(fitToCount(slots, 0, 4), true);
+  assert.equal(slots.length, 4);
+  assert.equal(fitToCount(slots, 1, 6), true); // a row this tab added is not the server's
+  assert.equal(slots.length, 7);
+  slots[6] = { id: 'b' };
+  assert.equal(fitToCount(slots, 0, 3), false); // a row read lies past the count
 });

@@ -253,14 +253,15 @@ def positive_by_number_desc(sheet) -> dict:
     }
 
 
-def test_a_window_of_a_view_is_its_order_from_at_with_its_count(auth_client, filled):
+def test_a_window_of_a_view_is_its_order_from_at(auth_client, filled):
     rows = row_ids(filled)
     expected = [3, 0, 4, 7, 5, 8]  # B > 0, largest first
     block = read(view_window(auth_client, filled, positive_by_number_desc(filled), limit=4))
     assert [r[0] for r in block["rows"]] == [rows[i] for i in expected[:4]]
     assert [r[3] for r in block["rows"]] == [NUMBERS[i] for i in expected[:4]]
     assert block["columns"] == col_ids(filled)
-    assert (block["count"], block["row_count"], block["first"]) == (6, 20, 0)
+    # A filtered view's count is not waited for: null until counted (count=only).
+    assert (block["count"], block["row_count"], block["first"]) == (None, 20, 0)
     assert (block["more_before"], block["more_after"]) == (False, True)
     assert block["seq"] == Sheet.objects.get(pk=filled.pk).version
     middle = read(view_window(auth_client, filled, positive_by_number_desc(filled), at=2, limit=3))
@@ -276,7 +277,7 @@ def test_the_last_window_of_a_view_and_past_its_end(auth_client, filled):
     assert [r[0] for r in end["rows"]] == [rows[i] for i in [4, 7, 5, 8]]
     assert (end["first"], end["more_before"], end["more_after"]) == (2, True, False)
     past = read(view_window(auth_client, filled, spec, at=50))
-    assert past["rows"] == [] and past["count"] == 6
+    assert past["rows"] == [] and past["count"] == 6  # counted for the end, kept
     assert (past["first"], past["more_before"], past["more_after"]) == (50, True, False)
 
 
@@ -296,7 +297,81 @@ def test_a_window_follows_the_sheet_as_it_changes(auth_client, filled, user):
     update(filled, user, [{"row": rows[6], "col": cols[1], "value": 5000}])
     block = read(view_window(auth_client, filled, positive_by_number_desc(filled), limit=2))
     assert [r[0] for r in block["rows"]] == [rows[6], rows[3]]
-    assert block["count"] == 7
+    assert (
+        view_window(auth_client, filled, positive_by_number_desc(filled), count="only").json()[
+            "count"
+        ]
+        == 7
+    )
+
+
+def test_count_only_counts_the_view_and_later_blocks_carry_it(auth_client, filled, user):
+    spec = positive_by_number_desc(filled)
+    seq = Sheet.objects.get(pk=filled.pk).version
+    assert read(view_window(auth_client, filled, spec, limit=2))["count"] is None
+    response = view_window(auth_client, filled, spec, count="only")
+    assert response.status_code == 200 and response.json() == {"seq": seq, "count": 6}
+    block = read(view_window(auth_client, filled, spec, limit=2))
+    assert (block["count"], block["more_after"]) == (6, True)
+    # A write moves the version on: the next block does not wait for the new count.
+    rows, cols = row_ids(filled), col_ids(filled)
+    update(filled, user, [{"row": rows[6], "col": cols[1], "value": 5000}])
+    after = read(view_window(auth_client, filled, spec, limit=2))
+    assert (after["count"], after["seq"], after["more_after"]) == (None, seq + 1, True)
+    assert view_window(auth_client, filled, spec, count="only").json() == {
+        "seq": seq + 1,
+        "count": 7,
+    }
+
+
+def test_a_block_that_reaches_the_views_end_tells_its_count(auth_client, filled):
+    spec = positive_by_number_desc(filled)
+    whole = read(view_window(auth_client, filled, spec, at=2, limit=4))
+    assert (whole["count"], whole["more_before"], whole["more_after"]) == (6, True, False)
+    exact = read(view_window(auth_client, filled, positive_by_number_desc(filled), limit=6))
+    assert (len(exact["rows"]), exact["count"], exact["more_after"]) == (6, 6, False)
+
+
+def test_a_block_past_the_end_of_an_uncounted_view_has_no_count(auth_client, filled):
+    block = read(view_window(auth_client, filled, positive_by_number_desc(filled), at=9))
+    assert (block["rows"], block["count"], block["more_after"]) == ([], None, False)
+
+
+def test_no_filters_count_is_the_row_count(auth_client, filled):
+    spec = {"sort": [{"column": col_ids(filled)[1], "dir": "asc"}]}
+    assert read(view_window(auth_client, filled, spec, limit=2))["count"] == 20
+    assert view_window(auth_client, filled, spec, count="only").json()["count"] == 20
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"count": "all"}, "invalid_count"),
+        ({"count": "only", "limit": 5}, "invalid_count"),
+        ({"count": "only", "at": 0}, "invalid_count"),
+        ({"count": "only", "view": "{"}, "invalid_view"),
+        ({"count": "only", "view": ""}, "invalid_count"),
+    ],
+)
+def test_a_malformed_count_is_a_400_that_changes_nothing(auth_client, filled, params, error):
+    params = {"view": json.dumps(positive_by_number_desc(filled)), **params}
+    before = sheet_state(filled)
+    response = auth_client.get(f"/api/sheets/{filled.id}/rows", params)
+    assert response.status_code == 400
+    assert response.json()["error"] == error and response.json()["message"]
+    assert sheet_state(filled) == before
+
+
+def test_a_viewer_may_count_and_another_users_sheet_is_not_found(
+    client_for, auth_client, filled, foreign_sheet, user, other_user
+):
+    services.sheet_share(sheet=filled, user=user, who=other_user.username, role="viewer")
+    counted = view_window(
+        client_for(other_user), filled, positive_by_number_desc(filled), count="only"
+    )
+    assert counted.json()["count"] == 6
+    foreign = view_window(auth_client, foreign_sheet, {}, count="only")
+    assert foreign.status_code == 404 and foreign.json()["error"] == "not_found"
 
 
 def test_no_view_or_an_empty_one_is_the_plain_window(auth_client, filled):
