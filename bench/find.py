@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
-from bench.windows import ensure_database, make_sheet, setup_django  # noqa: E402
+from bench.windows import bench_sheet, ensure_database, setup_django  # noqa: E402
 
 NEEDLE = "Needle"
 
@@ -35,7 +35,6 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database()
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
@@ -48,10 +47,7 @@ def main() -> None:
             return f"{NEEDLE} {r}"
         return {"text": f"item {r}-{c}", "number": r * 0.5, "date": "2026-01-02"}.get(kind, False)
 
-    user = get_user_model().objects.create_user(f"find{time.time_ns()}", password="x")
-    started = time.perf_counter()
-    sheet_id = make_sheet(user, "Find bench", args.rows, value)
-    print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
+    user, sheet_id = bench_sheet("find", "Find bench", args.rows, value)
     client = Client(HTTP_HOST="localhost")
     print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     client.force_login(user)

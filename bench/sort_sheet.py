@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
-from bench.windows import ensure_database, make_sheet, setup_django  # noqa: E402
+from bench.windows import bench_sheet, ensure_database, setup_django  # noqa: E402
 
 
 def _load() -> str:
@@ -41,17 +41,13 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database()
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
     from sheets import services
     from sheets.models import Change, Column, Row, Sheet
 
     assert connection.vendor == "postgresql", "DATABASE_URL must name PostgreSQL"
-    user = get_user_model().objects.create_user(f"sort{time.time_ns()}", password="x")
-    started = time.perf_counter()
-    sheet_id = make_sheet(user, "Sort bench", args.rows)
-    print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
+    user, sheet_id = bench_sheet("sort", "Sort bench", args.rows)
     sheet = Sheet.objects.get(pk=sheet_id)
     number = str(Column.objects.filter(sheet_id=sheet_id, type="number").first().id)
     table = connection.ops.quote_name(Row._meta.db_table)

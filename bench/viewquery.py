@@ -30,7 +30,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(REPO)] + [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 
-from bench.windows import ensure_database, make_sheet, setup_django  # noqa: E402
+from bench.windows import bench_sheet, ensure_database, setup_django  # noqa: E402
 
 
 def main() -> None:
@@ -40,7 +40,6 @@ def main() -> None:
     args = parser.parse_args()
     ensure_database()
     setup_django()
-    from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -49,10 +48,7 @@ def main() -> None:
     from sheets.models import Column
 
     assert connection.vendor == "postgresql", "DATABASE_URL must name PostgreSQL"
-    user = get_user_model().objects.create_user(f"view{time.time_ns()}", password="x")
-    started = time.perf_counter()
-    sheet_id = make_sheet(user, "View bench", args.rows)
-    print(f"{args.rows:,} rows × 20 made in {time.perf_counter() - started:.0f} s")
+    user, sheet_id = bench_sheet("view", "View bench", args.rows)
     number = str(Column.objects.filter(sheet_id=sheet_id, type="number").first().id)
     half = {"column": number, "op": ">", "value": 0}
     sorted_half = {"sort": [{"column": number}], "filters": [half]}
