@@ -13,9 +13,10 @@ the tab's sessionStorage before the page loads, as the page keeps it
 fresh browser context; times as bigsheet.py's (`open_grid`: the first cells
 shown, then interactive: a click on cell 0,0, a value typed, Enter, the
 cell shows it), no jumps: a view open is timed to its own first row
-shown, not the sheet's. That row is among the sheet's first rows since
-the grid opens an editor only on a row the sheet's own windows hold
-(frontend/src/grid.js); the server still walks the sort's index, and
+shown, not the sheet's. That row is the sheet's row 100, or with
+`--descending` its middle row (the page then holds none of the view's first
+rows from its own windows, and types into one it only has from the view);
+the server walks the sort's index either way, and
 counts the filter over every row for the `count=only` the page asks beside
 the first block (the block does not wait for it). Every open types
 into cell 0,0 (a write), so each view open is at a new version and counts
@@ -47,6 +48,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument(
+        "--descending",
+        action="store_true",
+        help="sort Z → A: the view's first rows are the sheet's middle rows, none of them held",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a kill still stops the server
     print(f"load average at start: {load()}")
@@ -65,19 +71,19 @@ def main() -> None:
         columns = head.json()["columns"]
         number = next(c["id"] for c in columns if c["type"] == "number")
         spec = {
-            "sort": [{"column": number}],
+            "sort": [{"column": number, "dir": "desc" if args.descending else "asc"}],
             "filters": [{"column": number, "op": "between", "value": [100, 100 + args.rows // 2]}],
         }
         url = f"{server.url}/sheets/{sheet_id}/"
         cookies = [{"name": k, "value": v, "url": server.url} for k, v in client.cookies.items()]
         stored = json.dumps(json.dumps(spec))
         keep = f"sessionStorage.setItem('gridroom.view.v1.{sheet_id}', {stored});"
-        row = 100  # the view's first row
-        assert client.get(
-            f"/api/sheets/{sheet_id}/rows?limit=1&view={quote(json.dumps(spec))}"
-        ).json()["rows"][0][2] == cell_value("text", row, 0)
+        first = client.get(f"/api/sheets/{sheet_id}/rows?limit=1&view={quote(json.dumps(spec))}")
+        first_text = first.json()["rows"][0][2]  # the view's first row's text
+        assert args.descending or first_text == cell_value("text", 100, 0)
+        print(f"the view's first row: {first_text!r}")
         # What cell 0,0 may show: its row's text or a value an earlier open typed there.
-        shown = {"unsorted": [cell_value("text", 0, 0)], "view": [cell_value("text", row, 0)]}
+        shown = {"unsorted": [cell_value("text", 0, 0)], "view": [first_text]}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
             try:
