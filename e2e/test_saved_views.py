@@ -179,3 +179,63 @@ def test_a_shared_view_is_chosen_by_others_and_its_changes_are_live(new_user):
     expect(heading(tab_b)).to_contain_text("Your view")
     tab_b.expect_rows(ROWS)
     first_amounts(tab_b, str(amounts()[0]))
+
+
+def test_a_shared_views_column_order_is_shown_live_and_edits_reach_the_right_column(
+    new_user,
+):
+    """Ann moves Amount right in her view and saves it as a shared view; Bob,
+    on it, sees her next move live; his typing in the moved column is saved to
+    Amount (Ann's own tab, in the sheet's order, shows it); resetting the order
+    gives the sheet's order back to both."""
+    ann = new_user("ann", locale="en-US")
+    bob = new_user("bob", locale="en-US")
+    sheet_id = create_sheet(ann.new_page(), "Payments")
+    tab_a = open_sheet(ann, sheet_id)
+    seed(tab_a)
+    tab_a.expect_rows(ROWS)
+    tab_a.share_with(bob.username, "Editor")
+    tab_a.expect_column_name(AMOUNT, "Amount")
+    tab_a.expect_column_name(1, "A")
+
+    menu(tab_a, AMOUNT, "Move column right (this view)")
+    tab_a.expect_column_name(0, "A")
+    tab_a.expect_column_name(1, "Amount")
+    tab_a.expect_cell(0, 1, str(amounts()[0]))
+    expect(bar(tab_a).get_by_role("listitem")).to_have_text(["Columns reordered×"])
+    bar(tab_a).get_by_role("button", name="Save as shared view…").click()
+    dialog = tab_a.page.get_by_role("dialog", name="Save as shared view")
+    dialog.get_by_label("View name").fill("Reordered")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(heading(tab_a)).to_contain_text("Shared view: Reordered")
+
+    tab_b = open_sheet(bob, sheet_id)
+    tab_b.expect_column_name(AMOUNT, "Amount")
+    switcher(tab_b).select_option(label="Reordered")
+    tab_b.expect_column_name(0, "A")
+    tab_b.expect_column_name(1, "Amount")
+
+    # Ann moves it once more: Bob's tab follows, live.
+    menu(tab_a, 1, "Move column right (this view)")
+    tab_a.expect_column_name(2, "Amount")
+    tab_b.expect_column_name(1, "B")
+    tab_b.expect_column_name(2, "Amount")
+    tab_b.expect_cell(0, 2, str(amounts()[0]))
+    assert_no_serious_violations(tab_b.page, "the view bar with a column order")
+
+    # Bob types in the moved column: the value is Amount's, in the sheet's own order too.
+    tab_c = open_sheet(ann, sheet_id)
+    expect(heading(tab_c)).to_contain_text("Your view")
+    tab_c.expect_column_name(AMOUNT, "Amount")
+    tab_b.type_cell(0, 2, "777")
+    tab_b.expect_saved()
+    tab_c.expect_cell(0, AMOUNT, "777")
+    tab_a.expect_cell(0, 2, "777")
+    tab_c.expect_cell(0, 1, "")
+
+    # Bob resets the order: the sheet's order again, for Ann as well.
+    bar(tab_b).get_by_role("button", name="Reset column order").click()
+    tab_b.expect_column_name(AMOUNT, "Amount")
+    tab_a.expect_column_name(AMOUNT, "Amount")
+    tab_a.expect_cell(0, AMOUNT, "777")

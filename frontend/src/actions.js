@@ -50,6 +50,7 @@ export function userActions({ store, pending, local, send, limits, grid, dialog,
     thenSortColumn(colId, dir) { if (views && colId) views.thenSortColumn(colId, dir); },
     sortKeys() { return views ? views.sortKeys() : 0; },
     hideColumn(colId) { if (views && colId) views.hideColumn(colId); },
+    moveColumn(colId, step) { if (views && colId) views.moveColumn(colId, step); },
     filterColumn(colId) { if (views && colId) views.filterColumn(colId); },
     /** Sort the sheet's rows for everyone by one column (an undoable op). */
     sortSheet(colId, descending) { if (colId && grid().canEdit()) send(local.sortSheet([{ column: colId, descending }])); },

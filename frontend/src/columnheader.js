@@ -18,6 +18,15 @@ export function decorateHeader(grid, col, TH) {
   showType(TH, typeLabel(column), column ? column.type : '');
 }
 
+/** A double click on a header renames its column (editors). */
+export function headerDoubleClick(grid, event) {
+  if (!grid.editable || !grid.hot) return;
+  const th = event.target.closest && event.target.closest('thead th');
+  if (!th || !grid.container.contains(th)) return;
+  const coords = grid.hot.getCoords(th);
+  if (coords && coords.col >= 0 && grid.colIds[coords.col]) grid.on.editColumn(grid.colIds[coords.col], 'name');
+}
+
 /** The type mark before the header's name (Handsontable reuses a header cell for another column: kept in step). */
 function showType(TH, label, type) {
   const name = TH.querySelector('.colHeader');

@@ -10,7 +10,8 @@ import { bindUndoKeys } from './undokeys.js';
 import { fitPaste, menuItems, selectedCells, viewMenuItems } from './gridmenu.js';
 import { nameGridParts } from './gridaria.js';
 import { makeRenderers, columnSettings } from './cellrender.js';
-import { decorateHeader } from './columnheader.js';
+import { decorateHeader, headerDoubleClick } from './columnheader.js';
+import { orderStale, shownColumns } from './columnorder.js';
 import { ColumnWidths } from './columnwidths.js';
 import { GridFooter } from './footer.js';
 import { isFormula, shownValue } from './columninfo.js';
@@ -69,7 +70,7 @@ export class GridAdapter {
     this.hot = null;
     this.licenseKey = licenseKey;
     this.destroyed = false;
-    container.addEventListener('dblclick', (event) => this._headerDoubleClick(event));
+    container.addEventListener('dblclick', (event) => headerDoubleClick(this, event));
     this.unsubscribe = store.subscribe((change) => this._changed(change));
     if (view) view.subscribe((change) => this._changed(change));
   }
@@ -191,14 +192,6 @@ export class GridAdapter {
     if (out.length) this.on.editCells(out);
   }
 
-  _headerDoubleClick(event) {
-    if (!this.editable || !this.hot) return;
-    const th = event.target.closest && event.target.closest('thead th');
-    if (!th || !this.container.contains(th)) return;
-    const coords = this.hot.getCoords(th);
-    if (coords && coords.col >= 0 && this.colIds[coords.col]) this.on.editColumn(this.colIds[coords.col], 'name');
-  }
-
   /** This tab's selection as row/column ids (null: none), for presence.select. */
   selection() {
     const selected = this.hot && this.hot.getSelected();
@@ -213,11 +206,11 @@ export class GridAdapter {
     const keep = !built || this.focusRowId || this.focusColId ? null : selectionByIds(this);
     const [selectedRow] = (built && this.hot.getSelectedLast()) || [0];
     const top = built ? topRowShown(this) : null;
-    this.colIds = store.columns.map((c) => c.id);
+    const cols = shownColumns(this); // the view's column order (columnorder.js): colIds maps every index
+    this.colIds = cols.map((c) => c.id);
     this.colPos = new Map(this.colIds.map((id, i) => [id, i]));
     this.outlines = null;
-    const cols = store.columns;
-    const shown = gridRows(this.source(), pending, this.data);
+    const shown = gridRows(this.source(), pending, this.data, cols);
     Object.assign(this, { data: shown.data, rowIds: shown.rowIds, rowPos: shown.rowPos });
     const frozen = Math.min(store.frozenColumns || 0, cols.length); // more than there are: all of them
     const colsKey = columnsKey(cols, this.editable, frozen);
@@ -252,6 +245,9 @@ export class GridAdapter {
     // Tell the others what the selection covers now (unchanged ids are not sent again).
     if (this.on.selected) this.on.selected(this.selection());
   }
+
+  /** The view's column order may have changed (viewbar.js): the columns are set up again if so. */
+  orderChanged() { if (this.hot && orderStale(this)) { this.rebuildWanted = true; this._schedule(); } }
 
   editorOpen() {
     const editor = this.hot && this.hot.getActiveEditor();

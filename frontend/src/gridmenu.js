@@ -5,6 +5,7 @@ import { undoShortcuts } from './undokeys.js';
 import { isFormula } from './columninfo.js';
 import { takesNumberFormat } from './numberformat.js';
 import { wrapMenuItems } from './columnwrap.js';
+import { canMove } from './columnorder.js';
 
 const SEPARATOR = { name: '---------' };
 export const MAX_FROZEN_COLUMNS = 10; // as the server allows (services/sheets.py)
@@ -147,6 +148,19 @@ export function viewMenuItems(grid, on) {
     gr_then_desc: thenItem(grid, on, 'Then sort Z → A', 'desc'),
     gr_filter: columnItem(grid, 'Filter…', (id) => on.filterColumn(id)),
     gr_hide_col: columnItem(grid, 'Hide column (this view)', (id) => on.hideColumn(id)),
+    // The view's column order (columnorder.js), saved to the shared view the tab is on as the rest.
+    gr_move_left: moveItem(grid, on, 'Move column left (this view)', -1),
+    gr_move_right: moveItem(grid, on, 'Move column right (this view)', 1),
+  };
+}
+
+/** Move the active cell's column one shown column left (-1) or right (+1) in this tab's view. */
+function moveItem(grid, on, name, step) {
+  const hidden = () => (grid.view && grid.view.state ? grid.view.state.hidden : []);
+  return {
+    name,
+    disabled() { return !canMove(grid.colIds, grid.colIds[activeCol(this)], step, hidden()); },
+    callback() { on.moveColumn(grid.colIds[activeCol(this)], step); },
   };
 }
 

@@ -10,16 +10,16 @@ export const NOT_HELD = [];
 /**
  * {data, rowIds, rowPos, reused}: `data` reuses the array given when the row
  * count is the same (the grid then only renders again); `rowIds` holds the row
- * id of each grid row that is held (undefined for the others).
+ * id of each grid row that is held (undefined for the others). `cols`: the
+ * columns in the grid's order (a view's order, columnorder.js).
  */
-export function gridRows(store, pending, data) {
+export function gridRows(store, pending, data, cols = store.columns) {
   const layout = store.layout();
   const { count, rowPos, visuals } = layout;
   const reused = !!data && data.length === count;
   const out = reused ? data : new Array(count);
   out.fill(NOT_HELD);
   const rowIds = new Array(count);
-  const cols = store.columns;
   store.rows.forEach((row, i) => {
     const v = visuals[i];
     rowIds[v] = row.id;

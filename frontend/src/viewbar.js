@@ -6,6 +6,7 @@
 // sharedviews.js's (its switcher: viewswitch.js); this module only reads and
 // writes the page.
 import { OPERATORS, OPERATOR_LABELS, filterType, readFilter, takesValue } from './viewstate.js';
+import { movedOrder } from './columnorder.js';
 
 const VALUE_HINTS = { number: 'Value (a number)', date: 'Value (a date, e.g. 2027-03-15)', text: 'Value' };
 
@@ -60,6 +61,14 @@ export class ViewBar {
     const shown = this.store.columns.filter((c) => !this.state.hidden.includes(c.id));
     if (shown.length <= 1 || !shown.some((c) => c.id === colId)) return;
     this._change(() => this.state.hideColumn(colId), false);
+  }
+
+  /** The context menu's Move column left / right (this tab's view; hidden columns are stepped over). */
+  moveColumn(colId, step) {
+    const g = this.grid();
+    if (!g) return;
+    const order = movedOrder(g.colIds, colId, step, { hidden: this.state.hidden, sheetIds: this.store.columns.map((c) => c.id) });
+    if (order) this._change(() => this.state.setOrder(order), false);
   }
 
   /** How many sort keys this tab's view has (the menu offers "Then sort" once there is one). */
@@ -136,7 +145,9 @@ export class ViewBar {
 
   render() {
     const { state, choice } = this;
-    this.bar.hidden = !state.active && !state.hidden.length && !(choice && (choice.views.list.length || state.copyOf));
+    const g = this.grid();
+    if (g) g.orderChanged(); // the view's column order may be another now (this tab's or the shared view's)
+    this.bar.hidden = !state.active && !state.hidden.length && !state.order.length && !(choice && (choice.views.list.length || state.copyOf));
     const label = choice ? choice.label() : { title: 'Your view', aside: '(only this tab)' };
     const labelKey = `${label.title}|${label.aside}`;
     if (this.heading.dataset.key !== labelKey) {
@@ -173,12 +184,14 @@ export class ViewBar {
     button.className = 'view-item-clear';
     button.textContent = '×';
     const labels = { sort: 'Clear sort', filter: 'Clear filter', hidden: 'Show column' };
-    button.setAttribute('aria-label', `${labels[item.kind]}: ${item.kind === 'hidden' ? item.text.replace(/ hidden$/, '') : item.text}`);
+    if (item.kind === 'order') button.setAttribute('aria-label', 'Reset column order');
+    else button.setAttribute('aria-label', `${labels[item.kind]}: ${item.kind === 'hidden' ? item.text.replace(/ hidden$/, '') : item.text}`);
     button.addEventListener('click', () => this._change(() => {
       if (item.kind === 'sort') this.state.removeSort(item.index);
       else if (item.kind === 'filter') this.state.removeFilter(item.index);
+      else if (item.kind === 'order') this.state.resetOrder();
       else this.state.showColumn(item.column);
-    }, item.kind !== 'hidden'));
+    }, item.kind === 'sort' || item.kind === 'filter'));
     li.append(text, button);
     return li;
   }

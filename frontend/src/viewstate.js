@@ -147,6 +147,11 @@ export class ViewState {
 
   showColumn(column) { this.hidden = this.hidden.filter((id) => id !== column); this._save(); }
 
+  /** The columns shown first, in this order (columnorder.js); [] is the sheet's order. */
+  setOrder(ids) { this.order = cleanIds(ids); this._save(); }
+
+  resetOrder() { this.setOrder([]); }
+
   /** A shared view's spec (or null: none) becomes this tab's; `shared`: its id, `copyOf`: a copy's name. */
   setSpec(spec, { shared = null, copyOf = null } = {}) {
     this.sorts = cleanSorts(spec?.sort);
@@ -187,6 +192,7 @@ export class ViewState {
     const out = this.sorts.map((k, index) => ({ kind: 'sort', index, text: (index ? thenText : sortText)(k, nameOf(k.column)) }));
     this.filters.forEach((f, index) => out.push({ kind: 'filter', index, text: filterText(f, nameOf(f.column)) }));
     this.hidden.forEach((id, index) => out.push({ kind: 'hidden', index, column: id, text: `${nameOf(id)} hidden` }));
+    if (this.order.length) out.push({ kind: 'order', index: 0, text: 'Columns reordered' });
     return out;
   }
 
@@ -194,7 +200,7 @@ export class ViewState {
     if (!this.storage || !this.key) return;
     try {
       const kept = { ...this.fullSpec(), shared: this.shared, copyOf: this.copyOf };
-      if (this.active || this.hidden.length || this.shared || this.copyOf) this.storage.setItem(this.key, JSON.stringify(kept));
+      if (this.active || this.hidden.length || this.order.length || this.shared || this.copyOf) this.storage.setItem(this.key, JSON.stringify(kept));
       else this.storage.removeItem(this.key);
     } catch { /* storage full or off: the view lasts as long as the page */ }
   }
