@@ -252,6 +252,10 @@ MAX_CELL_CHARS = env_int("GRIDROOM_MAX_CELL_CHARS", 10_000)
 # An import of a million rows fits (docs/import-export.md, "Big files").
 MAX_ROWS_PER_SHEET = env_int("GRIDROOM_MAX_ROWS_PER_SHEET", 1_000_000)
 MAX_COLUMNS_PER_SHEET = env_int("GRIDROOM_MAX_COLUMNS_PER_SHEET", 200)
+# "Sort the sheet" rewrites every row's place in the request, holding the
+# sheet's lock: 1.3 s for 100,000 rows, 35-47 s for 1,000,000 (bench/README.md),
+# too near the request timeouts. Bigger sheets sort in a view of one's own.
+SORT_SHEET_MAX_ROWS = env_int("GRIDROOM_SORT_SHEET_MAX_ROWS", 250_000)
 # Rows a window of a sheet (GET /api/sheets/<id>/rows) answers at most.
 ROW_WINDOW_MAX = env_int("GRIDROOM_ROW_WINDOW_MAX", 5000)
 # Streamed row answers are gzipped by the app itself (level 1) for a client

@@ -16,6 +16,7 @@ after a row insert, a row delete, an import or another sort is refused
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Window
 from django.db.models.functions import RowNumber
@@ -62,6 +63,12 @@ def _spec(locked: Sheet, keys: list[events.SortKeyInfo]) -> viewspec.ViewSpec:
 
 def _sort(locked: Sheet, keys: list[events.SortKeyInfo]) -> tuple[events.RowsSorted, dict]:
     """Give every row its key in the sort's order: (event body, undo record)."""
+    if locked.row_count > settings.SORT_SHEET_MAX_ROWS:
+        raise OpError(
+            "sheet_too_big_to_sort",
+            f"Sorting for everyone works on sheets of up to {settings.SORT_SHEET_MAX_ROWS:,}"
+            " rows. Sort A → Z in your own view instead: it changes only what you see.",
+        )
     ordered = view_rows(locked, _spec(locked, keys))
     ranked = ordered.annotate(rank=Window(RowNumber(), order_by=list(ordered.query.order_by)))
     sub, params = ranked.order_by().values("id", "order", "rank").query.sql_with_params()

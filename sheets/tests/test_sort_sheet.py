@@ -229,6 +229,22 @@ def test_bad_sort_keys_are_refused_and_change_nothing(sheet, user, keys, error):
     assert sheet_state(sheet) == state
 
 
+def test_a_sheet_over_the_sort_limit_is_refused_and_changes_nothing(sheet, user, settings):
+    col = col_ids(sheet)[0]
+    fill_column(sheet, user, col, ["c", "a", "b"])
+    sheet.refresh_from_db()
+    settings.SORT_SHEET_MAX_ROWS = sheet.row_count - 1
+    state = sheet_state(sheet)
+    with pytest.raises(OpError) as exc:
+        sort(sheet, user, [{"column": col}])
+    assert exc.value.error == "sheet_too_big_to_sort"
+    assert "your own view" in exc.value.message
+    assert sheet_state(sheet) == state
+    settings.SORT_SHEET_MAX_ROWS = sheet.row_count  # at the limit: sorted
+    sort(sheet, user, [{"column": col}])
+    assert sheet_state(sheet) != state
+
+
 def test_viewer_cannot_sort_the_sheet(sheet, user, other_user):
     services.sheet_share(sheet=sheet, user=user, who=other_user.username, role="viewer")
     state = sheet_state(sheet)
