@@ -113,3 +113,16 @@ async def sheet_tabs(ws_connect, user, sheet, count: int = 2) -> list:
     for tab in tabs:
         await tab.receive_type("hello")
     return tabs
+
+
+# The fields of a sheet's classic snapshot (GET /api/sheets/<id>/).
+SNAPSHOT_KEYS = {
+    "id",
+    "title",
+    "frozen_columns",
+    "version",
+    "row_count",
+    "columns",
+    "views",
+    "rows",
+}

@@ -6,6 +6,7 @@ import pytest
 from accounts.selectors import user_info
 from sheets.models import Change, Row, Sheet
 from sheets.tests.helpers import (
+    SNAPSHOT_KEYS,
     assert_json_error,
     call,
     cell,
@@ -48,16 +49,7 @@ def test_snapshot_shape(auth_client, sheet, user):
     response = auth_client.get(f"/api/sheets/{sheet.id}/")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {
-        "id",
-        "title",
-        "frozen_columns",
-        "version",
-        "row_count",
-        "columns",
-        "views",
-        "rows",
-    }
+    assert set(body) == SNAPSHOT_KEYS
     assert (body["id"], body["title"], body["version"]) == (sheet.id, "Budget", 1)
     assert body["row_count"] == len(rows) == len(body["rows"])
     assert body["columns"][0] == {

@@ -11,7 +11,7 @@ from django.test import AsyncClient
 
 from sheets import selectors, services, windows
 from sheets.models import Row, Sheet
-from sheets.tests.helpers import col_ids, insert_rows, new_id, row_ids, update
+from sheets.tests.helpers import SNAPSHOT_KEYS, col_ids, insert_rows, new_id, row_ids, update
 
 pytestmark = pytest.mark.django_db
 
@@ -245,16 +245,7 @@ def test_the_block_snapshot_may_hold_only_the_first_rows(auth_client, tall):
 
 def test_the_classic_snapshot_is_unchanged_but_for_the_count(auth_client, sheet):
     body = auth_client.get(f"/api/sheets/{sheet.id}/").json()
-    assert set(body) == {
-        "id",
-        "title",
-        "frozen_columns",
-        "version",
-        "row_count",
-        "columns",
-        "views",
-        "rows",
-    }
+    assert set(body) == SNAPSHOT_KEYS
     assert set(body["rows"][0]) == {"id", "values"}
     assert body == {**selectors.sheet_snapshot(sheet=sheet)}
 
